@@ -1,0 +1,119 @@
+package sandbox
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/phone"
+)
+
+//go:embed page.html
+var page []byte
+
+// maxBody bounds a posted message.
+const maxBody = 16 << 10
+
+// Handler serves the sandbox page at /sandbox/ and its JSON API:
+//
+//	GET  /sandbox/api/messages?after=SEQ  messages after SEQ (waits up to 25s for news)
+//	GET  /sandbox/api/numbers             the gateway numbers the sandbox serves
+//	POST /sandbox/api/send                {"from","to","body"}: a phone texts a gateway number
+func (c *Carrier) Handler(r carriers.Receiver) http.Handler {
+	c.mu.Lock()
+	c.recv = r
+	c.mu.Unlock()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sandbox/{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+		_, _ = w.Write(page)
+	})
+	mux.HandleFunc("GET /sandbox", func(w http.ResponseWriter, req *http.Request) {
+		http.Redirect(w, req, "/sandbox/", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("GET /sandbox/api/messages", c.messages)
+	mux.HandleFunc("GET /sandbox/api/numbers", c.numbers)
+	mux.HandleFunc("POST /sandbox/api/send", func(w http.ResponseWriter, req *http.Request) { c.send(w, req, r) })
+	return mux
+}
+
+func (c *Carrier) messages(w http.ResponseWriter, req *http.Request) {
+	after, _ := strconv.ParseInt(req.URL.Query().Get("after"), 10, 64)
+	entries, changed := c.Since(after)
+	if len(entries) == 0 && req.URL.Query().Get("wait") != "" {
+		select {
+		case <-changed:
+			entries, _ = c.Since(after)
+		case <-time.After(25 * time.Second):
+		case <-req.Context().Done():
+			return
+		}
+	}
+	if entries == nil {
+		entries = []Entry{}
+	}
+	writeJSON(w, http.StatusOK, entries)
+}
+
+func (c *Carrier) numbers(w http.ResponseWriter, req *http.Request) {
+	nums := []string{}
+	if c.set.Numbers != nil {
+		var err error
+		if nums, err = c.set.Numbers(req.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "cannot list numbers: the gateway's storage is unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, nums)
+}
+
+func (c *Carrier) send(w http.ResponseWriter, req *http.Request, r carriers.Receiver) {
+	var in struct{ From, To, Body string }
+	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, maxBody))
+	if err := dec.Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body must be JSON {\"from\", \"to\", \"body\"}"})
+		return
+	}
+	from, err := phone.Normalize(in.From, "")
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "from: " + err.Error()})
+		return
+	}
+	to, err := phone.Normalize(in.To, "")
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "to: " + err.Error()})
+		return
+	}
+	if strings.TrimSpace(in.Body) == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body: empty message"})
+		return
+	}
+	e := c.add(Entry{Dir: "in", ID: newID(), From: from, To: to, Body: in.Body, Status: "sending"})
+	ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
+	defer cancel()
+	if err := r.Receive(ctx, carriers.Message{Carrier: Name, ID: e.ID, From: from, To: to, Body: in.Body}); err != nil {
+		c.setStatus(e.Seq, "failed")
+		msg := "the gateway could not take the message"
+		if errors.Is(err, context.DeadlineExceeded) {
+			msg += ": timed out"
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": msg})
+		return
+	}
+	c.setStatus(e.Seq, "accepted")
+	writeJSON(w, http.StatusAccepted, map[string]any{"seq": e.Seq, "id": e.ID})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,120 @@
+// Package component is Switchboard's XMPP side: an XEP-0114 external
+// component that gives every phone number a JID, relays messages between
+// XMPP users and carriers, and answers service discovery.
+package component
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+)
+
+// ErrNotConnected is returned by Send while the component stream is down.
+var ErrNotConnected = errors.New("component: not connected to the XMPP server")
+
+// Settings configures a Component. Zero values take the defaults noted.
+type Settings struct {
+	Domain jid.JID // the gateway's domain, e.g. sms.example.org
+	Server string  // host:port of the server's component listener
+	Secret string
+
+	DefaultRegion string // region for numbers written without +, e.g. "US"
+	Name          string // shown in disco identity; default "Switchboard"
+	Version       string // XEP-0092 version; default from build info
+
+	Shards       int           // worker goroutines (per-conversation order is kept); default 64
+	ShardQueue   int           // stanzas buffered per worker; default 256
+	PingInterval time.Duration // keepalive; default 30s
+	PingTimeout  time.Duration // default 10s
+	MinBackoff   time.Duration // reconnect delay, doubled up to MaxBackoff; default 500ms
+	MaxBackoff   time.Duration // default 30s
+	SendTimeout  time.Duration // bound on a carrier send; default 20s
+	TrackTTL     time.Duration // how long to wait for delivery reports; default 72h
+	SeenTTL      time.Duration // webhook de-duplication window; default 48h
+	PendingTTL   time.Duration // how long inbound messages wait for XMPP; default 72h
+
+	// FullNumbers logs whole phone numbers; by default they are redacted.
+	FullNumbers bool
+	Logger      *slog.Logger
+}
+
+func (s *Settings) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if s.Name == "" {
+		s.Name = "Switchboard"
+	}
+	if s.Version == "" {
+		s.Version = buildVersion()
+	}
+	if s.Shards <= 0 {
+		s.Shards = 64
+	}
+	if s.ShardQueue <= 0 {
+		s.ShardQueue = 256
+	}
+	def(&s.PingInterval, 30*time.Second)
+	def(&s.PingTimeout, 10*time.Second)
+	def(&s.MinBackoff, 500*time.Millisecond)
+	def(&s.MaxBackoff, 30*time.Second)
+	def(&s.SendTimeout, 20*time.Second)
+	def(&s.TrackTTL, 72*time.Hour)
+	def(&s.SeenTTL, 48*time.Hour)
+	def(&s.PendingTTL, 72*time.Hour)
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Component is the gateway's XMPP side. Create it with New, start it with
+// Run; it implements carriers.Receiver for the HTTP side.
+type Component struct {
+	set      Settings
+	log      *slog.Logger
+	store    Store
+	carriers map[string]carriers.Carrier
+
+	mu      sync.Mutex
+	sess    *xmpp.Session // nil while disconnected
+	drainMu sync.Mutex    // one drain of the pending queue at a time
+
+	work *dispatcher
+}
+
+// New returns a Component that relays through the given carriers (by name)
+// and keeps its state in st.
+func New(set Settings, st Store, cs []carriers.Carrier) *Component {
+	set.defaults()
+	c := &Component{
+		set:      set,
+		log:      set.Logger.With("component", set.Domain.String()),
+		store:    st,
+		carriers: map[string]carriers.Carrier{},
+	}
+	for _, cr := range cs {
+		c.carriers[cr.Name()] = cr
+	}
+	return c
+}
+
+// Connected reports whether the component stream is up.
+func (c *Component) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess != nil
+}
+
+func (c *Component) session() *xmpp.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
+}

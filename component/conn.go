@@ -1,0 +1,158 @@
+package component
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	xcomponent "mellium.im/xmpp/component"
+	"mellium.im/xmpp/stanza"
+)
+
+// Run connects to the server and serves the component stream until ctx is
+// done, reconnecting with capped exponential backoff whenever the stream
+// fails. It returns nil after ctx is cancelled.
+func (c *Component) Run(ctx context.Context) error {
+	c.work = newDispatcher(c.set.Shards, c.set.ShardQueue, c.handle)
+	defer c.work.stop()
+
+	backoff := c.set.MinBackoff
+	for {
+		start := time.Now()
+		err := c.serveOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// A stream that stayed up a while was healthy: start over from the
+		// shortest delay.
+		if time.Since(start) > 2*c.set.MaxBackoff {
+			backoff = c.set.MinBackoff
+		}
+		delay := backoff/2 + rand.N(backoff/2+1)
+		c.log.Warn("component: stream ended; reconnecting", "err", err, "in", delay.Round(time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		backoff = min(backoff*2, c.set.MaxBackoff)
+	}
+}
+
+// serveOnce dials, performs the XEP-0114 handshake and serves until the
+// stream ends.
+func (c *Component) serveOnce(ctx context.Context) error {
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(dialCtx, "tcp", c.set.Server)
+	if err != nil {
+		return fmt.Errorf("component: dial %s: %w", c.set.Server, err)
+	}
+	sess, err := xcomponent.NewSession(dialCtx, c.set.Domain, []byte(c.set.Secret), conn)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("component: handshake with %s: %w", c.set.Server, err)
+	}
+	c.log.Info("component: connected", "server", c.set.Server)
+
+	c.mu.Lock()
+	c.sess = sess
+	c.mu.Unlock()
+
+	serveCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- sess.Serve(xmpp.HandlerFunc(c.receive)) }()
+	go c.keepalive(serveCtx, sess)
+	go c.drainPending(serveCtx)
+
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	c.mu.Lock()
+	c.sess = nil
+	c.mu.Unlock()
+	stop()
+	sess.Close()
+	conn.Close()
+	if err == nil {
+		err = errors.New("component: server closed the stream")
+	}
+	return err
+}
+
+// keepalive pings the server; a ping that gets no answer means the stream is
+// dead even though TCP has not noticed, so the connection is closed to force
+// a reconnect.
+func (c *Component) keepalive(ctx context.Context, sess *xmpp.Session) {
+	t := time.NewTicker(c.set.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, c.set.PingTimeout)
+		err := c.ping(pctx, sess)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			c.log.Warn("component: keepalive ping failed; closing stream", "err", err)
+			sess.Conn().Close()
+			return
+		}
+	}
+}
+
+// ping sends XEP-0199 to the server's domain (the component domain's
+// parent); any answer, even an error, proves the stream alive.
+func (c *Component) ping(ctx context.Context, sess *xmpp.Session) error {
+	to := c.set.Domain
+	if parent, ok := parentDomain(c.set.Domain.String()); ok {
+		to = domainJID(parent)
+	}
+	iq := stanza.IQ{ID: randomID(), Type: stanza.GetIQ, From: c.set.Domain, To: to}
+	payload := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsPing, Local: "ping"}})
+	resp, err := sess.SendIQ(ctx, iq.Wrap(payload))
+	if err != nil {
+		return err
+	}
+	return resp.Close()
+}
+
+// send writes one stanza on the current stream.
+func (c *Component) send(ctx context.Context, r xml.TokenReader) error {
+	sess := c.session()
+	if sess == nil {
+		return ErrNotConnected
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sess.Send(ctx, r); err != nil {
+		return fmt.Errorf("component: send: %w", err)
+	}
+	return nil
+}
+
+// encode writes v, a stanza struct, on the current stream.
+func (c *Component) encode(ctx context.Context, v any) error {
+	sess := c.session()
+	if sess == nil {
+		return ErrNotConnected
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sess.Encode(ctx, v); err != nil {
+		return fmt.Errorf("component: send: %w", err)
+	}
+	return nil
+}

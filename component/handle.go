@@ -1,0 +1,41 @@
+package component
+
+import (
+	"context"
+
+	"mellium.im/xmpp/stanza"
+)
+
+// handle runs on a worker for every stanza addressed to the gateway.
+func (c *Component) handle(st *inbound) {
+	ctx := context.Background()
+	switch st.XMLName.Local {
+	case "iq":
+		c.handleIQ(ctx, st)
+	case "message":
+		c.handleMessage(ctx, st)
+	case "presence":
+		c.handlePresence(ctx, st)
+	}
+}
+
+func (c *Component) handleIQ(ctx context.Context, st *inbound) {
+	if st.Type != "get" && st.Type != "set" {
+		return // results and errors to IQs we did not send
+	}
+	p := st.Payload.XMLName
+	switch {
+	case st.Type == "get" && p.Space == nsDiscoInfo:
+		c.discoInfo(ctx, st)
+	case st.Type == "get" && p.Space == nsDiscoItems:
+		c.discoItems(ctx, st)
+	case st.Type == "get" && p.Space == nsPing && p.Local == "ping":
+		c.result(ctx, st, nil)
+	case st.Type == "get" && p.Space == nsVersion && st.to.Localpart() == "":
+		c.version(ctx, st)
+	case p.Space == nsGateway && st.to.Localpart() == "":
+		c.gateway(ctx, st)
+	default:
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable})
+	}
+}

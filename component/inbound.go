@@ -1,0 +1,149 @@
+package component
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/store"
+)
+
+var _ carriers.Receiver = (*Component)(nil)
+
+// pending is an inbound message waiting in Redis for the XMPP server.
+type pending struct {
+	Message outMessage `json:"m"`
+	Expires int64      `json:"e"` // unix seconds
+}
+
+// Receive delivers an SMS from a carrier to the number's owner as a chat
+// message from the sender's number JID. It returns nil once the message is
+// delivered or safely queued (or is a duplicate, or for a number nobody
+// owns); an error tells the carrier to retry.
+func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
+	log := c.log.With("carrier", m.Carrier, "id", m.ID, "to", c.redact(m.To))
+	if m.ID != "" {
+		first, err := c.store.FirstSeen(ctx, m.Carrier, "msg:"+m.ID, c.set.SeenTTL)
+		if err != nil {
+			return err
+		}
+		if !first {
+			log.Info("component: duplicate webhook ignored")
+			return nil
+		}
+	}
+	err := c.receive1(ctx, log, m)
+	if err != nil && m.ID != "" {
+		// Let the carrier's retry through.
+		if uerr := c.store.Unsee(ctx, m.Carrier, "msg:"+m.ID); uerr != nil {
+			log.Error("component: cannot forget webhook id", "err", uerr)
+		}
+	}
+	return err
+}
+
+func (c *Component) receive1(ctx context.Context, log *slog.Logger, m carriers.Message) error {
+	b, err := c.store.Lookup(ctx, m.To)
+	if errors.Is(err, store.ErrNotFound) {
+		log.Warn("component: message for a number nobody owns; dropped")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	msg := outMessage{Type: "chat", ID: randomID(), From: m.From + "@" + c.set.Domain.Domainpart(), To: b.JID, Body: m.Body}
+	for _, u := range m.Media {
+		msg.OOB = append(msg.OOB, oobInfo{URL: u})
+		if msg.Body == "" {
+			msg.Body = u // clients without OOB still show the link
+		}
+	}
+	if err := c.encode(ctx, msg); err == nil {
+		return nil
+	} else if !errors.Is(err, ErrNotConnected) {
+		log.Warn("component: delivery failed; queueing", "err", err)
+	}
+	item, err := json.Marshal(pending{Message: msg, Expires: time.Now().Add(c.set.PendingTTL).Unix()})
+	if err != nil {
+		return fmt.Errorf("component: encode pending: %w", err)
+	}
+	if err := c.store.PushPending(ctx, item, c.set.PendingTTL); err != nil {
+		return err
+	}
+	log.Info("component: XMPP server unreachable; message queued")
+	return nil
+}
+
+// drainPending delivers messages queued while the stream was down, oldest
+// first. It stops at the first failure; the next connection tries again.
+func (c *Component) drainPending(ctx context.Context) {
+	c.drainMu.Lock()
+	defer c.drainMu.Unlock()
+	n := 0
+	for ctx.Err() == nil {
+		item, err := c.store.PeekPending(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			c.log.Warn("component: cannot read queued messages", "err", err)
+			return
+		}
+		var p pending
+		if err := json.Unmarshal(item, &p); err == nil && time.Now().Unix() < p.Expires {
+			if err := c.encode(ctx, p.Message); err != nil {
+				c.log.Warn("component: queued delivery failed", "err", err)
+				return
+			}
+			n++
+		}
+		if err := c.store.AckPending(ctx, item); err != nil {
+			c.log.Warn("component: cannot remove delivered message from queue", "err", err)
+			return
+		}
+	}
+	if n > 0 {
+		c.log.Info("component: delivered queued messages", "count", n)
+	}
+}
+
+// Status turns a carrier's delivery report into a XEP-0184 receipt (when the
+// sender asked for one) or an error message the sender's client shows
+// against the failed message.
+func (c *Component) Status(ctx context.Context, s carriers.Status) error {
+	if !s.State.Final() {
+		return nil
+	}
+	sent, err := c.store.Tracked(ctx, s.Carrier, s.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // unknown, expired, or a duplicate of a report already handled
+	}
+	if err != nil {
+		return err
+	}
+	from := sent.Number + "@" + c.set.Domain.Domainpart()
+	switch {
+	case s.State == carriers.StateDelivered && sent.Receipt:
+		err = c.encode(ctx, outMessage{ID: randomID(), From: from, To: sent.JID, Received: &receiptInfo{ID: sent.StanzaID}})
+	case s.State == carriers.StateFailed:
+		why := "The carrier could not deliver this message"
+		if s.ErrorText != "" {
+			why += ": " + s.ErrorText
+		}
+		if s.ErrorCode != "" {
+			why += " (carrier code " + s.ErrorCode + ")"
+		}
+		err = c.send(ctx, errorStanza("message", sent.StanzaID, from, sent.JID,
+			stanza.Error{Type: stanza.Cancel, Condition: stanza.RecipientUnavailable, Text: text(why + ".")}))
+	}
+	if err != nil {
+		return err
+	}
+	return c.store.Untrack(ctx, s.Carrier, s.ID)
+}

@@ -1,0 +1,113 @@
+package component
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/store"
+)
+
+// handleMessage relays a user's message to a number JID as an SMS sent from
+// the user's own number.
+func (c *Component) handleMessage(ctx context.Context, st *inbound) {
+	switch st.Type {
+	case "error":
+		return
+	case "groupchat":
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: text("group chat is not supported by this gateway")})
+		return
+	}
+	if st.Body == nil || *st.Body == "" && len(st.OOB) == 0 {
+		return // chat states, receipts, markers: nothing to send
+	}
+	if st.to.Localpart() == "" {
+		c.help(ctx, st)
+		return
+	}
+	to, ok := c.number(ctx, st)
+	if !ok {
+		return
+	}
+	log := c.log.With("to", c.redact(to))
+
+	b, err := c.store.NumberOf(ctx, st.from.Bare().String())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Auth, Condition: stanza.RegistrationRequired,
+			Text: text("You have no phone number on this gateway, so this message was not sent. Ask the operator of " + c.set.Domain.Domainpart() + " to assign you one.")})
+		return
+	case err != nil:
+		log.Error("component: cannot look up sender's number", "err", err)
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: text("The gateway's storage is unavailable; this message was not sent. Try again shortly.")})
+		return
+	}
+	cr, ok := c.carriers[b.Carrier]
+	if !ok {
+		log.Error("component: number bound to a carrier that is not configured", "carrier", b.Carrier)
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.InternalServerError, Text: text("Your number's carrier is not configured on this gateway; this message was not sent.")})
+		return
+	}
+	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: to, Body: *st.Body}
+	for _, o := range st.OOB {
+		msg.Media = append(msg.Media, o.URL)
+	}
+	if n, max := utf8.RuneCountInString(msg.Body), cr.Limits().MaxBodyChars; max > 0 && n > max {
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable,
+			Text: text(fmt.Sprintf("This message is %d characters long; the carrier accepts at most %d. It was not sent: split it into shorter messages.", n, max))})
+		return
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, c.set.SendTimeout)
+	id, err := cr.Send(sctx, msg)
+	cancel()
+	if err != nil {
+		log.Warn("component: carrier send failed", "carrier", cr.Name(), "err", err)
+		c.replyError(ctx, st, sendError(err))
+		return
+	}
+	log.Debug("component: sent", "carrier", cr.Name(), "id", id)
+	sent := store.Sent{JID: st.From, StanzaID: st.ID, Number: to, Receipt: st.Request != nil}
+	if err := c.store.Track(ctx, cr.Name(), id, sent, c.set.TrackTTL); err != nil {
+		// The SMS is out; only its delivery report will be lost.
+		log.Warn("component: cannot track sent message", "err", err)
+	}
+}
+
+// sendError turns a carrier failure into what the user sees.
+func sendError(err error) stanza.Error {
+	var ce *carriers.Error
+	detail := ""
+	if errors.As(err, &ce) {
+		detail = ": " + ce.Message
+		if ce.Code != "" {
+			detail += " (carrier code " + ce.Code + ")"
+		}
+	}
+	if errors.Is(err, carriers.ErrRejected) {
+		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAcceptable, Text: text("The carrier refused this message" + detail)}
+	}
+	return stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The carrier could not be reached; this message was not sent" + detail + ". Try again shortly.")}
+}
+
+// help answers messages to the gateway itself.
+func (c *Component) help(ctx context.Context, st *inbound) {
+	body := "This is an SMS gateway. To text a phone number, write to +<country code><number>@" +
+		c.set.Domain.Domainpart() + ", for example +12015550123@" + c.set.Domain.Domainpart() + "."
+	if err := c.encode(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}); err != nil {
+		c.log.Warn("component: could not send help", "err", err)
+	}
+}
+
+// redact shortens numbers in logs unless the operator asked for them whole.
+func (c *Component) redact(number string) string {
+	if c.set.FullNumbers {
+		return number
+	}
+	return phone.Redact(number)
+}

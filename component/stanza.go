@@ -1,0 +1,86 @@
+package component
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/xml"
+	"strings"
+
+	"mellium.im/xmpp/jid"
+)
+
+// Namespaces the component speaks.
+const (
+	nsDiscoInfo  = "http://jabber.org/protocol/disco#info"
+	nsDiscoItems = "http://jabber.org/protocol/disco#items"
+	nsPing       = "urn:xmpp:ping"
+	nsVersion    = "jabber:iq:version"
+	nsGateway    = "jabber:iq:gateway"
+	nsReceipts   = "urn:xmpp:receipts"
+	nsOOB        = "jabber:x:oob"
+	nsStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
+)
+
+// inbound is one stanza read from the stream, decoded once so that workers
+// never touch the stream.
+type inbound struct {
+	XMLName xml.Name
+	ID      string `xml:"id,attr"`
+	Type    string `xml:"type,attr"`
+	From    string `xml:"from,attr"`
+	To      string `xml:"to,attr"`
+
+	// message
+	Body    *string   `xml:"body"`
+	Request *struct{} `xml:"urn:xmpp:receipts request"`
+	OOB     []struct {
+		URL string `xml:"url"`
+	} `xml:"jabber:x:oob x"`
+
+	// iq: its first child
+	Payload iqPayload `xml:",any"`
+
+	from, to jid.JID // parsed
+}
+
+type iqPayload struct {
+	XMLName xml.Name
+	Node    string  `xml:"node,attr"`
+	Prompt  *string `xml:"prompt"`
+}
+
+// Outgoing message with the parts the gateway sends.
+type outMessage struct {
+	XMLName  xml.Name     `xml:"message"`
+	ID       string       `xml:"id,attr,omitempty"`
+	Type     string       `xml:"type,attr,omitempty"`
+	From     string       `xml:"from,attr"`
+	To       string       `xml:"to,attr"`
+	Body     string       `xml:"body,omitempty"`
+	Received *receiptInfo `xml:"urn:xmpp:receipts received,omitempty"`
+	OOB      []oobInfo    `xml:"jabber:x:oob x,omitempty"`
+}
+
+type receiptInfo struct {
+	ID string `xml:"id,attr"`
+}
+
+type oobInfo struct {
+	URL string `xml:"url"`
+}
+
+func randomID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func domainJID(domain string) jid.JID {
+	j, _ := jid.New("", domain, "")
+	return j
+}
+
+func parentDomain(d string) (string, bool) {
+	_, parent, ok := strings.Cut(d, ".")
+	return parent, ok && parent != ""
+}

@@ -1,0 +1,25 @@
+package component
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/store"
+)
+
+// Store is the state the component needs; *store.Store implements it.
+type Store interface {
+	Lookup(ctx context.Context, number string) (store.Binding, error)
+	NumberOf(ctx context.Context, jid string) (store.Binding, error)
+
+	FirstSeen(ctx context.Context, carrier, id string, ttl time.Duration) (bool, error)
+	Unsee(ctx context.Context, carrier, id string) error
+
+	Track(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration) error
+	Tracked(ctx context.Context, carrier, id string) (store.Sent, error)
+	Untrack(ctx context.Context, carrier, id string) error
+
+	PushPending(ctx context.Context, item []byte, ttl time.Duration) error
+	PeekPending(ctx context.Context) ([]byte, error)
+	AckPending(ctx context.Context, item []byte) error
+}

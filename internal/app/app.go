@@ -1,0 +1,141 @@
+// Package app builds a running gateway from a configuration: the component,
+// the carriers, the state store and the HTTP server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/carriers/twilio"
+	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/config"
+	"github.com/switchboard-gw/switchboard/store"
+)
+
+// Gateway is a configured, not yet running gateway.
+type Gateway struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	store *store.Store
+	comp  *component.Component
+	srv   *http.Server
+	ln    net.Listener
+}
+
+// New builds the gateway described by cfg and binds its HTTP listener.
+func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
+	st, err := store.Open(cfg.Redis.URL)
+	if err != nil {
+		return nil, err
+	}
+	domain, err := jid.Parse(cfg.Component.JID)
+	if err != nil {
+		return nil, fmt.Errorf("app: component.jid: %w", err)
+	}
+	g := &Gateway{cfg: cfg, log: log, store: st}
+
+	var cs []carriers.Carrier
+	mux := http.NewServeMux()
+	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Enabled {
+		cs = append(cs, sandbox.New(sandbox.Settings{Numbers: g.numbersOf(sandbox.Name), Logger: log}))
+	}
+	if tw := cfg.Carriers.Twilio; tw != nil {
+		c, err := twilio.New(twilio.Settings{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, APIURL: tw.APIURL, PublicURL: cfg.HTTP.PublicURL, Timeout: tw.TimeoutDuration(), Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	g.comp = component.New(component.Settings{
+		Domain:        domain,
+		Server:        cfg.Component.Server,
+		Secret:        cfg.Component.Secret,
+		DefaultRegion: cfg.Numbers.DefaultRegion,
+		FullNumbers:   cfg.Log.FullNumbers,
+		Logger:        log,
+	}, st, cs)
+	for _, c := range cs {
+		if wh, ok := c.(carriers.Webhooks); ok {
+			h := wh.Handler(g.comp)
+			mux.Handle("/"+c.Name()+"/", h)
+			mux.Handle("/"+c.Name(), h)
+		}
+	}
+	mux.Handle("GET /healthz", healthz([]check{
+		{"xmpp", func(context.Context) error {
+			if !g.comp.Connected() {
+				return component.ErrNotConnected
+			}
+			return nil
+		}},
+		{"redis", st.Ping},
+	}))
+	g.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("app: http.listen: %w", err)
+	}
+	g.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	return g, nil
+}
+
+// Addr is the HTTP listener's address.
+func (g *Gateway) Addr() string { return g.ln.Addr().String() }
+
+// Component is the gateway's XMPP side.
+func (g *Gateway) Component() *component.Component { return g.comp }
+
+// Run serves until ctx is done, then shuts down gracefully.
+func (g *Gateway) Run(ctx context.Context) error {
+	if err := g.store.Ping(ctx); err != nil {
+		g.log.Warn("app: redis unreachable at start; will keep trying", "err", err)
+	}
+	errc := make(chan error, 2)
+	go func() {
+		if err := g.srv.Serve(g.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("app: http: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	compDone := make(chan error, 1)
+	go func() { compDone <- g.comp.Run(ctx) }()
+	g.log.Info("app: gateway running", "http", g.Addr(), "domain", g.cfg.Component.JID, "carriers", g.cfg.CarrierNames())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = g.srv.Shutdown(sctx)
+	<-compDone
+	g.store.Close()
+	return err
+}
+
+// numbersOf lists the numbers bound through one carrier.
+func (g *Gateway) numbersOf(carrier string) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		bs, err := g.store.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, b := range bs {
+			if b.Carrier == carrier {
+				out = append(out, b.Number)
+			}
+		}
+		return out, nil
+	}
+}

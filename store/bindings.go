@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Binding ties a number to the bare JID that owns it and the carrier it is
+// reached through.
+type Binding struct {
+	Number   string
+	JID      string
+	Carrier  string
+	Assigned time.Time
+}
+
+// assignScript binds KEYS[1] (number hash) to ARGV[2] (jid) unless another
+// JID holds it. KEYS[2] is the JID's zset, KEYS[3] the set of numbers.
+var assignScript = redis.NewScript(`
+local owner = redis.call('HGET', KEYS[1], 'jid')
+if owner and owner ~= ARGV[2] then return redis.error_reply('TAKEN ' .. owner) end
+redis.call('HSET', KEYS[1], 'jid', ARGV[2], 'carrier', ARGV[3], 'assigned', ARGV[4])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+`)
+
+// releaseScript removes KEYS[1] and its entries; returns the old hash.
+var releaseScript = redis.NewScript(`
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return h end
+local jid
+for i = 1, #h, 2 do if h[i] == 'jid' then jid = h[i+1] end end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', ARGV[2] .. jid, ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return h
+`)
+
+func (s *Store) numKey(number string) string { return s.key("{b}", "num", number) }
+func (s *Store) jidKey(jid string) string    { return s.key("{b}", "jid", jid) }
+func (s *Store) numbersKey() string          { return s.key("{b}", "numbers") }
+
+// Assign binds b.Number to b.JID through b.Carrier. Re-assigning a number to
+// its owner updates the carrier; a number owned by someone else is ErrTaken.
+func (s *Store) Assign(ctx context.Context, b Binding) error {
+	if b.Assigned.IsZero() {
+		b.Assigned = time.Now()
+	}
+	err := assignScript.Run(ctx, s.rdb,
+		[]string{s.numKey(b.Number), s.jidKey(b.JID), s.numbersKey()},
+		b.Number, b.JID, b.Carrier, b.Assigned.Unix()).Err()
+	if err != nil {
+		var re redis.Error
+		if errors.As(err, &re) && len(re.Error()) > 6 && re.Error()[:6] == "TAKEN " {
+			return fmt.Errorf("%w (%s)", ErrTaken, re.Error()[6:])
+		}
+		return fmt.Errorf("store: assign: %w", err)
+	}
+	return nil
+}
+
+// Release unbinds number and returns the binding it had.
+func (s *Store) Release(ctx context.Context, number string) (Binding, error) {
+	res, err := releaseScript.Run(ctx, s.rdb,
+		[]string{s.numKey(number), s.numbersKey()}, number, s.jidKey("")).StringSlice()
+	if err != nil {
+		return Binding{}, fmt.Errorf("store: release: %w", err)
+	}
+	if len(res) == 0 {
+		return Binding{}, ErrNotFound
+	}
+	m := map[string]string{}
+	for i := 0; i+1 < len(res); i += 2 {
+		m[res[i]] = res[i+1]
+	}
+	return bindingFrom(number, m), nil
+}
+
+// Lookup returns the binding of number, or ErrNotFound.
+func (s *Store) Lookup(ctx context.Context, number string) (Binding, error) {
+	m, err := s.rdb.HGetAll(ctx, s.numKey(number)).Result()
+	if err != nil {
+		return Binding{}, fmt.Errorf("store: lookup: %w", err)
+	}
+	if len(m) == 0 {
+		return Binding{}, ErrNotFound
+	}
+	return bindingFrom(number, m), nil
+}
+
+// NumberOf returns the binding a JID sends from: its first assigned number.
+func (s *Store) NumberOf(ctx context.Context, jid string) (Binding, error) {
+	nums, err := s.rdb.ZRange(ctx, s.jidKey(jid), 0, 0).Result()
+	if err != nil {
+		return Binding{}, fmt.Errorf("store: number of jid: %w", err)
+	}
+	if len(nums) == 0 {
+		return Binding{}, ErrNotFound
+	}
+	return s.Lookup(ctx, nums[0])
+}
+
+// List returns every binding, ordered by number.
+func (s *Store) List(ctx context.Context) ([]Binding, error) {
+	nums, err := s.rdb.SMembers(ctx, s.numbersKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: list: %w", err)
+	}
+	sort.Strings(nums)
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(nums))
+	for i, n := range nums {
+		cmds[i] = pipe.HGetAll(ctx, s.numKey(n))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: list: %w", err)
+	}
+	out := make([]Binding, 0, len(nums))
+	for i, n := range nums {
+		if m := cmds[i].Val(); len(m) > 0 {
+			out = append(out, bindingFrom(n, m))
+		}
+	}
+	return out, nil
+}
+
+func bindingFrom(number string, m map[string]string) Binding {
+	sec, _ := strconv.ParseInt(m["assigned"], 10, 64)
+	return Binding{Number: number, JID: m["jid"], Carrier: m["carrier"], Assigned: time.Unix(sec, 0)}
+}

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// FirstSeen records that the carrier delivered id and reports whether this is
+// the first time within ttl; carriers retry webhooks, users must see each
+// message once.
+func (s *Store) FirstSeen(ctx context.Context, carrier, id string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, s.key("seen", carrier, id), "1", ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: seen: %w", err)
+	}
+	return ok, nil
+}
+
+// Unsee forgets id so that a retried webhook is taken again; used when the
+// first attempt could not be accepted.
+func (s *Store) Unsee(ctx context.Context, carrier, id string) error {
+	if err := s.rdb.Del(ctx, s.key("seen", carrier, id)).Err(); err != nil {
+		return fmt.Errorf("store: unsee: %w", err)
+	}
+	return nil
+}
+
+// Sent is what the gateway remembers about a message it sent, to turn the
+// carrier's delivery reports into XMPP receipts and errors. No body.
+type Sent struct {
+	JID      string // full JID of the sender
+	StanzaID string
+	Number   string // the recipient
+	Receipt  bool   // the sender asked for a XEP-0184 receipt
+}
+
+// Track remembers sent under the carrier's message id for ttl.
+func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration) error {
+	k := s.key("track", carrier, id)
+	receipt := "0"
+	if sent.Receipt {
+		receipt = "1"
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, k, "jid", sent.JID, "stanza", sent.StanzaID, "number", sent.Number, "receipt", receipt)
+	pipe.Expire(ctx, k, ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: track: %w", err)
+	}
+	return nil
+}
+
+// Tracked returns what Track stored, or ErrNotFound.
+func (s *Store) Tracked(ctx context.Context, carrier, id string) (Sent, error) {
+	m, err := s.rdb.HGetAll(ctx, s.key("track", carrier, id)).Result()
+	if err != nil {
+		return Sent{}, fmt.Errorf("store: tracked: %w", err)
+	}
+	if len(m) == 0 {
+		return Sent{}, ErrNotFound
+	}
+	return Sent{JID: m["jid"], StanzaID: m["stanza"], Number: m["number"], Receipt: m["receipt"] == "1"}, nil
+}
+
+// Untrack forgets a message once its final status is handled.
+func (s *Store) Untrack(ctx context.Context, carrier, id string) error {
+	if err := s.rdb.Del(ctx, s.key("track", carrier, id)).Err(); err != nil {
+		return fmt.Errorf("store: untrack: %w", err)
+	}
+	return nil
+}
+
+// PushPending appends an encoded inbound message for later delivery to XMPP.
+// The whole list expires ttl after the newest entry.
+func (s *Store) PushPending(ctx context.Context, item []byte, ttl time.Duration) error {
+	pipe := s.rdb.TxPipeline()
+	pipe.RPush(ctx, s.key("pending"), item)
+	pipe.Expire(ctx, s.key("pending"), ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: push pending: %w", err)
+	}
+	return nil
+}
+
+// PeekPending returns the oldest pending item without removing it, or
+// ErrNotFound.
+func (s *Store) PeekPending(ctx context.Context) ([]byte, error) {
+	b, err := s.rdb.LIndex(ctx, s.key("pending"), 0).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: peek pending: %w", err)
+	}
+	return b, nil
+}
+
+// AckPending removes item once it was delivered.
+func (s *Store) AckPending(ctx context.Context, item []byte) error {
+	if err := s.rdb.LRem(ctx, s.key("pending"), 1, item).Err(); err != nil {
+		return fmt.Errorf("store: ack pending: %w", err)
+	}
+	return nil
+}

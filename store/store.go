@@ -1,0 +1,87 @@
+// Package store keeps Switchboard's state in Redis.
+//
+// Key layout (all keys start with the configured prefix, "sb:" by default):
+//
+//	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s)    number -> owner
+//	sb:{b}:jid:<bare JID> zset   E164 scored by assignment time     owner -> numbers
+//	sb:{b}:numbers        set    every bound number                  for listing
+//	sb:seen:<carrier>:<k> string "1", expires                        webhook de-duplication
+//	sb:track:<carrier>:<id> hash jid, stanza, number, receipt; expires  delivery reports
+//	sb:pending            list   JSON inbound messages the XMPP side has not taken yet; expires
+//
+// The binding keys share the {b} hash tag so that one Lua script can update
+// them atomically on Redis Cluster too. Message bodies are kept only in
+// sb:pending, only while the XMPP server is unreachable, and never longer than
+// the pending TTL.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrTaken    = errors.New("store: number belongs to another JID")
+)
+
+// Store is the Redis-backed state.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+// Open connects lazily to the Redis at rawURL (redis:// or rediss://); it
+// does not fail when Redis is down, so the gateway can start and retry.
+func Open(rawURL string) (*Store, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: bad redis url: %w", err)
+	}
+	return New(redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:     []string{opt.Addr},
+		Username:  opt.Username,
+		Password:  opt.Password,
+		DB:        opt.DB,
+		TLSConfig: opt.TLSConfig,
+		// Fail fast so that callers can answer users and carriers while
+		// Redis is away, instead of hanging on the defaults.
+		DialTimeout: 2 * time.Second,
+		MaxRetries:  1,
+	}), ""), nil
+}
+
+// New wraps an existing client; prefix defaults to "sb:".
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = "sb:"
+	}
+	return &Store{rdb: rdb, prefix: prefix}
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("store: redis: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+func (s *Store) key(parts ...string) string {
+	k := s.prefix
+	for i, p := range parts {
+		if i > 0 {
+			k += ":"
+		}
+		k += p
+	}
+	return k
+}
