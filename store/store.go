@@ -51,8 +51,9 @@ func Open(rawURL string) (*Store, error) {
 		TLSConfig: opt.TLSConfig,
 		// Fail fast so that callers can answer users and carriers while
 		// Redis is away, instead of hanging on the defaults.
-		DialTimeout: 2 * time.Second,
-		MaxRetries:  1,
+		DialTimeout:   2 * time.Second,
+		MaxRetries:    1,
+		DialerRetries: 1,
 	}), ""), nil
 }
 

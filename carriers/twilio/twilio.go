@@ -89,7 +89,9 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 	// the HTTP request.
 	cl := &tclient.Client{
 		Credentials: tclient.NewCredentials(c.set.AccountSID, c.set.AuthToken),
-		HTTPClient:  &http.Client{Transport: &rewrite{ctx: ctx, api: c.api, next: c.set.Transport}, Timeout: c.set.Timeout},
+		// No http.Client.Timeout: the context bounds the call, and cancelling
+		// it on return also frees error bodies the SDK never closes.
+		HTTPClient: &http.Client{Transport: &rewrite{ctx: ctx, api: c.api, next: c.set.Transport}},
 	}
 	cl.SetAccountSid(c.set.AccountSID)
 	p := &openapi.CreateMessageParams{}

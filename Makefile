@@ -1,0 +1,44 @@
+# Switchboard. `make demo` runs the gateway with everything it needs;
+# `make test` runs every test. Both install what is missing.
+GO ?= go
+export GOTOOLCHAIN ?= auto
+TEST_FLAGS ?= -count=1 -timeout 30m
+
+.PHONY: all build demo test unit lint bench deps-demo deps-test tools clean
+
+all: build
+
+build:
+	$(GO) build -o switchboard ./cmd/switchboard
+
+deps-demo:
+	@tools/system-deps.sh demo
+
+deps-test:
+	@tools/system-deps.sh test
+
+tools: deps-test
+	@tools/install.sh
+
+demo: deps-demo
+	$(GO) run ./cmd/switchboard-demo
+
+test: tools
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+
+# Short fuzzing of every parser, beyond the seed corpora `make test` runs.
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+bench: tools
+	$(GO) run ./internal/bench
+
+clean:
+	rm -f switchboard
