@@ -14,7 +14,9 @@ import (
 // a bad stanza, because mellium ends the whole stream when a handler does.
 func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
 	st := &inbound{}
-	err := xml.NewTokenDecoder(t).DecodeElement(st, start)
+	// The handler's reader starts inside the element; give the decoder its
+	// start so it can match the end.
+	err := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), t)).Decode(st)
 	switch start.Name.Local {
 	case "message", "presence", "iq":
 	default:

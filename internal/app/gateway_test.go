@@ -1,0 +1,157 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/config"
+	"github.com/switchboard-gw/switchboard/internal/testenv"
+	"github.com/switchboard-gw/switchboard/store"
+)
+
+// env is one gateway wired to a real Prosody and a real Redis.
+type env struct {
+	prosody *testenv.Prosody
+	redis   *testenv.Redis
+	gw      *Gateway
+	store   *store.Store
+	cfg     *config.Config
+	url     string // the gateway's HTTP base URL
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+type envOptions struct {
+	extraTOML string // appended to the config (carrier sections)
+	env       []string
+}
+
+func startEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	e := &env{}
+	e.redis = testenv.StartRedis(t)
+	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
+	port := testenv.FreePort(t)
+	toml := fmt.Sprintf(`
+[component]
+jid = %q
+server = %q
+secret = %q
+[redis]
+url = %q
+[http]
+listen = "127.0.0.1:%d"
+public_url = "http://127.0.0.1:%d"
+[numbers]
+default_region = "US"
+%s`, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, port, port, o.extraTOML)
+	if !strings.Contains(o.extraTOML, "[carriers.") {
+		toml += "\n[carriers.sandbox]\nenabled = true\n"
+	}
+	cfg, err := config.Parse([]byte(toml), o.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cfg = cfg
+	e.start(t)
+	st, err := store.Open(e.redis.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e.store = st
+	e.url = "http://" + e.gw.Addr()
+	e.waitHealthy(t)
+	return e
+}
+
+func (e *env) start(t *testing.T) {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("SWITCHBOARD_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	gw, err := New(e.cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.gw, e.cancel, e.done = gw, cancel, make(chan error, 1)
+	go func() { e.done <- gw.Run(ctx) }()
+	t.Cleanup(e.stop)
+}
+
+func (e *env) stop() {
+	if e.cancel == nil {
+		return
+	}
+	e.cancel()
+	<-e.done
+	e.cancel = nil
+}
+
+// waitHealthy waits until /healthz reports XMPP and Redis up.
+func (e *env) waitHealthy(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, body := e.get(t, "/healthz")
+		if code == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway not healthy: %d %s\nprosody log:\n%s", code, body, e.prosody.LogTail())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (e *env) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	res, err := http.Get(e.url + path)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// user registers and logs in a user, bound to number when it is not empty.
+func (e *env) user(t *testing.T, name, number, carrier string) *testenv.Client {
+	t.Helper()
+	e.prosody.Register(t, name, "pw-"+name)
+	if number != "" {
+		if err := e.store.Assign(context.Background(), store.Binding{Number: number, JID: name + "@" + e.prosody.Domain, Carrier: carrier}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.prosody.Client(t, name, "pw-"+name)
+}
+
+func (e *env) numberJID(n string) string { return n + "@" + e.prosody.ComponentDomain }
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func from(j string) func(testenv.Stanza) bool {
+	return func(s testenv.Stanza) bool { return strings.HasPrefix(s.From, j) }
+}
+
+func isMessageFrom(j string) func(testenv.Stanza) bool {
+	return func(s testenv.Stanza) bool { return s.Name == "message" && strings.HasPrefix(s.From, j) }
+}
+
+func isIQ(id string) func(testenv.Stanza) bool {
+	return func(s testenv.Stanza) bool { return s.Name == "iq" && s.ID == id }
+}
