@@ -13,25 +13,18 @@ import (
 // worker; it never blocks on I/O of its own, and never returns an error for
 // a bad stanza, because mellium ends the whole stream when a handler does.
 func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-	st := &inbound{}
-	// The handler's reader starts inside the element; give the decoder its
-	// start so it can match the end.
-	err := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), t)).Decode(st)
 	switch start.Name.Local {
 	case "message", "presence", "iq":
 	default:
 		return nil // not a stanza (e.g. a stray element): nothing to answer
 	}
-	if err != nil {
-		c.log.Debug("component: undecodable stanza", "name", start.Name.Local, "err", err)
-		c.reject(t, start, stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest, Text: text("malformed stanza")})
-		return nil
+	st, bad := decode(t, start, c.set.Domain.Domainpart())
+	if st == nil {
+		return nil // no usable from: nobody to answer
 	}
-	if st.from, err = jid.Parse(st.From); err != nil {
-		return nil // the server vouches for from; without one we cannot answer
-	}
-	if st.to, err = jid.Parse(st.To); err != nil || st.to.Domainpart() != c.set.Domain.Domainpart() {
-		c.reject(t, start, stanza.Error{Type: stanza.Modify, Condition: stanza.JIDMalformed, Text: text("malformed recipient address")})
+	if bad != nil {
+		c.log.Debug("component: refusing stanza", "name", start.Name.Local, "why", bad.Text["en"])
+		c.reject(t, start, *bad)
 		return nil
 	}
 	if !c.work.submit(st.from.Bare().String()+"\x00"+st.to.String(), st) {
@@ -39,6 +32,26 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 		c.reject(t, start, stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: text("the gateway is overloaded; try again shortly")})
 	}
 	return nil
+}
+
+// decode reads one stanza addressed to domain. It returns a nil stanza when
+// the sender cannot be answered, and a non-nil error to send back when the
+// stanza is unusable.
+func decode(r xml.TokenReader, start *xml.StartElement, domain string) (*inbound, *stanza.Error) {
+	st := &inbound{}
+	// The handler's reader starts inside the element; give the decoder its
+	// start so it can match the end.
+	err := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r)).Decode(st)
+	if err != nil {
+		return &inbound{}, &stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest, Text: text("malformed stanza")}
+	}
+	if st.from, err = jid.Parse(st.From); err != nil || st.From == "" {
+		return nil, nil // the server vouches for from; without one we cannot answer
+	}
+	if st.to, err = jid.Parse(st.To); err != nil || st.to.Domainpart() != domain || st.to.Resourcepart() != "" {
+		return st, &stanza.Error{Type: stanza.Modify, Condition: stanza.JIDMalformed, Text: text("malformed recipient address")}
+	}
+	return st, nil
 }
 
 // reject answers a stanza that could not be taken, from inside the handler.
