@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/internal/testenv"
+)
+
+func writeConfig(t *testing.T, redisURL, carriers string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "switchboard.toml")
+	cfg := fmt.Sprintf(`
+[component]
+jid = "sms.example.org"
+server = "127.0.0.1:5347"
+secret = "s3cret-value"
+[redis]
+url = %q
+[numbers]
+default_region = "US"
+%s`, redisURL, carriers)
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func sb(args ...string) (string, error) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestNumbersCommands(t *testing.T) {
+	r := testenv.StartRedis(t)
+	one := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n")
+	two := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\n")
+
+	steps := []struct {
+		name string
+		args []string
+		want string // in the output, or in the error when wantErr
+		err  bool
+	}{
+		{"assign", []string{"numbers", "assign", "-c", one, "(201) 555-0100", "alice@example.org"}, "assigned +12015550100 to alice@example.org via sandbox", false},
+		{"assign flags last", []string{"numbers", "assign", "+12015550101", "bob@example.org", "-c", one}, "assigned +12015550101", false},
+		{"taken", []string{"numbers", "assign", "-c", one, "+12015550100", "mallory@example.org"}, "another JID", true},
+		{"bad number", []string{"numbers", "assign", "-c", one, "+1555", "alice@example.org"}, `NUMBER "+1555"`, true},
+		{"bad jid", []string{"numbers", "assign", "-c", one, "+12015550102", "example.org"}, `JID "example.org"`, true},
+		{"full jid", []string{"numbers", "assign", "-c", one, "+12015550102", "a@example.org/phone"}, "bare user JID", true},
+		{"carrier needed", []string{"numbers", "assign", "-c", two, "+12015550102", "carol@example.org"}, "--carrier is required", true},
+		{"unknown carrier", []string{"numbers", "assign", "-c", two, "--carrier", "telnyx", "+12015550102", "carol@example.org"}, `"telnyx" is not configured`, true},
+		{"explicit carrier", []string{"numbers", "assign", "-c", two, "--carrier", "twilio", "+12015550102", "carol@example.org"}, "via twilio", false},
+		{"list", []string{"numbers", "list", "-c", one}, "+12015550100  alice@example.org  sandbox", false},
+		{"release", []string{"numbers", "release", "-c", one, "+12015550100"}, "released +12015550100 (was alice@example.org)", false},
+		{"release again", []string{"numbers", "release", "-c", one, "+12015550100"}, "is not assigned", true},
+		{"missing -c", []string{"numbers", "list"}, "-c FILE is required", true},
+		{"unknown sub", []string{"numbers", "buy", "-c", one}, "unknown numbers command", true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			out, err := sb(s.args...)
+			if s.err {
+				if err == nil || !strings.Contains(err.Error(), s.want) {
+					t.Fatalf("error = %v, want one containing %q (output %q)", err, s.want, out)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out, s.want) {
+				t.Fatalf("output %q, %v; want %q", out, err, s.want)
+			}
+		})
+	}
+	out, _ := sb("numbers", "list", "-c", one)
+	if strings.Contains(out, "+12015550100") || !strings.Contains(out, "+12015550102") {
+		t.Errorf("list after release:\n%s", out)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	good := writeConfig(t, "redis://127.0.0.1:1/0", "[carriers.sandbox]\nenabled = true\n")
+	if out, err := sb("check", "-c", good); err != nil || !strings.Contains(out, "configuration OK") || strings.Contains(out, "s3cret-value") {
+		t.Fatalf("check: %q, %v", out, err)
+	}
+	bad := writeConfig(t, "redis://127.0.0.1:1/0", "")
+	if _, err := sb("check", "-c", bad); err == nil || !strings.Contains(err.Error(), "carriers") {
+		t.Fatalf("check without carriers: %v", err)
+	}
+	if _, err := sb("check", "-c", filepath.Join(t.TempDir(), "missing.toml")); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Fatalf("check missing file: %v", err)
+	}
+	t.Setenv("SWITCHBOARD_HTTP_PUBLIC_URL", "ftp://x")
+	if _, err := sb("check", "-c", good); err == nil || !strings.Contains(err.Error(), "http.public_url") {
+		t.Fatalf("env override not validated: %v", err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"numbers"}} {
+		if _, err := sb(args...); !errors.Is(err, errUsage) {
+			t.Errorf("%v: error = %v, want usage", args, err)
+		}
+	}
+}
+
+// The documented example configuration must stay valid.
+func TestExampleConfig(t *testing.T) {
+	if out, err := sb("check", "-c", "../../deploy/switchboard.example.toml"); err != nil {
+		t.Fatalf("example config: %v %s", err, out)
+	}
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/testenv"
+)
+
+func open(t *testing.T) (*Store, *testenv.Redis) {
+	t.Helper()
+	r := testenv.StartRedis(t)
+	s, err := Open(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, r
+}
+
+func TestBindings(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	a := Binding{Number: "+12015550100", JID: "alice@example.org", Carrier: "twilio", Assigned: time.Unix(100, 0)}
+	a2 := Binding{Number: "+12015550101", JID: "alice@example.org", Carrier: "sandbox", Assigned: time.Unix(200, 0)}
+	if err := s.Assign(ctx, a2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Assign(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Assign(ctx, Binding{Number: a.Number, JID: "mallory@example.org", Carrier: "twilio"}); !errors.Is(err, ErrTaken) {
+		t.Fatalf("assign to another JID: %v", err)
+	}
+	// Re-assigning to the owner changes the carrier.
+	a.Carrier = "sandbox"
+	if err := s.Assign(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Lookup(ctx, a.Number); err != nil || got != a {
+		t.Fatalf("Lookup = %+v, %v", got, err)
+	}
+	// The earliest assigned number is the one a JID sends from.
+	if got, err := s.NumberOf(ctx, "alice@example.org"); err != nil || got.Number != a.Number {
+		t.Fatalf("NumberOf = %+v, %v", got, err)
+	}
+	if got, err := s.List(ctx); err != nil || len(got) != 2 || got[0].Number != a.Number {
+		t.Fatalf("List = %+v, %v", got, err)
+	}
+	if got, err := s.Release(ctx, a.Number); err != nil || got.JID != a.JID {
+		t.Fatalf("Release = %+v, %v", got, err)
+	}
+	if _, err := s.Release(ctx, a.Number); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second Release: %v", err)
+	}
+	if _, err := s.Lookup(ctx, a.Number); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Lookup after release: %v", err)
+	}
+	if got, err := s.NumberOf(ctx, "alice@example.org"); err != nil || got.Number != a2.Number {
+		t.Fatalf("NumberOf after release = %+v, %v", got, err)
+	}
+	if _, err := s.NumberOf(ctx, "nobody@example.org"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("NumberOf nobody: %v", err)
+	}
+}
+
+func TestSeenAndTracking(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	for i, want := range []bool{true, false} {
+		if got, err := s.FirstSeen(ctx, "twilio", "SM1", time.Minute); err != nil || got != want {
+			t.Fatalf("FirstSeen #%d = %v, %v", i, got, err)
+		}
+	}
+	if err := s.Unsee(ctx, "twilio", "SM1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FirstSeen(ctx, "twilio", "SM1", time.Minute); !got {
+		t.Fatal("Unsee did not forget")
+	}
+	sent := Sent{JID: "alice@example.org/phone", StanzaID: "m1", Number: "+12015550123", Receipt: true}
+	if err := s.Track(ctx, "twilio", "SM2", sent, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Tracked(ctx, "twilio", "SM2"); err != nil || got != sent {
+		t.Fatalf("Tracked = %+v, %v", got, err)
+	}
+	if err := s.Untrack(ctx, "twilio", "SM2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tracked(ctx, "twilio", "SM2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after Untrack: %v", err)
+	}
+	// Tracking expires: no trace of a message outlives its TTL.
+	_ = s.Track(ctx, "twilio", "SM3", sent, time.Second)
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := s.Tracked(ctx, "twilio", "SM3"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("tracking did not expire: %v", err)
+	}
+}
+
+func TestPending(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	if _, err := s.PeekPending(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("empty queue: %v", err)
+	}
+	for _, it := range []string{"a", "b"} {
+		if err := s.PushPending(ctx, []byte(it), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"a", "b"} {
+		got, err := s.PeekPending(ctx)
+		if err != nil || string(got) != want {
+			t.Fatalf("Peek = %q, %v; want %q", got, err, want)
+		}
+		if err := s.AckPending(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PeekPending(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("drained queue: %v", err)
+	}
+}
+
+func TestRedisDown(t *testing.T) {
+	s, r := open(t)
+	ctx := context.Background()
+	r.Stop(t)
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("Ping succeeded with Redis stopped")
+	}
+	if _, err := s.Lookup(ctx, "+12015550100"); err == nil || errors.Is(err, ErrNotFound) {
+		t.Fatalf("Lookup with Redis stopped: %v (must not look like 'not found')", err)
+	}
+	r.Start(t)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping after restart: %v", err)
+	}
+}
+
+func TestOpenBadURL(t *testing.T) {
+	if _, err := Open("http://x"); err == nil {
+		t.Fatal("accepted an http URL")
+	}
+}
