@@ -22,6 +22,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/config"
@@ -134,11 +135,20 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// go-redis reports every failed dial on its own; the store already
+	// reports failures with context, so keep the library's lines at debug.
+	redis.SetLogger(redisLog{log})
 	g, err := app.New(cfg, log)
 	if err != nil {
 		return err
 	}
 	return g.Run(ctx)
+}
+
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer) error {
