@@ -31,6 +31,7 @@ type env struct {
 type envOptions struct {
 	extraTOML string // appended to the config (carrier sections)
 	env       []string
+	logTo     io.Writer // gateway logs at debug level; default discarded
 }
 
 func startEnv(t *testing.T, o envOptions) *env {
@@ -60,7 +61,7 @@ default_region = "US"
 		t.Fatal(err)
 	}
 	e.cfg = cfg
-	e.start(t)
+	e.start(t, o.logTo)
 	st, err := store.Open(e.redis.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -72,12 +73,15 @@ default_region = "US"
 	return e
 }
 
-func (e *env) start(t *testing.T) {
+func (e *env) start(t *testing.T, logTo io.Writer) {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("SWITCHBOARD_TEST_LOG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if logTo == nil {
+		logTo = io.Discard
 	}
+	if os.Getenv("SWITCHBOARD_TEST_LOG") != "" {
+		logTo = io.MultiWriter(logTo, os.Stderr)
+	}
+	logger := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	gw, err := New(e.cfg, logger)
 	if err != nil {
 		t.Fatal(err)
