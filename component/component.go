@@ -28,8 +28,9 @@ type Settings struct {
 	Name          string // shown in disco identity; default "Switchboard"
 	Version       string // XEP-0092 version; default from build info
 
-	Shards       int           // worker goroutines (per-conversation order is kept); default 64
-	ShardQueue   int           // stanzas buffered per worker; default 256
+	Concurrency  int           // stanzas handled at once; default 256
+	MaxQueue     int           // stanzas waiting in one conversation; default 256
+	MaxPending   int           // stanzas waiting in all conversations; default 20000
 	PingInterval time.Duration // keepalive; default 30s
 	PingTimeout  time.Duration // default 10s
 	MinBackoff   time.Duration // reconnect delay, doubled up to MaxBackoff; default 500ms
@@ -56,11 +57,14 @@ func (s *Settings) defaults() {
 	if s.Version == "" {
 		s.Version = buildVersion()
 	}
-	if s.Shards <= 0 {
-		s.Shards = 64
+	if s.Concurrency <= 0 {
+		s.Concurrency = 256
 	}
-	if s.ShardQueue <= 0 {
-		s.ShardQueue = 256
+	if s.MaxQueue <= 0 {
+		s.MaxQueue = 256
+	}
+	if s.MaxPending <= 0 {
+		s.MaxPending = 20000
 	}
 	def(&s.PingInterval, 30*time.Second)
 	def(&s.PingTimeout, 10*time.Second)

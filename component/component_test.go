@@ -37,7 +37,6 @@ func TestReconnectAndKeepalive(t *testing.T) {
 	c := New(Settings{
 		Domain: domain, Server: p.ComponentAddr, Secret: p.ComponentSecret,
 		PingInterval: 100 * time.Millisecond, MinBackoff: 50 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
-		Shards: 4,
 	}, st, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -69,7 +68,7 @@ func TestReconnectAndKeepalive(t *testing.T) {
 func TestWrongSecretKeepsRetrying(t *testing.T) {
 	p := testenv.StartProsody(t, testenv.ProsodyOptions{})
 	domain, _ := jid.Parse(p.ComponentDomain)
-	c := New(Settings{Domain: domain, Server: p.ComponentAddr, Secret: "wrong", MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Shards: 2}, nil, nil)
+	c := New(Settings{Domain: domain, Server: p.ComponentAddr, Secret: "wrong", MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}, nil, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	if err := c.Run(ctx); err != nil {

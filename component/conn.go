@@ -19,7 +19,7 @@ import (
 // done, reconnecting with capped exponential backoff whenever the stream
 // fails. It returns nil after ctx is cancelled.
 func (c *Component) Run(ctx context.Context) error {
-	c.work = newDispatcher(c.set.Shards, c.set.ShardQueue, c.handle)
+	c.work = newDispatcher(c.set.Concurrency, c.set.MaxQueue, c.set.MaxPending, c.handle)
 	defer c.work.stop()
 
 	backoff := c.set.MinBackoff

@@ -1,51 +1,80 @@
 package component
 
-import (
-	"hash/maphash"
-	"sync"
-)
+import "sync"
 
-// dispatcher runs stanza work on a fixed set of workers. Work for one key
-// (one conversation) always lands on the same worker, so a user's messages to
-// a number reach the carrier in the order they were written, while a slow
-// carrier call stalls only the conversations that share its worker.
+// dispatcher runs stanza work off the stream's read loop. Work for one key
+// (one conversation: sender and recipient) runs in arrival order, so a
+// user's messages to a number reach the carrier in the order they were
+// written; different conversations run concurrently, so a slow carrier call
+// holds up only its own conversation. A conversation's goroutine exists only
+// while it has work.
 type dispatcher struct {
-	queues []chan *inbound
-	seed   maphash.Seed
+	handle   func(*inbound)
+	slots    chan struct{} // bounds handlers running at once
+	maxQueue int           // stanzas waiting in one conversation
+	maxTotal int           // stanzas waiting in all
+
+	mu     sync.Mutex
+	convs  map[string][]*inbound
+	total  int
+	closed bool
 	wg     sync.WaitGroup
 }
 
-func newDispatcher(workers, depth int, handle func(*inbound)) *dispatcher {
-	d := &dispatcher{queues: make([]chan *inbound, workers), seed: maphash.MakeSeed()}
-	for i := range d.queues {
-		q := make(chan *inbound, depth)
-		d.queues[i] = q
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			for st := range q {
-				handle(st)
-			}
-		}()
+func newDispatcher(concurrency, maxQueue, maxTotal int, handle func(*inbound)) *dispatcher {
+	return &dispatcher{
+		handle:   handle,
+		slots:    make(chan struct{}, concurrency),
+		maxQueue: maxQueue,
+		maxTotal: maxTotal,
+		convs:    map[string][]*inbound{},
 	}
-	return d
 }
 
-// submit queues st; false means its worker is full.
+// submit queues st; false means the gateway is overloaded (or stopping).
 func (d *dispatcher) submit(key string, st *inbound) bool {
-	q := d.queues[maphash.String(d.seed, key)%uint64(len(d.queues))]
-	select {
-	case q <- st:
-		return true
-	default:
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q, running := d.convs[key]
+	if d.closed || len(q) >= d.maxQueue || d.total >= d.maxTotal {
 		return false
 	}
+	d.convs[key] = append(q, st)
+	d.total++
+	if !running {
+		d.wg.Add(1)
+		go d.run(key)
+	}
+	return true
 }
 
-// stop lets queued work finish and waits for the workers.
-func (d *dispatcher) stop() {
-	for _, q := range d.queues {
-		close(q)
+// run drains one conversation, then forgets it.
+func (d *dispatcher) run(key string) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		q := d.convs[key]
+		if len(q) == 0 {
+			delete(d.convs, key)
+			d.mu.Unlock()
+			return
+		}
+		st := q[0]
+		q[0] = nil
+		d.convs[key] = q[1:]
+		d.total--
+		d.mu.Unlock()
+
+		d.slots <- struct{}{}
+		d.handle(st)
+		<-d.slots
 	}
+}
+
+// stop refuses new work, lets queued work finish and waits for it.
+func (d *dispatcher) stop() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
 	d.wg.Wait()
 }

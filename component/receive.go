@@ -28,7 +28,7 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 		return nil
 	}
 	if !c.work.submit(st.from.Bare().String()+"\x00"+st.to.String(), st) {
-		c.log.Warn("component: worker queue full; refusing stanza", "name", start.Name.Local)
+		c.log.Warn("component: too much queued work; refusing stanza", "name", start.Name.Local)
 		c.reject(t, start, stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: text("the gateway is overloaded; try again shortly")})
 	}
 	return nil
