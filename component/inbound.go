@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/phone"
 	"github.com/switchboard-gw/switchboard/store"
 )
 
@@ -49,7 +52,12 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 }
 
 func (c *Component) receive1(ctx context.Context, log *slog.Logger, m carriers.Message) error {
-	b, err := c.store.Lookup(ctx, m.To)
+	to, err := phone.Normalize(m.To, "")
+	if err != nil {
+		log.Warn("component: message for something that is not a phone number; dropped")
+		return nil
+	}
+	b, err := c.store.Lookup(ctx, to)
 	if errors.Is(err, store.ErrNotFound) {
 		log.Warn("component: message for a number nobody owns; dropped")
 		return nil
@@ -57,7 +65,11 @@ func (c *Component) receive1(ctx context.Context, log *slog.Logger, m carriers.M
 	if err != nil {
 		return err
 	}
-	msg := outMessage{Type: "chat", ID: randomID(), From: m.From + "@" + c.set.Domain.Domainpart(), To: b.JID, Body: m.Body}
+	msg := outMessage{Type: "chat", ID: randomID(), From: c.senderJID(m.From), To: b.JID, Body: m.Body}
+	if msg.From == c.set.Domain.String() {
+		// No JID can stand for this sender: say who it was in the text.
+		msg.Body = "From " + m.From + ": " + msg.Body
+	}
 	for _, u := range m.Media {
 		msg.OOB = append(msg.OOB, oobInfo{URL: u})
 		if msg.Body == "" {
@@ -78,6 +90,22 @@ func (c *Component) receive1(ctx context.Context, log *slog.Logger, m carriers.M
 	}
 	log.Info("component: XMPP server unreachable; message queued")
 	return nil
+}
+
+// senderJID is the JID an inbound message comes from: the sender's number
+// in E.164, or for senders that are not phone numbers (alphanumeric sender
+// IDs, short codes) their name escaped per XEP-0106. The gateway's own JID
+// stands in when neither makes a JID.
+func (c *Component) senderJID(from string) string {
+	local, err := phone.Normalize(from, "")
+	if err != nil {
+		local = jid.Escape.String(strings.TrimSpace(from))
+	}
+	j, err := jid.New(local, c.set.Domain.Domainpart(), "")
+	if err != nil || local == "" {
+		return c.set.Domain.String()
+	}
+	return j.String()
 }
 
 // drainPending delivers messages queued while the stream was down, oldest
