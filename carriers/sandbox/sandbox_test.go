@@ -7,34 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/carriertest"
 )
-
-type receiver struct {
-	mu       sync.Mutex
-	msgs     []carriers.Message
-	statuses chan carriers.Status
-	err      error
-}
-
-func (r *receiver) Receive(_ context.Context, m carriers.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.msgs = append(r.msgs, m)
-	return nil
-}
-
-func (r *receiver) Status(_ context.Context, s carriers.Status) error {
-	r.statuses <- s
-	return nil
-}
 
 func do(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -45,14 +23,16 @@ func do(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
 
 func TestSendReportsDelivery(t *testing.T) {
 	c := New(Settings{})
-	r := &receiver{statuses: make(chan carriers.Status, 1)}
+	r := &carriertest.Receiver{}
+	changed := r.Changed()
 	c.Handler(r)
 	id, err := c.Send(context.Background(), carriers.Message{From: "+12015550100", To: "+12015550123", Body: "hi"})
 	if err != nil || !strings.HasPrefix(id, "SB") {
 		t.Fatalf("Send = %q, %v", id, err)
 	}
 	select {
-	case s := <-r.statuses:
+	case <-changed:
+		s := r.Statuses()[0]
 		if s.ID != id || s.State != carriers.StateDelivered || s.Carrier != Name {
 			t.Fatalf("status = %+v", s)
 		}
@@ -82,17 +62,17 @@ func TestSendAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &receiver{err: tt.recvErr}
+			r := &carriertest.Receiver{Err: tt.recvErr}
 			c := New(Settings{})
 			w := do(c.Handler(r), http.MethodPost, "/sandbox/api/send", tt.body)
 			if w.Code != tt.want || !strings.Contains(w.Body.String(), tt.wantErr) {
 				t.Fatalf("got %d %s", w.Code, w.Body)
 			}
 			if tt.want == http.StatusAccepted {
-				if len(r.msgs) != 1 || r.msgs[0].From != "+12015550123" || r.msgs[0].Carrier != Name || r.msgs[0].ID == "" {
-					t.Fatalf("delivered %+v", r.msgs)
+				if m := r.Messages(); len(m) != 1 || m[0].From != "+12015550123" || m[0].Carrier != Name || m[0].ID == "" {
+					t.Fatalf("delivered %+v", m)
 				}
-			} else if len(r.msgs) != 0 {
+			} else if len(r.Messages()) != 0 {
 				t.Fatal("refused message delivered")
 			}
 		})
@@ -101,7 +81,7 @@ func TestSendAPI(t *testing.T) {
 
 func TestMessagesAndNumbers(t *testing.T) {
 	c := New(Settings{Numbers: func(context.Context) ([]string, error) { return []string{"+12015550100"}, nil }})
-	h := c.Handler(&receiver{statuses: make(chan carriers.Status, 10)})
+	h := c.Handler(&carriertest.Receiver{})
 	if w := do(h, http.MethodGet, "/sandbox/api/numbers", ""); !strings.Contains(w.Body.String(), "+12015550100") {
 		t.Fatalf("numbers: %s", w.Body)
 	}

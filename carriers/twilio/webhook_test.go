@@ -1,7 +1,6 @@
 package twilio
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -11,37 +10,11 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/carriertest"
 )
-
-// receiver records what the adapter hands over.
-type receiver struct {
-	mu       sync.Mutex
-	msgs     []carriers.Message
-	statuses []carriers.Status
-	err      error
-}
-
-func (r *receiver) Receive(_ context.Context, m carriers.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.msgs = append(r.msgs, m)
-	return nil
-}
-
-func (r *receiver) Status(_ context.Context, s carriers.Status) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.statuses = append(r.statuses, s)
-	return nil
-}
 
 const public = "https://gw.example.org:8443"
 
@@ -65,7 +38,7 @@ func post(h http.Handler, path string, form url.Values, sig string) *httptest.Re
 }
 
 func TestWebhookSignedByTwilioNode(t *testing.T) {
-	rec := &receiver{}
+	rec := &carriertest.Receiver{}
 	h := newCarrier(t).Handler(rec)
 	form := url.Values{
 		"MessageSid": {"SM1"}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"},
@@ -77,10 +50,10 @@ func TestWebhookSignedByTwilioNode(t *testing.T) {
 	if w := post(h, "/twilio/sms", form, sig); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "<Response></Response>") {
 		t.Fatalf("got %d %s", w.Code, w.Body)
 	}
-	if len(rec.msgs) != 1 {
-		t.Fatalf("delivered %d messages", len(rec.msgs))
+	if len(rec.Messages()) != 1 {
+		t.Fatalf("delivered %d messages", len(rec.Messages()))
 	}
-	m := rec.msgs[0]
+	m := rec.Messages()[0]
 	if m.ID != "SM1" || m.From != "+12015550123" || m.To != "+12015550100" || m.Body != "héllo & goodbye=1" || len(m.Media) != 2 || m.Carrier != Name {
 		t.Fatalf("message = %+v", m)
 	}
@@ -112,17 +85,17 @@ func TestWebhookRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &receiver{err: tt.recvErr}
+			rec := &carriertest.Receiver{Err: tt.recvErr}
 			w := post(newCarrier(t).Handler(rec), "/twilio/sms", tt.form, tt.sig)
 			if w.Code != tt.want {
 				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.want)
 			}
-			if tt.want != http.StatusOK && len(rec.msgs) != 0 {
+			if tt.want != http.StatusOK && len(rec.Messages()) != 0 {
 				t.Fatal("refused webhook was delivered")
 			}
 		})
 	}
-	if w := post(newCarrier(t).Handler(&receiver{}), "/twilio/other", form, sign(form)); w.Code != http.StatusNotFound {
+	if w := post(newCarrier(t).Handler(&carriertest.Receiver{}), "/twilio/other", form, sign(form)); w.Code != http.StatusNotFound {
 		t.Errorf("unknown path: %d", w.Code)
 	}
 }
@@ -135,13 +108,13 @@ func TestStatusMapping(t *testing.T) {
 	}
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {
-			rec := &receiver{}
+			rec := &carriertest.Receiver{}
 			f := url.Values{"MessageSid": {"SM9"}, "AccountSid": {testSID}, "MessageStatus": {in}, "ErrorCode": {"30003"}}
 			if w := post(newCarrier(t).Handler(rec), "/twilio/status", f, sign(testToken, public+"/twilio/status", f)); w.Code != http.StatusOK {
 				t.Fatalf("got %d", w.Code)
 			}
-			if len(rec.statuses) != 1 || rec.statuses[0].State != want || rec.statuses[0].ID != "SM9" || rec.statuses[0].ErrorCode != "30003" {
-				t.Fatalf("status = %+v, want %s", rec.statuses, want)
+			if st := rec.Statuses(); len(st) != 1 || st[0].State != want || st[0].ID != "SM9" || st[0].ErrorCode != "30003" {
+				t.Fatalf("status = %+v, want %s", rec.Statuses(), want)
 			}
 		})
 	}
@@ -155,7 +128,7 @@ func FuzzWebhook(f *testing.F) {
 	f.Add("MessageSid=%zz&Body=", "")
 	f.Add(strings.Repeat("a=b&", 1000), "AAAA")
 	f.Fuzz(func(t *testing.T, body, sig string) {
-		rec := &receiver{}
+		rec := &carriertest.Receiver{}
 		req := httptest.NewRequest(http.MethodPost, "/twilio/sms", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Twilio-Signature", sig)
@@ -168,7 +141,7 @@ func FuzzWebhook(f *testing.F) {
 				t.Fatalf("accepted a webhook with a wrong signature")
 			}
 		case http.StatusBadRequest, http.StatusForbidden:
-			if len(rec.msgs) != 0 {
+			if len(rec.Messages()) != 0 {
 				t.Fatal("refused webhook delivered")
 			}
 		default:
