@@ -62,8 +62,11 @@ func (r *Redis) start() error {
 	p, err := startProc(bin, []string{
 		"--port", strconv.Itoa(r.port),
 		"--bind", "127.0.0.1",
+		// Persist like an operator's Redis would, so that a test can stop
+		// and restart it without losing state.
 		"--save", "",
-		"--appendonly", "no",
+		"--appendonly", "yes",
+		"--appendfsync", "always",
 		"--daemonize", "no",
 		"--dir", r.dir,
 		"--logfile", logPath,
