@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"mellium.im/xmpp/stanza"
@@ -23,7 +24,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: text("group chat is not supported by this gateway")})
 		return
 	}
-	if st.Body == nil || *st.Body == "" && len(st.OOB) == 0 {
+	if (st.Body == nil || *st.Body == "") && len(st.OOB) == 0 {
 		return // chat states, receipts, markers: nothing to send
 	}
 	if st.to.Localpart() == "" {
@@ -53,9 +54,17 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.InternalServerError, Text: text("Your number's carrier is not configured on this gateway; this message was not sent.")})
 		return
 	}
-	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: to, Body: *st.Body}
+	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: to}
+	if st.Body != nil {
+		msg.Body = *st.Body
+	}
 	for _, o := range st.OOB {
 		msg.Media = append(msg.Media, o.URL)
+		// Clients put the URL in the body for readers without OOB; as
+		// MMS it travels as media, not as text.
+		if strings.TrimSpace(msg.Body) == o.URL {
+			msg.Body = ""
+		}
 	}
 	if n, max := utf8.RuneCountInString(msg.Body), cr.Limits().MaxBodyChars; max > 0 && n > max {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable,

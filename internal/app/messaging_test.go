@@ -24,6 +24,7 @@ type sandboxEntry struct {
 	Seq           int64
 	Dir, From, To string
 	Body, Status  string
+	Media         []string
 }
 
 // sandboxOut waits for the n-th outbound message on the sandbox.
@@ -287,4 +288,23 @@ func (e *env) redisLen(t *testing.T, key string) (int64, error) {
 	rdb := redis.NewClient(&redis.Options{Addr: e.redis.Addr})
 	defer rdb.Close()
 	return rdb.LLen(context.Background(), key).Result()
+}
+
+// TestOutboundMedia: a XEP-0066 attachment travels as MMS media, and the
+// copy of its URL that clients put in the body is not sent as text.
+func TestOutboundMedia(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	const u = "https://upload.example.org/abc/cat.jpg"
+	if err := alice.Send(ctxT(t), `<message type="chat" to="`+e.numberJID(phoneNum)+`"><body>`+u+`</body><x xmlns="jabber:x:oob"><url>`+u+`</url></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := e.sandboxOut(t, 0)
+	if !ok {
+		t.Fatal("no message reached the carrier")
+	}
+	es := e.sandboxAll(t)
+	if got.Body != "" || len(es) != 1 || !strings.Contains(fmt.Sprint(es[0].Media), u) {
+		t.Fatalf("carrier got %+v", es)
+	}
 }
