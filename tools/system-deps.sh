@@ -15,6 +15,7 @@ if [ "${1:-test}" = test ]; then
 	want node nodejs
 	want npm npm
 	want chromium chromium
+	want ejabberdctl ejabberd
 	want git git
 	want gcc gcc
 fi
@@ -28,7 +29,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts the packaged daemons; the demo and tests run private ones.
-for svc in prosody redis-server; do
+for svc in prosody redis-server ejabberd; do
 	if printf '%s\n' "${need[@]}" | grep -qx "$svc"; then
 		(systemctl disable --now "$svc" || service "$svc" stop) >/dev/null 2>&1 || true
 	fi
