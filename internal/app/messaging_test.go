@@ -308,3 +308,33 @@ func TestOutboundMedia(t *testing.T) {
 		t.Fatalf("carrier got %+v", es)
 	}
 }
+
+// TestRedisDownAtStart: the gateway starts without Redis, says so, and
+// works once Redis is there.
+func TestRedisDownAtStart(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	e.stop()
+	e.redis.Stop(t)
+	e.start(t, nil)
+	e.url = "http://" + e.gw.Addr()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := e.get(t, "/healthz")
+		if code == http.StatusServiceUnavailable && strings.Contains(body, `"redis":"down`) && strings.Contains(body, `"xmpp":"ok"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("healthz: %d %s", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.redis.Start(t)
+	e.waitHealthy(t)
+	if code, body := e.phoneTexts(t, phoneNum, aliceNum, "redis is back"); code != http.StatusAccepted {
+		t.Fatalf("inbound: %d %s", code, body)
+	}
+	if m, err := alice.Expect(ctxT(t), isMessageFrom(e.numberJID(phoneNum))); err != nil || m.Body() != "redis is back" {
+		t.Fatalf("inbound: %v %s", err, m.Raw)
+	}
+}
