@@ -48,6 +48,9 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: text("The gateway's storage is unavailable; this message was not sent. Try again shortly.")})
 		return
 	}
+	if c.local(ctx, st, b.Number, to) {
+		return
+	}
 	cr, ok := c.carriers[b.Carrier]
 	if !ok {
 		log.Error("component: number bound to a carrier that is not configured", "carrier", b.Carrier)
@@ -86,6 +89,32 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		// The SMS is out; only its delivery report will be lost.
 		log.Warn("component: cannot track sent message", "err", err)
 	}
+}
+
+// local delivers a message between two numbers of this gateway over XMPP:
+// no carrier, no cost, no copy at a third party. It reports false when the
+// recipient's number is not bound here (or the lookup failed: the carrier
+// then decides).
+func (c *Component) local(ctx context.Context, st *inbound, from, to string) bool {
+	owner, err := c.store.Lookup(ctx, to)
+	if err != nil {
+		return false
+	}
+	msg := outMessage{Type: "chat", ID: randomID(), From: from + "@" + c.set.Domain.Domainpart(), To: owner.JID}
+	if st.Body != nil {
+		msg.Body = *st.Body
+	}
+	for _, o := range st.OOB {
+		msg.OOB = append(msg.OOB, oobInfo{URL: o.URL})
+	}
+	if err := c.encode(ctx, msg); err != nil {
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The message could not be delivered; try again shortly.")})
+		return true
+	}
+	if st.Request != nil {
+		_ = c.encode(ctx, outMessage{ID: randomID(), From: st.To, To: st.From, Received: &receiptInfo{ID: st.ID}})
+	}
+	return true
 }
 
 // sendError turns a carrier failure into what the user sees.

@@ -40,6 +40,9 @@ func Normalize(s, region string) (string, error) {
 	if len(s) > maxInput {
 		return "", fmt.Errorf("%w: %d characters", ErrTooLong, len(s))
 	}
+	if !strings.ContainsAny(s, "0123456789") {
+		return "", fmt.Errorf("%w: %q", ErrMalformed, s)
+	}
 	if !strings.HasPrefix(s, "+") && region == "" {
 		return "", fmt.Errorf("%w: %q", ErrNoRegion, s)
 	}

@@ -20,6 +20,7 @@ func TestNormalize(t *testing.T) {
 		{in: "", err: ErrEmpty},
 		{in: "   ", err: ErrEmpty},
 		{in: "hello", region: "US", err: ErrMalformed},
+		{in: "pizza", err: ErrMalformed},
 		{in: "2015550123", err: ErrNoRegion},
 		{in: "+999 123456", err: ErrCountryCode},
 		{in: "+1555", err: ErrTooShort},

@@ -83,7 +83,17 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: http.listen: %w", err)
 	}
-	g.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	// Requests derive from a context cancelled at shutdown, so that long
+	// polls (the sandbox page) end instead of holding shutdown up.
+	base, cancelBase := context.WithCancel(context.Background())
+	g.srv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	g.srv.RegisterOnShutdown(cancelBase)
 	return g, nil
 }
 

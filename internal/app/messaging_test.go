@@ -338,3 +338,26 @@ func TestRedisDownAtStart(t *testing.T) {
 		t.Fatalf("inbound: %v %s", err, m.Raw)
 	}
 }
+
+// TestBetweenGatewayNumbers: two users of the same gateway text each other
+// over XMPP; nothing goes through a carrier.
+func TestBetweenGatewayNumbers(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	bob := e.user(t, "bob", "+12015550101", "sandbox")
+	ctx := ctxT(t)
+	if err := alice.Send(ctx, `<message type="chat" id="l1" to="`+e.numberJID("+12015550101")+`"><body>neighbour</body><request xmlns="urn:xmpp:receipts"/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	m, err := bob.Expect(ctx, isMessageFrom(e.numberJID(aliceNum)))
+	if err != nil || m.Body() != "neighbour" || m.Type != "chat" {
+		t.Fatalf("bob got %v %s", err, m.Raw)
+	}
+	r, err := alice.Expect(ctx, isMessageFrom(e.numberJID("+12015550101")))
+	if err != nil || !r.Has("urn:xmpp:receipts", "received") {
+		t.Fatalf("no receipt: %v %s", err, r.Raw)
+	}
+	if es := e.sandboxAll(t); len(es) != 0 {
+		t.Fatalf("carrier saw %+v", es)
+	}
+}
