@@ -29,8 +29,9 @@ type Webhooks interface {
 
 // Receiver is what a carrier hands inbound traffic to.
 type Receiver interface {
-	// Receive delivers an inbound message. An error means the message was not
-	// taken and the carrier should be told to retry.
+	// Receive delivers an inbound message. ErrUnknownNumber means nobody
+	// owns the recipient number (retrying will not help); any other error
+	// means the message was not taken and the carrier should retry.
 	Receive(ctx context.Context, m Message) error
 	// Status reports progress of a message the gateway sent.
 	Status(ctx context.Context, s Status) error
@@ -83,6 +84,8 @@ var (
 	// ErrUnavailable: the carrier could not be reached or failed; the
 	// message was not sent and may be retried later.
 	ErrUnavailable = errors.New("carriers: carrier unavailable")
+	// ErrUnknownNumber: an inbound message for a number no user owns.
+	ErrUnknownNumber = errors.New("carriers: no user has this number")
 )
 
 // Error is a carrier's own account of a failure.

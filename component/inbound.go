@@ -27,8 +27,8 @@ type pending struct {
 
 // Receive delivers an SMS from a carrier to the number's owner as a chat
 // message from the sender's number JID. It returns nil once the message is
-// delivered or safely queued (or is a duplicate, or for a number nobody
-// owns); an error tells the carrier to retry.
+// delivered or safely queued, or is a duplicate; carriers.ErrUnknownNumber
+// for a number nobody owns; any other error tells the carrier to retry.
 func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 	log := c.log.With("carrier", m.Carrier, "id", m.ID, "to", c.redact(m.To))
 	if m.ID != "" {
@@ -42,7 +42,7 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		}
 	}
 	err := c.receive1(ctx, log, m)
-	if err != nil && m.ID != "" {
+	if err != nil && !errors.Is(err, carriers.ErrUnknownNumber) && m.ID != "" {
 		// Let the carrier's retry through.
 		if uerr := c.store.Unsee(ctx, m.Carrier, "msg:"+m.ID); uerr != nil {
 			log.Error("component: cannot forget webhook id", "err", uerr)
@@ -55,12 +55,12 @@ func (c *Component) receive1(ctx context.Context, log *slog.Logger, m carriers.M
 	to, err := phone.Normalize(m.To, "")
 	if err != nil {
 		log.Warn("component: message for something that is not a phone number; dropped")
-		return nil
+		return carriers.ErrUnknownNumber
 	}
 	b, err := c.store.Lookup(ctx, to)
 	if errors.Is(err, store.ErrNotFound) {
 		log.Warn("component: message for a number nobody owns; dropped")
-		return nil
+		return carriers.ErrUnknownNumber
 	}
 	if err != nil {
 		return err

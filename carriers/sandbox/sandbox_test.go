@@ -58,6 +58,7 @@ func TestSendAPI(t *testing.T) {
 		{name: "bad to", body: `{"from":"+12015550123","to":"x","body":"hi"}`, want: http.StatusBadRequest, wantErr: "to"},
 		{name: "empty body", body: `{"from":"+12015550123","to":"+12015550100","body":" "}`, want: http.StatusBadRequest, wantErr: "body"},
 		{name: "too big", body: `{"from":"+12015550123","to":"+12015550100","body":"` + strings.Repeat("a", maxBody) + `"}`, want: http.StatusBadRequest},
+		{name: "nobody's number", body: `{"from":"+12015550123","to":"+12015550100","body":"hi"}`, recvErr: carriers.ErrUnknownNumber, want: http.StatusNotFound, wantErr: "no user"},
 		{name: "gateway down", body: `{"from":"+12015550123","to":"+12015550100","body":"hi"}`, recvErr: errors.New("redis down"), want: http.StatusServiceUnavailable, wantErr: "could not take"},
 	}
 	for _, tt := range tests {

@@ -98,7 +98,13 @@ func (c *Carrier) send(w http.ResponseWriter, req *http.Request, r carriers.Rece
 	e := c.add(Entry{Dir: "in", ID: newID(), From: from, To: to, Body: in.Body, Status: "sending"})
 	ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
 	defer cancel()
-	if err := r.Receive(ctx, carriers.Message{Carrier: Name, ID: e.ID, From: from, To: to, Body: in.Body}); err != nil {
+	err = r.Receive(ctx, carriers.Message{Carrier: Name, ID: e.ID, From: from, To: to, Body: in.Body})
+	if errors.Is(err, carriers.ErrUnknownNumber) {
+		c.setStatus(e.Seq, "failed")
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "to: no user of this gateway has " + to})
+		return
+	}
+	if err != nil {
 		c.setStatus(e.Seq, "failed")
 		msg := "the gateway could not take the message"
 		if errors.Is(err, context.DeadlineExceeded) {

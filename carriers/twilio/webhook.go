@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -65,7 +66,12 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 			http.Error(w, "twilio: missing MessageSid", http.StatusBadRequest)
 			return
 		}
-		if err := take(req.Context(), f); err != nil {
+		err := take(req.Context(), f)
+		if errors.Is(err, carriers.ErrUnknownNumber) {
+			// Answered, so that Twilio does not retry what nobody can take.
+			err = nil
+		}
+		if err != nil {
 			log.Error("twilio: webhook not accepted; asking Twilio to retry", "path", req.URL.Path, "sid", f["MessageSid"], "err", err)
 			http.Error(w, "twilio: temporarily unavailable", http.StatusServiceUnavailable)
 			return

@@ -81,6 +81,7 @@ func TestWebhookRefusals(t *testing.T) {
 		{name: "other token", form: form, sig: sign(url.Values{"a": {"b"}}), want: http.StatusForbidden},
 		{name: "missing MessageSid", form: noSid, sig: sign(noSid), want: http.StatusBadRequest},
 		{name: "receiver down", form: form, sig: sign(form), recvErr: errors.New("redis down"), want: http.StatusServiceUnavailable},
+		{name: "unknown number", form: form, sig: sign(form), recvErr: carriers.ErrUnknownNumber, want: http.StatusOK},
 		{name: "ok", form: form, sig: sign(form), want: http.StatusOK},
 	}
 	for _, tt := range tests {
