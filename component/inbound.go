@@ -41,7 +41,7 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 			return nil
 		}
 	}
-	err := c.receive1(ctx, log, m)
+	err := c.deliverInbound(ctx, log, m)
 	if err != nil && !errors.Is(err, carriers.ErrUnknownNumber) && m.ID != "" {
 		// Let the carrier's retry through.
 		if uerr := c.store.Unsee(ctx, m.Carrier, "msg:"+m.ID); uerr != nil {
@@ -51,7 +51,7 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 	return err
 }
 
-func (c *Component) receive1(ctx context.Context, log *slog.Logger, m carriers.Message) error {
+func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carriers.Message) error {
 	to, err := phone.Normalize(m.To, "")
 	if err != nil {
 		log.Warn("component: message for something that is not a phone number; dropped")

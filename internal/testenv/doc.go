@@ -2,7 +2,8 @@
 // and gives tests a real XMPP client to drive them.
 //
 // Every server runs from a fresh t.TempDir() on free loopback ports and is
-// stopped by t.Cleanup, also when the test fails. Nothing is mocked: a test
+// stopped by t.Cleanup, also when the test fails; internal/launch does the
+// starting and stopping. Nothing is mocked: a test
 // that needs a binary that is not installed fails and names the Debian package
 // to install (`make test` installs them).
 package testenv
