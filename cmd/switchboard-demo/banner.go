@@ -1,0 +1,54 @@
+package main
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+// missing says which Debian packages to install.
+func missing(pkgs []string) error {
+	what := "package " + pkgs[0] + " is"
+	if len(pkgs) > 1 {
+		what = "packages " + strings.Join(pkgs, " and ") + " are"
+	}
+	return fmt.Errorf("the Debian %s missing: install with `sudo apt-get install %s` (`make demo` does it when run as root)",
+		what, strings.Join(pkgs, " "))
+}
+
+// readablePassword is a random password that is easy to type.
+func readablePassword() string {
+	const letters = "abcdefghijkmnpqrstuvwxyz23456789"
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b[:5]) + "-" + string(b[5:])
+}
+
+var banner = template.Must(template.New("banner").Parse(`
+Switchboard demo is running. Ctrl-C stops it and removes everything.{{ range .Notes }}
+
+Note: {{ . }}{{ end }}
+
+1. Log in with any XMPP client on this machine (Gajim, Dino, Psi+, Profanity...):
+     JID:       {{ .JID }}
+     Password:  {{ .Password }}
+     Server:    {{ .C2S }}{{ if .Standard }} (the standard port: the JID and password are enough){{ else }} (set host and port in the client's connection settings){{ end }}
+     TLS:       optional. STARTTLS uses a self-signed certificate for localhost;
+                accept it when the client asks. SHA-256 fingerprint:
+                {{ .Cert.SHA256 }}
+     WebSocket: {{ .WebSocket }} (for web clients)
+
+2. Your number is {{ .Number }}. To text a phone, open a chat with
+     {{ .Phone }}@{{ .Gateway }}
+   (any number works: +<country code><number>@{{ .Gateway }}).
+
+3. The sandbox page plays the phone network: it shows what you sent and lets
+   you text {{ .Number }} as any phone.
+     {{ .Sandbox }}
+
+Data, config and logs: {{ .Dir }}{{ if not .Keep }} (removed on exit; -keep keeps it){{ end }}
+`))

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/xml"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"mellium.im/sasl"
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+)
+
+// The demo stops every goroutine it started.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestDemo runs the demo on free ports, texts the demo user from the sandbox
+// page's API, logs in over STARTTLS with what the banner says, gets the text,
+// then stops the demo and checks that it left nothing behind.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, options{}, pw, t.Output())
+		pw.Close()
+		done <- err
+	}()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		for sc := bufio.NewScanner(pr); sc.Scan(); {
+			lines <- sc.Text()
+		}
+	}()
+	// When the test fails too: stop the demo and wait until it has stopped.
+	t.Cleanup(func() {
+		cancel()
+		for range lines {
+		}
+	})
+	var banner strings.Builder
+	for !strings.Contains(banner.String(), "Data, config and logs:") {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("run ended before it was ready: %v\n%s", <-done, banner.String())
+			}
+			banner.WriteString(l + "\n")
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no banner after 30s:\n%s", banner.String())
+		}
+	}
+	field := func(re string) string {
+		t.Helper()
+		m := regexp.MustCompile(re).FindStringSubmatch(banner.String())
+		if m == nil {
+			t.Fatalf("banner lacks %s:\n%s", re, banner.String())
+		}
+		return m[1]
+	}
+	password := field(`Password: +(\S+)`)
+	c2s := field(`Server: +(127\.0\.0\.1:\d+)`)
+	sandbox := field(`(http://127\.0\.0\.1:\d+/sandbox/)`)
+	dir := field(`Data, config and logs: (\S+)`)
+	field(`(\+12015550123@sms\.localhost)`)
+	field(`(ws://127\.0\.0\.1:\d+/xmpp-websocket)`)
+
+	// A phone texts the demo user, who is offline: Prosody keeps the message.
+	resp, err := http.Post(sandbox+"api/send", "application/json",
+		strings.NewReader(`{"from":"+12015550123","to":"+12015550100","body":"hello demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST api/send: %s", resp.Status)
+	}
+
+	got := loginAndReceive(t, c2s, password, filepath.Join(dir, "prosody", "certs", "localhost.crt"))
+	if got != "+12015550123@sms.localhost: hello demo" {
+		t.Errorf("demo user got %q", got)
+	}
+
+	cancel()
+	var rest strings.Builder
+	for l := range lines {
+		rest.WriteString(l + "\n")
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if rest.String() != "Stopped. Removed "+dir+"\n" {
+		t.Errorf("output after the banner: %q", rest.String())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("data directory %s still there: %v", dir, err)
+	}
+	if c, err := net.Dial("tcp", c2s); err == nil {
+		c.Close()
+		t.Errorf("Prosody still listens on %s", c2s)
+	}
+}
+
+// loginAndReceive logs in as demo@localhost over STARTTLS, trusting only the
+// demo's certificate, and returns the first message it gets as "from: body".
+func loginAndReceive(t *testing.T, addr, password, certFile string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	pem, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	origin := jid.MustParse("demo@localhost")
+	s, err := xmpp.NewSession(ctx, origin.Domain(), origin, conn, 0,
+		xmpp.NewNegotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
+			return xmpp.StreamConfig{Features: []xmpp.StreamFeature{
+				xmpp.StartTLS(&tls.Config{ServerName: "localhost", RootCAs: roots, MinVersion: tls.VersionTLS12}),
+				xmpp.SASL("", password, sasl.ScramSha1, sasl.Plain),
+				xmpp.BindResource(),
+			}}
+		}))
+	if err != nil {
+		t.Fatalf("log in as demo@localhost over STARTTLS: %v", err)
+	}
+	defer s.Close()
+	if s.State()&xmpp.Secure == 0 {
+		t.Error("session is not encrypted")
+	}
+	msgs := make(chan string, 1)
+	go func() {
+		_ = s.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+			var m struct {
+				stanza.Message
+				Body string `xml:"body"`
+			}
+			if start.Name.Local != "message" {
+				return nil
+			}
+			// DecodeElement fills m but then reports the end tag as
+			// unexpected on the handler's reader; only the fields matter.
+			_ = xml.NewTokenDecoder(r).DecodeElement(&m, start)
+			if m.Body == "" {
+				return nil
+			}
+			select {
+			case msgs <- m.From.String() + ": " + m.Body:
+			default:
+			}
+			return nil
+		}))
+		close(msgs)
+	}()
+	// Offline messages come with the first available presence.
+	if err := s.Send(ctx, stanza.Presence{}.Wrap(nil)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-msgs:
+		return m
+	case <-ctx.Done():
+		t.Fatal("no message for the demo user")
+		return ""
+	}
+}
