@@ -4,7 +4,7 @@ GO ?= go
 export GOTOOLCHAIN ?= auto
 TEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all build demo test unit lint bench deps-demo deps-test tools clean
+.PHONY: all build demo test lint fuzz bench deps-demo deps-test tools clean
 
 all: build
 
@@ -21,7 +21,9 @@ tools: deps-test
 	@tools/install.sh
 
 demo: deps-demo
-	$(GO) run ./cmd/switchboard-demo
+	@mkdir -p .tools
+	$(GO) build -o .tools/switchboard-demo ./cmd/switchboard-demo
+	@.tools/switchboard-demo
 
 test: tools
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
