@@ -5,8 +5,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"time"
 
 	"mellium.im/xmlstream"
@@ -84,8 +86,10 @@ func (c *Component) serveOnce(ctx context.Context) error {
 	stop()
 	sess.Close()
 	conn.Close()
-	if err == nil {
-		err = errors.New("component: server closed the stream")
+	var syn *xml.SyntaxError
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &syn) && strings.Contains(syn.Msg, "EOF") {
+		// A server that shuts down may just drop the connection.
+		err = errors.New("component: the server closed the connection")
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-// Package testenv starts real servers (Redis, Prosody) for integration tests
+// Package testenv starts real servers (Redis, Prosody, ejabberd) for integration tests
 // and gives tests a real XMPP client to drive them.
 //
 // Every server runs from a fresh t.TempDir() on free loopback ports and is
