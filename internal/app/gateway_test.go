@@ -148,10 +148,6 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func from(j string) func(testenv.Stanza) bool {
-	return func(s testenv.Stanza) bool { return strings.HasPrefix(s.From, j) }
-}
-
 func isMessageFrom(j string) func(testenv.Stanza) bool {
 	return func(s testenv.Stanza) bool { return s.Name == "message" && strings.HasPrefix(s.From, j) }
 }
