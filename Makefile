@@ -3,6 +3,7 @@
 GO ?= go
 export GOTOOLCHAIN ?= auto
 TEST_FLAGS ?= -count=1 -timeout 30m
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all build demo test lint fuzz bench deps-demo deps-test tools clean
 
@@ -28,6 +29,7 @@ demo: deps-demo
 test: tools
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	$(GO) test $(TEST_FLAGS) ./...
 
 # Short fuzzing of every parser, beyond the seed corpora `make test` runs.
@@ -40,7 +42,7 @@ fuzz:
 
 lint:
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(GO) run $(STATICCHECK) ./...
 
 bench: tools
 	$(GO) run ./internal/bench

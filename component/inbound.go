@@ -89,6 +89,15 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 		return err
 	}
 	log.Info("component: XMPP server unreachable; message queued")
+	if c.Connected() {
+		// The stream came back while this was queued, perhaps after its
+		// drain ended: drain again rather than wait for the next outage.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			c.drainPending(ctx)
+		}()
+	}
 	return nil
 }
 
