@@ -2,7 +2,7 @@
 # `make test` runs every test. Both install what is missing.
 GO ?= go
 export GOTOOLCHAIN ?= auto
-TEST_FLAGS ?= -count=1 -timeout 30m
+TEST_FLAGS ?= -race -count=1 -timeout 30m
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all build demo test lint fuzz bench deps-demo deps-test tools clean
