@@ -44,8 +44,11 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-bench: tools
-	$(GO) run ./internal/bench
+# Throughput, latency and CPU per message through a real Prosody and Redis,
+# against a no-op echo component; see internal/bench.
+BENCH_MSGS ?= 10000
+bench: deps-test
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCH_MSGS)x -timeout 30m ./internal/bench
 
 clean:
 	rm -f switchboard

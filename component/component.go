@@ -91,7 +91,8 @@ type Component struct {
 	sess    *xmpp.Session // nil while disconnected
 	drainMu sync.Mutex    // one drain of the pending queue at a time
 
-	work *dispatcher
+	work  *dispatcher
+	pongs sync.Map // keepalive ping id -> chan struct{}, closed by receive
 }
 
 // New returns a Component that relays through the given carriers (by name)

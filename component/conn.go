@@ -118,45 +118,65 @@ func (c *Component) keepalive(ctx context.Context, sess *xmpp.Session) {
 }
 
 // ping sends XEP-0199 to the server's domain (the component domain's
-// parent); any answer, even an error, proves the stream alive.
+// parent); any answer, even an error, proves the stream alive. The answer is
+// picked up by receive (see pongs), not by SendIQ: SendIQ ties the write to
+// a cancellable context, which mellium turns into a write deadline that can
+// land on another stanza's write.
 func (c *Component) ping(ctx context.Context, sess *xmpp.Session) error {
 	to := c.set.Domain
 	if parent, ok := parentDomain(c.set.Domain.String()); ok {
 		to = domainJID(parent)
 	}
-	iq := stanza.IQ{ID: randomID(), Type: stanza.GetIQ, From: c.set.Domain, To: to}
+	id := "ping-" + randomID()
+	pong := make(chan struct{})
+	c.pongs.Store(id, pong)
+	defer c.pongs.Delete(id)
+	iq := stanza.IQ{ID: id, Type: stanza.GetIQ, From: c.set.Domain, To: to}
 	payload := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsPing, Local: "ping"}})
-	resp, err := sess.SendIQ(ctx, iq.Wrap(payload))
-	if err != nil {
+	if err := c.write(sess, func() error { return sess.Send(context.Background(), iq.Wrap(payload)) }); err != nil {
 		return err
 	}
-	return resp.Close()
+	select {
+	case <-pong:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("component: no answer to keepalive ping: %w", ctx.Err())
+	}
+}
+
+// writeTimeout bounds one stanza write; a stream that cannot take a stanza
+// for that long is treated as dead.
+const writeTimeout = 10 * time.Second
+
+// write runs one write on sess with a deadline. mellium is given a context
+// that is never cancelled (see ping); the deadline is set on the connection
+// instead, and only ever moves forward, so concurrent writers cannot cut each
+// other short. A failed write leaves mellium's buffered writer broken, so the
+// connection is closed at once to force a reconnect.
+func (c *Component) write(sess *xmpp.Session, fn func() error) error {
+	_ = sess.Conn().SetWriteDeadline(time.Now().Add(writeTimeout))
+	if err := fn(); err != nil {
+		c.log.Warn("component: write failed; reconnecting", "err", err)
+		sess.Conn().Close()
+		return fmt.Errorf("component: send: %w", err)
+	}
+	return nil
 }
 
 // send writes one stanza on the current stream.
-func (c *Component) send(ctx context.Context, r xml.TokenReader) error {
+func (c *Component) send(_ context.Context, r xml.TokenReader) error {
 	sess := c.session()
 	if sess == nil {
 		return ErrNotConnected
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := sess.Send(ctx, r); err != nil {
-		return fmt.Errorf("component: send: %w", err)
-	}
-	return nil
+	return c.write(sess, func() error { return sess.Send(context.Background(), r) })
 }
 
 // encode writes v, a stanza struct, on the current stream.
-func (c *Component) encode(ctx context.Context, v any) error {
+func (c *Component) encode(_ context.Context, v any) error {
 	sess := c.session()
 	if sess == nil {
 		return ErrNotConnected
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := sess.Encode(ctx, v); err != nil {
-		return fmt.Errorf("component: send: %w", err)
-	}
-	return nil
+	return c.write(sess, func() error { return sess.Encode(context.Background(), v) })
 }

@@ -18,6 +18,9 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 	default:
 		return nil // not a stanza (e.g. a stray element): nothing to answer
 	}
+	if start.Name.Local == "iq" && c.pong(start) {
+		return nil
+	}
 	st, bad := decode(t, start, c.set.Domain.Domainpart())
 	if st == nil {
 		return nil // no usable from: nobody to answer
@@ -32,6 +35,28 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 		c.reject(t, start, stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: text("the gateway is overloaded; try again shortly")})
 	}
 	return nil
+}
+
+// pong reports whether start answers one of our keepalive pings, and wakes
+// the ping.
+func (c *Component) pong(start *xml.StartElement) bool {
+	var id, typ string
+	for _, a := range start.Attr {
+		switch a.Name.Local {
+		case "id":
+			id = a.Value
+		case "type":
+			typ = a.Value
+		}
+	}
+	if typ != "result" && typ != "error" {
+		return false
+	}
+	ch, ok := c.pongs.LoadAndDelete(id)
+	if ok {
+		close(ch.(chan struct{}))
+	}
+	return ok
 }
 
 // decode reads one stanza addressed to domain. It returns a nil stanza when

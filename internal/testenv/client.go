@@ -178,7 +178,15 @@ func (c *Client) Send(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.session.Send(ctx, &tokenSlice{toks: toks}); err != nil {
+	// mellium turns a context's cancellation into a write deadline in the
+	// past, which can land on a later write and break the stream; bound the
+	// write with a deadline of our own instead.
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(10 * time.Second)
+	}
+	_ = c.session.Conn().SetWriteDeadline(deadline)
+	if err := c.session.Send(context.Background(), &tokenSlice{toks: toks}); err != nil {
 		return fmt.Errorf("testenv: send %s: %w", raw, err)
 	}
 	return nil
