@@ -31,41 +31,37 @@ type pending struct {
 // for a number nobody owns; any other error tells the carrier to retry.
 func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 	log := c.log.With("carrier", m.Carrier, "id", m.ID, "to", c.redact(m.To))
-	if m.ID != "" {
-		first, err := c.store.FirstSeen(ctx, m.Carrier, "msg:"+m.ID, c.set.SeenTTL)
-		if err != nil {
-			return err
-		}
-		if !first {
-			log.Info("component: duplicate webhook ignored")
-			return nil
-		}
-	}
-	err := c.deliverInbound(ctx, log, m)
-	if err != nil && !errors.Is(err, carriers.ErrUnknownNumber) && m.ID != "" {
-		// Let the carrier's retry through.
-		if uerr := c.store.Unsee(ctx, m.Carrier, "msg:"+m.ID); uerr != nil {
-			log.Error("component: cannot forget webhook id", "err", uerr)
-		}
-	}
-	return err
-}
-
-func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carriers.Message) error {
 	to, err := phone.Normalize(m.To, "")
 	if err != nil {
 		log.Warn("component: message for something that is not a phone number; dropped")
 		return carriers.ErrUnknownNumber
 	}
-	b, err := c.store.Lookup(ctx, to)
-	if errors.Is(err, store.ErrNotFound) {
+	claim, err := c.store.ClaimInbound(ctx, m.Carrier, m.ID, to, c.set.SeenTTL)
+	switch {
+	case err != nil:
+		return err
+	case !claim.First:
+		log.Info("component: duplicate webhook ignored")
+		return nil
+	case claim.Owner.Number == "":
 		log.Warn("component: message for a number nobody owns; dropped")
 		return carriers.ErrUnknownNumber
 	}
-	if err != nil {
+	if err := c.deliverInbound(ctx, log, m, claim.Owner.JID); err != nil {
+		if m.ID != "" {
+			// Let the carrier's retry through.
+			if uerr := c.store.Unsee(ctx, m.Carrier, m.ID); uerr != nil {
+				log.Error("component: cannot forget webhook id", "err", uerr)
+			}
+		}
 		return err
 	}
-	msg := outMessage{Type: "chat", ID: randomID(), From: c.senderJID(m.From), To: b.JID, Body: m.Body}
+	return nil
+}
+
+// deliverInbound sends m to owner, or queues it while the stream is down.
+func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carriers.Message, owner string) error {
+	msg := outMessage{Type: "chat", ID: randomID(), From: c.senderJID(m.From), To: owner, Body: m.Body}
 	if msg.From == c.set.Domain.String() {
 		// No JID can stand for this sender: say who it was in the text.
 		msg.Body = "From " + m.From + ": " + msg.Body

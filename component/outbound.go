@@ -37,7 +37,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	}
 	log := c.log.With("to", c.redact(to))
 
-	b, err := c.store.NumberOf(ctx, st.from.Bare().String())
+	b, recipient, err := c.store.Route(ctx, st.from.Bare().String(), to)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Auth, Condition: stanza.RegistrationRequired,
@@ -48,7 +48,8 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: text("The gateway's storage is unavailable; this message was not sent. Try again shortly.")})
 		return
 	}
-	if c.local(ctx, st, b.Number, to) {
+	if recipient.Number != "" {
+		c.local(ctx, st, b.Number, recipient.JID)
 		return
 	}
 	cr, ok := c.carriers[b.Carrier]
@@ -92,15 +93,9 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 }
 
 // local delivers a message between two numbers of this gateway over XMPP:
-// no carrier, no cost, no copy at a third party. It reports false when the
-// recipient's number is not bound here (or the lookup failed: the carrier
-// then decides).
-func (c *Component) local(ctx context.Context, st *inbound, from, to string) bool {
-	owner, err := c.store.Lookup(ctx, to)
-	if err != nil {
-		return false
-	}
-	msg := outMessage{Type: "chat", ID: randomID(), From: from + "@" + c.set.Domain.Domainpart(), To: owner.JID}
+// no carrier, no cost, no copy at a third party.
+func (c *Component) local(ctx context.Context, st *inbound, from, owner string) {
+	msg := outMessage{Type: "chat", ID: randomID(), From: from + "@" + c.set.Domain.Domainpart(), To: owner}
 	if st.Body != nil {
 		msg.Body = *st.Body
 	}
@@ -109,12 +104,11 @@ func (c *Component) local(ctx context.Context, st *inbound, from, to string) boo
 	}
 	if err := c.encode(ctx, msg); err != nil {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The message could not be delivered; try again shortly.")})
-		return true
+		return
 	}
 	if st.Request != nil {
 		_ = c.encode(ctx, outMessage{ID: randomID(), From: st.To, To: st.From, Received: &receiptInfo{ID: st.ID}})
 	}
-	return true
 }
 
 // sendError turns a carrier failure into what the user sees.

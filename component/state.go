@@ -9,10 +9,8 @@ import (
 
 // Store is the state the component needs; *store.Store implements it.
 type Store interface {
-	Lookup(ctx context.Context, number string) (store.Binding, error)
-	NumberOf(ctx context.Context, jid string) (store.Binding, error)
-
-	FirstSeen(ctx context.Context, carrier, id string, ttl time.Duration) (bool, error)
+	Route(ctx context.Context, jid, to string) (from, recipient store.Binding, err error)
+	ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (store.Claim, error)
 	Unsee(ctx context.Context, carrier, id string) error
 
 	Track(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration) error

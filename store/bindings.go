@@ -95,16 +95,47 @@ func (s *Store) Lookup(ctx context.Context, number string) (Binding, error) {
 	return bindingFrom(number, m), nil
 }
 
-// NumberOf returns the binding a JID sends from: its first assigned number.
-func (s *Store) NumberOf(ctx context.Context, jid string) (Binding, error) {
-	nums, err := s.rdb.ZRange(ctx, s.jidKey(jid), 0, 0).Result()
+// routeScript reads, in one round trip, the binding a JID sends from (its
+// first assigned number, KEYS[1]) and the binding of the recipient number
+// (KEYS[2]). ARGV[1] is the number key prefix: the sender's number key is
+// only known inside the script, and shares the {b} slot.
+var routeScript = redis.NewScript(`
+local n = redis.call('ZRANGE', KEYS[1], 0, 0)
+local s = {}
+if n[1] then s = redis.call('HGETALL', ARGV[1] .. n[1]) end
+return {n[1] or '', s, redis.call('HGETALL', KEYS[2])}
+`)
+
+// Route returns the binding jid sends from (ErrNotFound when it has no
+// number) and the binding of the number it writes to (Number empty when
+// nobody here owns it).
+func (s *Store) Route(ctx context.Context, jid, to string) (from, recipient Binding, err error) {
+	res, err := routeScript.Run(ctx, s.rdb, []string{s.jidKey(jid), s.numKey(to)}, s.numKey("")).Slice()
 	if err != nil {
-		return Binding{}, fmt.Errorf("store: number of jid: %w", err)
+		return Binding{}, Binding{}, fmt.Errorf("store: route: %w", err)
 	}
-	if len(nums) == 0 {
-		return Binding{}, ErrNotFound
+	if len(res) == 3 {
+		if r := pairs(res[2]); len(r) > 0 {
+			recipient = bindingFrom(to, r)
+		}
+		if n, _ := res[0].(string); n != "" {
+			if m := pairs(res[1]); len(m) > 0 {
+				return bindingFrom(n, m), recipient, nil
+			}
+		}
 	}
-	return s.Lookup(ctx, nums[0])
+	return Binding{}, recipient, ErrNotFound
+}
+
+// pairs turns a flat HGETALL reply from a script into a map.
+func pairs(v any) map[string]string {
+	l, _ := v.([]any)
+	m := make(map[string]string, len(l)/2)
+	for i := 0; i+1 < len(l); i += 2 {
+		k, _ := l[i].(string)
+		m[k], _ = l[i+1].(string)
+	}
+	return m
 }
 
 // List returns every binding, ordered by number.

@@ -9,15 +9,31 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// FirstSeen records that the carrier delivered id and reports whether this is
-// the first time within ttl; carriers retry webhooks, users must see each
+// Claim is what ClaimInbound learned about an inbound message.
+type Claim struct {
+	First bool    // not seen before (always true without an id)
+	Owner Binding // Number is empty when nobody owns the recipient number
+}
+
+// ClaimInbound marks a carrier's message id as seen for ttl and looks up the
+// recipient number's owner, in one round trip. Carriers retry webhooks;
+// First tells whether this delivery is the first, so that users see each
 // message once.
-func (s *Store) FirstSeen(ctx context.Context, carrier, id string, ttl time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.key("seen", carrier, id), "1", ttl).Result()
-	if err != nil {
-		return false, fmt.Errorf("store: seen: %w", err)
+func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (Claim, error) {
+	pipe := s.rdb.Pipeline()
+	var seen *redis.BoolCmd
+	if id != "" {
+		seen = pipe.SetNX(ctx, s.key("seen", carrier, id), "1", ttl)
 	}
-	return ok, nil
+	owner := pipe.HGetAll(ctx, s.numKey(number))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return Claim{}, fmt.Errorf("store: claim inbound: %w", err)
+	}
+	c := Claim{First: seen == nil || seen.Val()}
+	if m := owner.Val(); len(m) > 0 {
+		c.Owner = bindingFrom(number, m)
+	}
+	return c, nil
 }
 
 // Unsee forgets id so that a retried webhook is taken again; used when the

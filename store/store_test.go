@@ -43,8 +43,11 @@ func TestBindings(t *testing.T) {
 		t.Fatalf("Lookup = %+v, %v", got, err)
 	}
 	// The earliest assigned number is the one a JID sends from.
-	if got, err := s.NumberOf(ctx, "alice@example.org"); err != nil || got.Number != a.Number {
-		t.Fatalf("NumberOf = %+v, %v", got, err)
+	if from, to, err := s.Route(ctx, "alice@example.org", a2.Number); err != nil || from != a || to != a2 {
+		t.Fatalf("Route = %+v, %+v, %v", from, to, err)
+	}
+	if _, to, err := s.Route(ctx, "alice@example.org", "+19995550000"); err != nil || to.Number != "" {
+		t.Fatalf("Route to a foreign number = %+v, %v", to, err)
 	}
 	if got, err := s.List(ctx); err != nil || len(got) != 2 || got[0].Number != a.Number {
 		t.Fatalf("List = %+v, %v", got, err)
@@ -58,27 +61,35 @@ func TestBindings(t *testing.T) {
 	if _, err := s.Lookup(ctx, a.Number); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Lookup after release: %v", err)
 	}
-	if got, err := s.NumberOf(ctx, "alice@example.org"); err != nil || got.Number != a2.Number {
-		t.Fatalf("NumberOf after release = %+v, %v", got, err)
+	if from, _, err := s.Route(ctx, "alice@example.org", a.Number); err != nil || from.Number != a2.Number {
+		t.Fatalf("Route after release = %+v, %v", from, err)
 	}
-	if _, err := s.NumberOf(ctx, "nobody@example.org"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("NumberOf nobody: %v", err)
+	if _, to, err := s.Route(ctx, "nobody@example.org", a2.Number); !errors.Is(err, ErrNotFound) || to.JID != a2.JID {
+		t.Fatalf("Route from nobody: %+v %v", to, err)
 	}
 }
 
 func TestSeenAndTracking(t *testing.T) {
 	s, _ := open(t)
 	ctx := context.Background()
+	b := Binding{Number: "+12015550100", JID: "alice@example.org", Carrier: "twilio", Assigned: time.Unix(100, 0)}
+	if err := s.Assign(ctx, b); err != nil {
+		t.Fatal(err)
+	}
 	for i, want := range []bool{true, false} {
-		if got, err := s.FirstSeen(ctx, "twilio", "SM1", time.Minute); err != nil || got != want {
-			t.Fatalf("FirstSeen #%d = %v, %v", i, got, err)
+		c, err := s.ClaimInbound(ctx, "twilio", "SM1", b.Number, time.Minute)
+		if err != nil || c.First != want || c.Owner != b {
+			t.Fatalf("ClaimInbound #%d = %+v, %v", i, c, err)
 		}
 	}
 	if err := s.Unsee(ctx, "twilio", "SM1"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.FirstSeen(ctx, "twilio", "SM1", time.Minute); !got {
+	if c, _ := s.ClaimInbound(ctx, "twilio", "SM1", b.Number, time.Minute); !c.First {
 		t.Fatal("Unsee did not forget")
+	}
+	if c, err := s.ClaimInbound(ctx, "twilio", "", "+19995550000", time.Minute); err != nil || !c.First || c.Owner.Number != "" {
+		t.Fatalf("ClaimInbound without id for a foreign number = %+v, %v", c, err)
 	}
 	sent := Sent{JID: "alice@example.org/phone", StanzaID: "m1", Number: "+12015550123", Receipt: true}
 	if err := s.Track(ctx, "twilio", "SM2", sent, time.Second); err != nil {

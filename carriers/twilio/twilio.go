@@ -37,8 +37,8 @@ type Settings struct {
 	PublicURL string
 	// Timeout bounds every API call (the SDK takes no context); default 15s.
 	Timeout time.Duration
-	// Transport is the HTTP transport under the SDK; default
-	// http.DefaultTransport.
+	// Transport is the HTTP transport under the SDK; default a clone of
+	// http.DefaultTransport that keeps more connections open.
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 }
@@ -69,7 +69,13 @@ func New(set Settings) (*Carrier, error) {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if set.Transport == nil {
-		set.Transport = http.DefaultTransport
+		// Keep connections to the API open between messages: the default
+		// keeps two per host, which turns a busy gateway's every send into
+		// a new TCP and TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 128
+		set.Transport = t
 	}
 	return &Carrier{set: set, api: api, status: set.PublicURL + "/twilio/status"}, nil
 }
