@@ -91,8 +91,9 @@ type Component struct {
 	sess    *xmpp.Session // nil while disconnected
 	drainMu sync.Mutex    // one drain of the pending queue at a time
 
-	work  *dispatcher
-	pongs sync.Map // keepalive ping id -> chan struct{}, closed by receive
+	work    *dispatcher
+	numbers *numberCache
+	pongs   sync.Map // keepalive ping id -> chan struct{}, closed by receive
 }
 
 // New returns a Component that relays through the given carriers (by name)
@@ -104,6 +105,7 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 		log:      set.Logger.With("component", set.Domain.String()),
 		store:    st,
 		carriers: map[string]carriers.Carrier{},
+		numbers:  newNumberCache(4096),
 	}
 	for _, cr := range cs {
 		c.carriers[cr.Name()] = cr

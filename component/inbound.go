@@ -13,7 +13,6 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
-	"github.com/switchboard-gw/switchboard/phone"
 	"github.com/switchboard-gw/switchboard/store"
 )
 
@@ -31,7 +30,7 @@ type pending struct {
 // for a number nobody owns; any other error tells the carrier to retry.
 func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 	log := c.log.With("carrier", m.Carrier, "id", m.ID, "to", c.redact(m.To))
-	to, err := phone.Normalize(m.To, "")
+	to, err := c.numbers.normalize(m.To, "")
 	if err != nil {
 		log.Warn("component: message for something that is not a phone number; dropped")
 		return carriers.ErrUnknownNumber
@@ -102,7 +101,7 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 // IDs, short codes) their name escaped per XEP-0106. The gateway's own JID
 // stands in when neither makes a JID.
 func (c *Component) senderJID(from string) string {
-	local, err := phone.Normalize(from, "")
+	local, err := c.numbers.normalize(from, "")
 	if err != nil {
 		local = jid.Escape.String(strings.TrimSpace(from))
 	}

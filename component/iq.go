@@ -108,7 +108,7 @@ func (c *Component) gateway(ctx context.Context, st *inbound) {
 // number parses the phone number st is addressed to, answering with an error
 // when it is not one.
 func (c *Component) number(ctx context.Context, st *inbound) (string, bool) {
-	num, err := phone.Normalize(st.to.Localpart(), c.set.DefaultRegion)
+	num, err := c.numbers.normalize(st.to.Localpart(), c.set.DefaultRegion)
 	if err != nil {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Modify, Condition: stanza.JIDMalformed, Text: text(numberProblem(st.to.Localpart(), err))})
 		return "", false
