@@ -51,7 +51,10 @@ func Open(rawURL string) (*Store, error) {
 		TLSConfig: opt.TLSConfig,
 		// Fail fast so that callers can answer users and carriers while
 		// Redis is away, instead of hanging on the defaults.
-		DialTimeout:   2 * time.Second,
+		DialTimeout: 2 * time.Second,
+		// RESP2: RESP3 makes go-redis look for push notifications after
+		// every reply, an extra read the gateway has no use for.
+		Protocol:      2,
 		MaxRetries:    1,
 		DialerRetries: 1,
 	}), ""), nil

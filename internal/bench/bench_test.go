@@ -36,7 +36,6 @@ type options struct {
 	recipients  int    // BENCH_RECIPIENTS: distinct phone numbers (conversations per sender)
 	cpuProfile  string // BENCH_CPUPROFILE: run the gateway as internal/bench/gwprof and profile it
 	redisFsync  string // BENCH_REDIS_APPENDFSYNC: override testenv's appendfsync=always
-	nagle       bool   // BENCH_PROSODY_NAGLE=1: keep Prosody's default Nagle (see disableNagle)
 	logDir      string // BENCH_LOGDIR: copy the gateway's, the echo's and Prosody's logs here
 }
 
@@ -70,7 +69,6 @@ func loadOptions(tb testing.TB) options {
 		o.cpuProfile = abs
 	}
 	o.redisFsync = os.Getenv("BENCH_REDIS_APPENDFSYNC")
-	o.nagle = os.Getenv("BENCH_PROSODY_NAGLE") == "1"
 	o.logDir = os.Getenv("BENCH_LOGDIR")
 	return o
 }
@@ -137,12 +135,6 @@ func setup(b *testing.B, o options) *env {
 	for name, pid := range e.pids {
 		if pid == 0 {
 			b.Logf("bench: cannot find the %s process; its CPU is not reported", name)
-		}
-	}
-	if !e.opts.nagle {
-		if err := disableNagle(e.prosody, e.pids["prosody"]); err != nil {
-			b.Logf("bench: cannot turn Nagle off in Prosody, measuring with it on: %v", err)
-			e.opts.nagle = true
 		}
 	}
 	if o.redisFsync != "" {
@@ -498,12 +490,8 @@ func printSummary(w io.Writer, e *env, results map[string]*result, order []strin
 	if o.redisFsync != "" {
 		fsync = o.redisFsync
 	}
-	nagle := "off (TCP_NODELAY)"
-	if o.nagle {
-		nagle = "on (Prosody default)"
-	}
 	fmt.Fprintf(w, "CPU per message from /proc/PID/task/*/schedstat; CPU busy = all four processes / wall time / CPUs\n")
-	fmt.Fprintf(w, "Prosody Nagle %s; Redis appendfsync %s; latency is from sending to arrival at the point named; idle = %d messages one at a time\n\n", nagle, fsync, o.latencyMsgs)
+	fmt.Fprintf(w, "Prosody Nagle off (TCP_NODELAY); Redis appendfsync %s; latency is from sending to arrival at the point named; idle = %d messages one at a time\n\n", fsync, o.latencyMsgs)
 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tpoint\tmsgs/s\tp50 ms\tp99 ms\tmax ms\tidle p50\tidle p99\tcomponent µs/msg\tprosody\tredis\tbench\tCPU busy\tfailed\t")

@@ -7,9 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -286,50 +284,6 @@ func runCmd(tb testing.TB, bin string, args ...string) string {
 		tb.Fatalf("bench: %s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-// disableNagle makes Prosody set TCP_NODELAY on the connections it accepts
-// from now on. Prosody 0.12 leaves Nagle's algorithm on by default
-// (network_settings.nagle); with it, its small writes to a peer that has
-// nothing to send back wait for that peer's delayed ACK (40 ms), so
-// throughput depends on the window and on TCP timers rather than on the
-// work done. testenv has no option for it, so the line is added to the
-// config it wrote and Prosody is told to reload (SIGHUP).
-func disableNagle(p *testenv.Prosody, pid int) error {
-	path := filepath.Join(p.Dir, "prosody.cfg.lua")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	s := string(b)
-	i := strings.Index(s, "\nVirtualHost ")
-	if i < 0 || pid == 0 {
-		return errors.New("cannot find the global section of the config, or the process")
-	}
-	s = s[:i+1] + "network_settings = { nagle = false } -- added by internal/bench\n" + s[i+1:]
-	logPath := filepath.Join(p.Dir, "prosody.log")
-	before, _ := os.ReadFile(logPath)
-	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-		return err
-	}
-	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		return err
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		// Prosody runs its Lua signal handler only when its event loop
-		// wakes up, which a connection does.
-		if c, err := net.DialTimeout("tcp", p.C2SAddr, time.Second); err == nil {
-			c.Close()
-		}
-		after, _ := os.ReadFile(logPath)
-		if len(after) > len(before) && strings.Contains(string(after[len(before):]), "Reloading configuration file") {
-			time.Sleep(100 * time.Millisecond) // the reload handlers run right after the line
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return errors.New("prosody did not log a configuration reload")
 }
 
 func fileSize(path string) int64 {
