@@ -40,15 +40,7 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 // pong reports whether start answers one of our keepalive pings, and wakes
 // the ping.
 func (c *Component) pong(start *xml.StartElement) bool {
-	var id, typ string
-	for _, a := range start.Attr {
-		switch a.Name.Local {
-		case "id":
-			id = a.Value
-		case "type":
-			typ = a.Value
-		}
-	}
+	id, typ, _, _ := stanzaAttrs(start)
 	if typ != "result" && typ != "error" {
 		return false
 	}
@@ -82,7 +74,20 @@ func decode(r xml.TokenReader, start *xml.StartElement, domain string) (*inbound
 // reject answers a stanza that could not be taken, from inside the handler.
 // Errors are never answered, to avoid loops.
 func (c *Component) reject(t xmlstream.TokenReadEncoder, start *xml.StartElement, e stanza.Error) {
-	var id, typ, from, to string
+	id, typ, from, to := stanzaAttrs(start)
+	if typ == "error" || typ == "result" || from == "" {
+		return
+	}
+	if start.Name.Local == "presence" {
+		return
+	}
+	if _, err := xmlstream.Copy(t, errorStanza(start.Name.Local, id, c.safeFrom(to), from, e)); err != nil {
+		c.log.Debug("component: could not send error", "err", err)
+	}
+}
+
+// stanzaAttrs reads a stanza's addressing attributes.
+func stanzaAttrs(start *xml.StartElement) (id, typ, from, to string) {
 	for _, a := range start.Attr {
 		switch a.Name.Local {
 		case "id":
@@ -95,15 +100,7 @@ func (c *Component) reject(t xmlstream.TokenReadEncoder, start *xml.StartElement
 			to = a.Value
 		}
 	}
-	if typ == "error" || typ == "result" || from == "" {
-		return
-	}
-	if start.Name.Local == "presence" {
-		return
-	}
-	if _, err := xmlstream.Copy(t, errorStanza(start.Name.Local, id, c.safeFrom(to), from, e)); err != nil {
-		c.log.Debug("component: could not send error", "err", err)
-	}
+	return id, typ, from, to
 }
 
 // safeFrom picks the address an error is sent from: the stanza's own

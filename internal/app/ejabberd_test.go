@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/config"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 	"github.com/switchboard-gw/switchboard/store"
 )
@@ -27,26 +26,8 @@ func startEjabberdEnv(t *testing.T) *ejEnv {
 	ej := testenv.StartEjabberd(t, testenv.ProsodyOptions{})
 	t.Logf("ejabberd started in %v", time.Since(begin).Round(time.Millisecond))
 	e := &ejEnv{env: &env{redis: testenv.StartRedis(t)}, ej: ej}
-	port := testenv.FreePort(t)
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-[component]
-jid = %q
-server = %q
-secret = %q
-[redis]
-url = %q
-[http]
-listen = "127.0.0.1:%d"
-public_url = "http://127.0.0.1:%d"
-[numbers]
-default_region = "US"
-[carriers.sandbox]
-enabled = true
-`, ej.ComponentDomain, ej.ComponentAddr, ej.ComponentSecret, e.redis.URL, port, port)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cfg = cfg
+	e.serverLog = ej.LogTail
+	e.cfg = gatewayConfig(t, ej.ComponentDomain, ej.ComponentAddr, ej.ComponentSecret, e.redis.URL, envOptions{})
 	e.start(t, nil)
 	st, err := store.Open(e.redis.URL)
 	if err != nil {
@@ -57,22 +38,6 @@ enabled = true
 	e.url = "http://" + e.gw.Addr()
 	e.waitHealthy(t)
 	return e
-}
-
-// waitHealthy waits until /healthz reports XMPP and Redis up.
-func (e *ejEnv) waitHealthy(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		code, body := e.get(t, "/healthz")
-		if code == http.StatusOK {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gateway not healthy: %d %s\nejabberd log:\n%s", code, body, e.ej.LogTail())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // user registers user@localhost and binds number to it when not empty. It
@@ -255,17 +220,7 @@ func TestEjabberd(t *testing.T) {
 
 	t.Run("restart", func(t *testing.T) {
 		e.ej.Stop(t)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			code, body := e.get(t, "/healthz")
-			if code == http.StatusServiceUnavailable && strings.Contains(body, `"xmpp":"down`) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("healthz did not notice the server stop: %d %s", code, body)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		e.waitXMPPDown(t)
 		if code, body := e.phoneTexts(t, phoneNum, aliceNum, "queued while down"); code != http.StatusAccepted {
 			t.Fatalf("send while XMPP down: %d %s", code, body)
 		}

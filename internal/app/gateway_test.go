@@ -18,14 +18,15 @@ import (
 
 // env is one gateway wired to a real Prosody and a real Redis.
 type env struct {
-	prosody *testenv.Prosody
-	redis   *testenv.Redis
-	gw      *Gateway
-	store   *store.Store
-	cfg     *config.Config
-	url     string // the gateway's HTTP base URL
-	cancel  context.CancelFunc
-	done    chan error
+	prosody   *testenv.Prosody
+	redis     *testenv.Redis
+	gw        *Gateway
+	store     *store.Store
+	cfg       *config.Config
+	url       string        // the gateway's HTTP base URL
+	serverLog func() string // the XMPP server's log tail, for failures
+	cancel    context.CancelFunc
+	done      chan error
 }
 
 type envOptions struct {
@@ -39,6 +40,25 @@ func startEnv(t *testing.T, o envOptions) *env {
 	e := &env{}
 	e.redis = testenv.StartRedis(t)
 	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
+	e.serverLog = e.prosody.LogTail
+	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, o)
+	e.start(t, o.logTo)
+	st, err := store.Open(e.redis.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e.store = st
+	e.url = "http://" + e.gw.Addr()
+	e.waitHealthy(t)
+	return e
+}
+
+// gatewayConfig is the configuration of a gateway on loopback attached to
+// the given component listener; the sandbox carrier is on unless o names
+// carriers itself.
+func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOptions) *config.Config {
+	t.Helper()
 	port := testenv.FreePort(t)
 	toml := fmt.Sprintf(`
 [component]
@@ -52,7 +72,7 @@ listen = "127.0.0.1:%d"
 public_url = "http://127.0.0.1:%d"
 [numbers]
 default_region = "US"
-%s`, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, port, port, o.extraTOML)
+%s`, domain, addr, secret, redisURL, port, port, o.extraTOML)
 	if !strings.Contains(o.extraTOML, "[carriers.") {
 		toml += "\n[carriers.sandbox]\nenabled = true\n"
 	}
@@ -60,17 +80,7 @@ default_region = "US"
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.cfg = cfg
-	e.start(t, o.logTo)
-	st, err := store.Open(e.redis.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e.store = st
-	e.url = "http://" + e.gw.Addr()
-	e.waitHealthy(t)
-	return e
+	return cfg
 }
 
 func (e *env) start(t *testing.T, logTo io.Writer) {
@@ -104,17 +114,31 @@ func (e *env) stop() {
 // waitHealthy waits until /healthz reports XMPP and Redis up.
 func (e *env) waitHealthy(t *testing.T) {
 	t.Helper()
+	e.waitHealth(t, "healthy", func(code int, _ string) bool { return code == http.StatusOK })
+}
+
+// waitHealth waits until /healthz answers as ok says.
+func (e *env) waitHealth(t *testing.T, what string, ok func(code int, body string) bool) {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		code, body := e.get(t, "/healthz")
-		if code == http.StatusOK {
+		if ok(code, body) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gateway not healthy: %d %s\nprosody log:\n%s", code, body, e.prosody.LogTail())
+			t.Fatalf("gateway not %s: %d %s\nXMPP server log:\n%s", what, code, body, e.serverLog())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// waitXMPPDown waits until /healthz reports the XMPP server gone.
+func (e *env) waitXMPPDown(t *testing.T) {
+	t.Helper()
+	e.waitHealth(t, "reporting XMPP down", func(code int, body string) bool {
+		return code == http.StatusServiceUnavailable && strings.Contains(body, `"xmpp":"down`)
+	})
 }
 
 func (e *env) get(t *testing.T, path string) (int, string) {

@@ -225,17 +225,7 @@ func TestProsodyRestart(t *testing.T) {
 	e := startEnv(t, envOptions{})
 	e.user(t, "alice", aliceNum, "sandbox").Close()
 	e.prosody.Stop(t)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, body := e.get(t, "/healthz")
-		if code == http.StatusServiceUnavailable && strings.Contains(body, `"xmpp":"down`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("healthz did not notice the server stop: %d %s", code, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitXMPPDown(t)
 	if code, body := e.phoneTexts(t, phoneNum, aliceNum, "queued while down"); code != http.StatusAccepted {
 		t.Fatalf("send while XMPP down: %d %s", code, body)
 	}
@@ -319,17 +309,9 @@ func TestRedisDownAtStart(t *testing.T) {
 	e.redis.Stop(t)
 	e.start(t, nil)
 	e.url = "http://" + e.gw.Addr()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, body := e.get(t, "/healthz")
-		if code == http.StatusServiceUnavailable && strings.Contains(body, `"redis":"down`) && strings.Contains(body, `"xmpp":"ok"`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("healthz: %d %s", code, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitHealth(t, "reporting Redis down", func(code int, body string) bool {
+		return code == http.StatusServiceUnavailable && strings.Contains(body, `"redis":"down`) && strings.Contains(body, `"xmpp":"ok"`)
+	})
 	e.redis.Start(t)
 	e.waitHealthy(t)
 	if code, body := e.phoneTexts(t, phoneNum, aliceNum, "redis is back"); code != http.StatusAccepted {
