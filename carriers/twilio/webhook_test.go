@@ -1,14 +1,10 @@
 package twilio
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 
@@ -67,7 +63,7 @@ func TestWebhookSignedByTwilioNode(t *testing.T) {
 
 func TestWebhookRefusals(t *testing.T) {
 	form := url.Values{"MessageSid": {"SM1"}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"}, "Body": {"x"}}
-	sign := func(f url.Values) string { return sign(testToken, public+"/twilio/sms", f) }
+	sign := func(f url.Values) string { return carriertest.SignTwilio(testToken, public+"/twilio/sms", f) }
 	noSid := url.Values{"AccountSid": {testSID}, "Body": {"x"}}
 	tests := []struct {
 		name    string
@@ -111,7 +107,7 @@ func TestStatusMapping(t *testing.T) {
 		t.Run(in, func(t *testing.T) {
 			rec := &carriertest.Receiver{}
 			f := url.Values{"MessageSid": {"SM9"}, "AccountSid": {testSID}, "MessageStatus": {in}, "ErrorCode": {"30003"}}
-			if w := post(newCarrier(t).Handler(rec), "/twilio/status", f, sign(testToken, public+"/twilio/status", f)); w.Code != http.StatusOK {
+			if w := post(newCarrier(t).Handler(rec), "/twilio/status", f, carriertest.SignTwilio(testToken, public+"/twilio/status", f)); w.Code != http.StatusOK {
 				t.Fatalf("got %d", w.Code)
 			}
 			if st := rec.Statuses(); len(st) != 1 || st[0].State != want || st[0].ID != "SM9" || st[0].ErrorCode != "30003" {
@@ -125,7 +121,7 @@ func TestStatusMapping(t *testing.T) {
 // never get past the signature check unsigned, and get a clear status.
 func FuzzWebhook(f *testing.F) {
 	ok := url.Values{"MessageSid": {"SM1"}, "AccountSid": {testSID}, "From": {"+1"}, "To": {"+2"}, "Body": {"x"}}
-	f.Add(ok.Encode(), sign(testToken, public+"/twilio/sms", ok))
+	f.Add(ok.Encode(), carriertest.SignTwilio(testToken, public+"/twilio/sms", ok))
 	f.Add("MessageSid=%zz&Body=", "")
 	f.Add(strings.Repeat("a=b&", 1000), "AAAA")
 	f.Fuzz(func(t *testing.T, body, sig string) {
@@ -138,7 +134,7 @@ func FuzzWebhook(f *testing.F) {
 		switch w.Code {
 		case http.StatusOK:
 			form, _ := url.ParseQuery(body)
-			if sign(testToken, public+"/twilio/sms", form) != sig {
+			if carriertest.SignTwilio(testToken, public+"/twilio/sms", form) != sig {
 				t.Fatalf("accepted a webhook with a wrong signature")
 			}
 		case http.StatusBadRequest, http.StatusForbidden:
@@ -149,22 +145,4 @@ func FuzzWebhook(f *testing.F) {
 			t.Fatalf("unexpected status %d", w.Code)
 		}
 	})
-}
-
-// sign is Twilio's documented algorithm, for fuzz seeds and table tests
-// that do not need the independent npm signer.
-func sign(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(u)
-	for _, k := range keys {
-		b.WriteString(k + form.Get(k))
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

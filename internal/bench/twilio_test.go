@@ -3,22 +3,20 @@
 package bench
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tclient "github.com/twilio/twilio-go/client"
+
+	"github.com/switchboard-gw/switchboard/internal/carriertest"
 )
 
 // fakeTwilio answers the Messages API as fast as it can, like Twilio would
@@ -113,29 +111,6 @@ func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-// twilioSignature is X-Twilio-Signature for a POST of params to fullURL:
-// base64(HMAC-SHA1(auth token, URL + every key and value, keys sorted)).
-func twilioSignature(authToken, fullURL string, params url.Values) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(fullURL)
-	for _, k := range keys {
-		vs := append([]string(nil), params[k]...)
-		sort.Strings(vs)
-		for _, v := range vs {
-			b.WriteString(k)
-			b.WriteString(v)
-		}
-	}
-	mac := hmac.New(sha1.New, []byte(authToken))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 // TestSignature checks the benchmark's signer against twilio-go's validator,
 // which is what the gateway uses.
 func TestSignature(t *testing.T) {
@@ -146,7 +121,7 @@ func TestSignature(t *testing.T) {
 	for k, v := range form {
 		flat[k] = v[0]
 	}
-	sig := twilioSignature(token, u, form)
+	sig := carriertest.SignTwilio(token, u, form)
 	v, other := tclient.NewRequestValidator(token), tclient.NewRequestValidator("other")
 	if !v.Validate(u, flat, sig) {
 		t.Fatalf("twilio-go rejects signature %s", sig)
@@ -187,7 +162,7 @@ func (s *webhookSender) send(r *run, seq int) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSignature(s.authToken, s.url, form))
+	req.Header.Set("X-Twilio-Signature", carriertest.SignTwilio(s.authToken, s.url, form))
 	res, err := s.client.Do(req)
 	if err != nil {
 		return err
