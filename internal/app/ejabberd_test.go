@@ -28,15 +28,7 @@ func startEjabberdEnv(t *testing.T) *ejEnv {
 	e := &ejEnv{env: &env{redis: testenv.StartRedis(t)}, ej: ej}
 	e.serverLog = ej.LogTail
 	e.cfg = gatewayConfig(t, ej.ComponentDomain, ej.ComponentAddr, ej.ComponentSecret, e.redis.URL, envOptions{})
-	e.start(t, nil)
-	st, err := store.Open(e.redis.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e.store = st
-	e.url = "http://" + e.gw.Addr()
-	e.waitHealthy(t)
+	e.launch(t, nil)
 	return e
 }
 

@@ -42,7 +42,15 @@ func startEnv(t *testing.T, o envOptions) *env {
 	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
 	e.serverLog = e.prosody.LogTail
 	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, o)
-	e.start(t, o.logTo)
+	e.launch(t, o.logTo)
+	return e
+}
+
+// launch starts the gateway configured in e.cfg and waits until it is
+// healthy, with a store client for the test.
+func (e *env) launch(t *testing.T, logTo io.Writer) {
+	t.Helper()
+	e.start(t, logTo)
 	st, err := store.Open(e.redis.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +59,6 @@ func startEnv(t *testing.T, o envOptions) *env {
 	e.store = st
 	e.url = "http://" + e.gw.Addr()
 	e.waitHealthy(t)
-	return e
 }
 
 // gatewayConfig is the configuration of a gateway on loopback attached to
