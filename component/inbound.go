@@ -71,7 +71,7 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 			msg.Body = u // clients without OOB still show the link
 		}
 	}
-	if err := c.encode(ctx, msg); err == nil {
+	if err := c.send(ctx, msg.tokens()); err == nil {
 		return nil
 	} else if !errors.Is(err, ErrNotConnected) {
 		log.Warn("component: delivery failed; queueing", "err", err)
@@ -129,7 +129,7 @@ func (c *Component) drainPending(ctx context.Context) {
 		}
 		var p pending
 		if err := json.Unmarshal(item, &p); err == nil && time.Now().Unix() < p.Expires {
-			if err := c.encode(ctx, p.Message); err != nil {
+			if err := c.send(ctx, p.Message.tokens()); err != nil {
 				c.log.Warn("component: queued delivery failed", "err", err)
 				return
 			}
@@ -162,7 +162,7 @@ func (c *Component) Status(ctx context.Context, s carriers.Status) error {
 	from := sent.Number + "@" + c.set.Domain.Domainpart()
 	switch {
 	case s.State == carriers.StateDelivered && sent.Receipt:
-		err = c.encode(ctx, outMessage{ID: randomID(), From: from, To: sent.JID, Received: &receiptInfo{ID: sent.StanzaID}})
+		err = c.send(ctx, outMessage{ID: randomID(), From: from, To: sent.JID, Received: &receiptInfo{ID: sent.StanzaID}}.tokens())
 	case s.State == carriers.StateFailed:
 		why := "The carrier could not deliver this message"
 		if s.ErrorText != "" {

@@ -102,12 +102,12 @@ func (c *Component) local(ctx context.Context, st *inbound, from, owner string) 
 	for _, o := range st.OOB {
 		msg.OOB = append(msg.OOB, oobInfo{URL: o.URL})
 	}
-	if err := c.encode(ctx, msg); err != nil {
+	if err := c.send(ctx, msg.tokens()); err != nil {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The message could not be delivered; try again shortly.")})
 		return
 	}
 	if st.Request != nil {
-		_ = c.encode(ctx, outMessage{ID: randomID(), From: st.To, To: st.From, Received: &receiptInfo{ID: st.ID}})
+		_ = c.send(ctx, outMessage{ID: randomID(), From: st.To, To: st.From, Received: &receiptInfo{ID: st.ID}}.tokens())
 	}
 }
 
@@ -131,7 +131,7 @@ func sendError(err error) stanza.Error {
 func (c *Component) help(ctx context.Context, st *inbound) {
 	body := "This is an SMS gateway. To text a phone number, write to +<country code><number>@" +
 		c.set.Domain.Domainpart() + ", for example +12015550123@" + c.set.Domain.Domainpart() + "."
-	if err := c.encode(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}); err != nil {
+	if err := c.send(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}.tokens()); err != nil {
 		c.log.Warn("component: could not send help", "err", err)
 	}
 }

@@ -49,26 +49,6 @@ type iqPayload struct {
 	Prompt  *string `xml:"prompt"`
 }
 
-// Outgoing message with the parts the gateway sends.
-type outMessage struct {
-	XMLName  xml.Name     `xml:"message"`
-	ID       string       `xml:"id,attr,omitempty"`
-	Type     string       `xml:"type,attr,omitempty"`
-	From     string       `xml:"from,attr"`
-	To       string       `xml:"to,attr"`
-	Body     string       `xml:"body,omitempty"`
-	Received *receiptInfo `xml:"urn:xmpp:receipts received,omitempty"`
-	OOB      []oobInfo    `xml:"jabber:x:oob x,omitempty"`
-}
-
-type receiptInfo struct {
-	ID string `xml:"id,attr"`
-}
-
-type oobInfo struct {
-	URL string `xml:"url"`
-}
-
 func randomID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
