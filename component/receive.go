@@ -55,10 +55,16 @@ func (c *Component) pong(start *xml.StartElement) bool {
 // the sender cannot be answered, and a non-nil error to send back when the
 // stanza is unusable.
 func decode(r xml.TokenReader, start *xml.StartElement, domain string) (*inbound, *stanza.Error) {
-	st := &inbound{}
-	// The handler's reader starts inside the element; give the decoder its
-	// start so it can match the end.
-	err := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r)).Decode(st)
+	var st *inbound
+	var err error
+	if start.Name.Local == "iq" {
+		st = &inbound{}
+		// The handler's reader starts inside the element; give the decoder
+		// its start so it can match the end.
+		err = xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r)).Decode(st)
+	} else {
+		st, err = readStanza(r, start)
+	}
 	if err != nil {
 		return &inbound{}, &stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest, Text: text("malformed stanza")}
 	}

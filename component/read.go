@@ -1,0 +1,108 @@
+package component
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+)
+
+var errMalformed = errors.New("component: malformed stanza")
+
+// readStanza reads a message or presence from the handler's token stream
+// (the stanza's children and its end), keeping only what the gateway uses:
+// the first body, a receipt request and XEP-0066 URLs. It replaces
+// encoding/xml's reflection on the gateway's busiest path.
+func readStanza(r xml.TokenReader, start *xml.StartElement) (*inbound, error) {
+	st := &inbound{XMLName: start.Name}
+	st.ID, st.Type, st.From, st.To = stanzaAttrs(start)
+	for {
+		tok, err := r.Token()
+		if err == io.EOF {
+			return st, nil
+		}
+		if err != nil {
+			return nil, errMalformed
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return st, nil // the stanza's own end
+		case xml.StartElement:
+			switch {
+			case t.Name.Local == "body" && st.Body == nil && (t.Name.Space == start.Name.Space || t.Name.Space == ""):
+				body, err := readText(r)
+				if err != nil {
+					return nil, err
+				}
+				st.Body = &body
+				continue
+			case t.Name.Local == "request" && t.Name.Space == nsReceipts:
+				st.Request = &struct{}{}
+			case t.Name.Local == "x" && t.Name.Space == nsOOB:
+				if err := readOOB(r, st); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if err := skip(r); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// readText reads the character data of the element just opened, up to and
+// including its end; text inside child elements counts too.
+func readText(r xml.TokenReader) (string, error) {
+	var b strings.Builder
+	depth := 1
+	for depth > 0 {
+		tok, err := r.Token()
+		if err != nil {
+			return "", errMalformed
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return b.String(), nil
+}
+
+// readOOB reads a jabber:x:oob element's url children.
+func readOOB(r xml.TokenReader, st *inbound) error {
+	for {
+		tok, err := r.Token()
+		if err != nil {
+			return errMalformed
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if t.Name.Local != "url" {
+				if err := skip(r); err != nil {
+					return err
+				}
+				continue
+			}
+			u, err := readText(r)
+			if err != nil {
+				return err
+			}
+			st.OOB = append(st.OOB, struct {
+				URL string `xml:"url"`
+			}{URL: strings.TrimSpace(u)})
+		}
+	}
+}
+
+// skip consumes the element just opened, up to and including its end.
+func skip(r xml.TokenReader) error {
+	_, err := readText(r)
+	return err
+}
