@@ -62,11 +62,11 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	if st.Body != nil {
 		msg.Body = *st.Body
 	}
-	for _, o := range st.OOB {
-		msg.Media = append(msg.Media, o.URL)
+	for _, u := range st.OOB {
+		msg.Media = append(msg.Media, u)
 		// Clients put the URL in the body for readers without OOB; as
 		// MMS it travels as media, not as text.
-		if strings.TrimSpace(msg.Body) == o.URL {
+		if strings.TrimSpace(msg.Body) == u {
 			msg.Body = ""
 		}
 	}
@@ -99,8 +99,8 @@ func (c *Component) local(ctx context.Context, st *inbound, from, owner string) 
 	if st.Body != nil {
 		msg.Body = *st.Body
 	}
-	for _, o := range st.OOB {
-		msg.OOB = append(msg.OOB, oobInfo{URL: o.URL})
+	for _, u := range st.OOB {
+		msg.OOB = append(msg.OOB, oobInfo{URL: u})
 	}
 	if err := c.send(ctx, msg.tokens()); err != nil {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The message could not be delivered; try again shortly.")})

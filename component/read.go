@@ -94,9 +94,7 @@ func readOOB(r xml.TokenReader, st *inbound) error {
 			if err != nil {
 				return err
 			}
-			st.OOB = append(st.OOB, struct {
-				URL string `xml:"url"`
-			}{URL: strings.TrimSpace(u)})
+			st.OOB = append(st.OOB, strings.TrimSpace(u))
 		}
 	}
 }

@@ -70,7 +70,7 @@ func TestDecode(t *testing.T) {
 		})
 	}
 	st, _, _ := decodeString(tests[1].in)
-	if len(st.OOB) != 1 || st.OOB[0].URL != "https://x/y.png" {
+	if len(st.OOB) != 1 || st.OOB[0] != "https://x/y.png" {
 		t.Errorf("oob = %+v", st.OOB)
 	}
 	st, _, _ = decodeString(tests[len(tests)-1].in)

@@ -18,11 +18,11 @@ const (
 	nsGateway    = "jabber:iq:gateway"
 	nsReceipts   = "urn:xmpp:receipts"
 	nsOOB        = "jabber:x:oob"
-	nsStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
 )
 
 // inbound is one stanza read from the stream, decoded once so that workers
-// never touch the stream.
+// never touch the stream. Messages and presences are read by readStanza;
+// IQs, rarer and more varied, by encoding/xml through the tags.
 type inbound struct {
 	XMLName xml.Name
 	ID      string `xml:"id,attr"`
@@ -31,11 +31,9 @@ type inbound struct {
 	To      string `xml:"to,attr"`
 
 	// message
-	Body    *string   `xml:"body"`
-	Request *struct{} `xml:"urn:xmpp:receipts request"`
-	OOB     []struct {
-		URL string `xml:"url"`
-	} `xml:"jabber:x:oob x"`
+	Body    *string   `xml:"-"`
+	Request *struct{} `xml:"-"`
+	OOB     []string  `xml:"-"` // XEP-0066 URLs
 
 	// iq: its first child
 	Payload iqPayload `xml:",any"`
