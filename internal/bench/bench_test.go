@@ -536,9 +536,8 @@ func printSummary(w io.Writer, e *env, results map[string]*result, order []strin
 		}
 		return &r.points[point]
 	}
-	fmt.Fprintf(w, "\nRatios (target: gateway throughput >= 0.8 x echo in both directions)\n")
-	ratio := func(label, gwName, echoName string, gwComp, echoComp string) {
-		g, ec := get(gwName, 0), get(echoName, 0)
+	ratio := func(label, gwName, echoName string, echoPoint int) {
+		g, ec := get(gwName, 0), get(echoName, echoPoint)
 		if g == nil || ec == nil || ec.rate == 0 {
 			return
 		}
@@ -551,10 +550,16 @@ func printSummary(w io.Writer, e *env, results map[string]*result, order []strin
 			verdict += ", NOT VALID: the component stream broke, see notes"
 		}
 		fmt.Fprintf(w, "  %-12s throughput %6.0f / %6.0f msgs/s = %.2f (%s); CPU per message gateway %s µs / echo %s µs = %.1fx\n",
-			label, g.rate, ec.rate, g.rate/ec.rate, verdict, us(rg.perMsg(gwComp)), us(re.perMsg(echoComp)), rg.perMsg(gwComp)/re.perMsg(echoComp))
+			label, g.rate, ec.rate, g.rate/ec.rate, verdict, us(rg.perMsg("gateway")), us(re.perMsg("echo")), rg.perMsg("gateway")/re.perMsg("echo"))
 	}
-	ratio("XMPP -> SMS", "gateway/xmpp-to-sms", "echo/xmpp-to-component", "gateway", "echo")
-	ratio("SMS -> XMPP", "gateway/sms-to-xmpp", "echo/component-to-xmpp", "gateway", "echo")
+	fmt.Fprintf(w, "\nRatios against the one-way echo (target: gateway throughput >= 0.8 x echo in both directions)\n")
+	ratio("XMPP -> SMS", "gateway/xmpp-to-sms", "echo/xmpp-to-component", 0)
+	ratio("SMS -> XMPP", "gateway/sms-to-xmpp", "echo/component-to-xmpp", 0)
+	// An echo proper answers every message: one stanza in and one out, as
+	// the gateway takes one in and sends one on (to the carrier or the user).
+	fmt.Fprintf(w, "\nRatios against the replying echo (one message in, one out per message)\n")
+	ratio("XMPP -> SMS", "gateway/xmpp-to-sms", "echo/replying", 1)
+	ratio("SMS -> XMPP", "gateway/sms-to-xmpp", "echo/replying", 1)
 
 	fmt.Fprintf(w, "\nNotes\n")
 	for _, name := range order {
