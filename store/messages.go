@@ -54,17 +54,22 @@ type Sent struct {
 	Receipt  bool   // the sender asked for a XEP-0184 receipt
 }
 
+// trackScript writes a tracking record and its expiry in one command
+// (cheaper than MULTI/EXEC, and as atomic).
+var trackScript = redis.NewScript(`
+redis.call('HSET', KEYS[1], 'jid', ARGV[1], 'stanza', ARGV[2], 'number', ARGV[3], 'receipt', ARGV[4])
+return redis.call('PEXPIRE', KEYS[1], ARGV[5])
+`)
+
 // Track remembers sent under the carrier's message id for ttl.
 func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration) error {
-	k := s.key("track", carrier, id)
 	receipt := "0"
 	if sent.Receipt {
 		receipt = "1"
 	}
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, k, "jid", sent.JID, "stanza", sent.StanzaID, "number", sent.Number, "receipt", receipt)
-	pipe.Expire(ctx, k, ttl)
-	if _, err := pipe.Exec(ctx); err != nil {
+	err := trackScript.Run(ctx, s.rdb, []string{s.key("track", carrier, id)},
+		sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds()).Err()
+	if err != nil {
 		return fmt.Errorf("store: track: %w", err)
 	}
 	return nil
