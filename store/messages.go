@@ -61,18 +61,17 @@ redis.call('HSET', KEYS[1], 'jid', ARGV[1], 'stanza', ARGV[2], 'number', ARGV[3]
 return redis.call('PEXPIRE', KEYS[1], ARGV[5])
 `)
 
-// Track remembers sent under the carrier's message id for ttl.
+// Track remembers sent under the carrier's message id for ttl. Concurrent
+// calls are written together (see trackWriter).
 func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration) error {
 	receipt := "0"
 	if sent.Receipt {
 		receipt = "1"
 	}
-	err := trackScript.Run(ctx, s.rdb, []string{s.key("track", carrier, id)},
-		sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds()).Err()
-	if err != nil {
-		return fmt.Errorf("store: track: %w", err)
-	}
-	return nil
+	return s.track(ctx, &trackReq{
+		key: s.key("track", carrier, id), jid: sent.JID, stanza: sent.StanzaID, number: sent.Number,
+		receipt: receipt, ttl: ttl, done: make(chan trackResult, 1),
+	})
 }
 
 // Tracked returns what Track stored, or ErrNotFound.

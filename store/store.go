@@ -34,6 +34,7 @@ var (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	tracks trackWriter
 }
 
 // Open connects lazily to the Redis at rawURL (redis:// or rediss://); it

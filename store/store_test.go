@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,5 +158,66 @@ func TestRedisDown(t *testing.T) {
 func TestOpenBadURL(t *testing.T) {
 	if _, err := Open("http://x"); err == nil {
 		t.Fatal("accepted an http URL")
+	}
+}
+
+// TestTrackConcurrent: records written by many senders at once are all
+// there, and each sender learns when Redis is gone.
+func TestTrackConcurrent(t *testing.T) {
+	s, r := open(t)
+	ctx := context.Background()
+	const n = 500
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Track(ctx, "twilio", fmt.Sprint("SM", i), Sent{JID: "a@example.org/r", StanzaID: fmt.Sprint(i), Number: "+12015550123"}, time.Minute)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		if got, err := s.Tracked(ctx, "twilio", fmt.Sprint("SM", i)); err != nil || got.StanzaID != fmt.Sprint(i) {
+			t.Fatalf("record %d: %+v, %v", i, got, err)
+		}
+	}
+	r.Stop(t)
+	var failed int
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.Track(ctx, "twilio", fmt.Sprint("X", i), Sent{}, time.Minute) != nil {
+				failed++
+			}
+		}()
+		wg.Wait()
+	}
+	if failed != 20 {
+		t.Fatalf("%d of 20 tracks reported Redis down", failed)
+	}
+	// A restarted Redis has forgotten the script; tracking works again
+	// once go-redis has redialled (it waits a moment after failed dials).
+	r.Start(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := s.Track(ctx, "twilio", "SMafter", Sent{StanzaID: "x"}, time.Minute)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got, err := s.Tracked(ctx, "twilio", "SMafter"); err != nil || got.StanzaID != "x" {
+		t.Fatalf("after restart: %+v, %v", got, err)
 	}
 }
