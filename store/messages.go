@@ -20,13 +20,21 @@ type Claim struct {
 // First tells whether this delivery is the first, so that users see each
 // message once.
 func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (Claim, error) {
-	pipe := s.rdb.Pipeline()
 	var seen *redis.BoolCmd
-	if id != "" {
-		seen = pipe.SetNX(ctx, s.key("seen", carrier, id), "1", ttl)
-	}
-	owner := pipe.HGetAll(ctx, s.numKey(number))
-	if _, err := pipe.Exec(ctx); err != nil {
+	var owner *redis.MapStringStringCmd
+	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
+		if id != "" {
+			seen = p.SetNX(ctx, s.key("seen", carrier, id), "1", ttl)
+		}
+		owner = p.HGetAll(ctx, s.numKey(number))
+		return func() error {
+			if seen != nil && seen.Err() != nil {
+				return seen.Err()
+			}
+			return owner.Err()
+		}
+	})
+	if err != nil {
 		return Claim{}, fmt.Errorf("store: claim inbound: %w", err)
 	}
 	c := Claim{First: seen == nil || seen.Val()}
@@ -62,16 +70,21 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[5])
 `)
 
 // Track remembers sent under the carrier's message id for ttl. Concurrent
-// calls are written together (see trackWriter).
+// calls are written together (see batcher).
 func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration) error {
 	receipt := "0"
 	if sent.Receipt {
 		receipt = "1"
 	}
-	return s.track(ctx, &trackReq{
-		key: s.key("track", carrier, id), jid: sent.JID, stanza: sent.StanzaID, number: sent.Number,
-		receipt: receipt, ttl: ttl, done: make(chan trackResult, 1),
+	key := s.key("track", carrier, id)
+	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
+		cmd := trackScript.EvalSha(ctx, p, []string{key}, sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds())
+		return cmd.Err
 	})
+	if err != nil {
+		return fmt.Errorf("store: track: %w", err)
+	}
+	return nil
 }
 
 // Tracked returns what Track stored, or ErrNotFound.

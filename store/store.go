@@ -34,7 +34,7 @@ var (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	tracks trackWriter
+	batch  batcher
 }
 
 // Open connects lazily to the Redis at rawURL (redis:// or rediss://); it
