@@ -163,7 +163,8 @@ func (c *Component) write(sess *xmpp.Session, fn func() error) error {
 	return nil
 }
 
-// send writes one stanza on the current stream.
+// send writes one stanza on the current stream. Its context is not used:
+// writes are bounded by writeTimeout instead (see write).
 func (c *Component) send(_ context.Context, r xml.TokenReader) error {
 	sess := c.session()
 	if sess == nil {
@@ -172,7 +173,8 @@ func (c *Component) send(_ context.Context, r xml.TokenReader) error {
 	return c.write(sess, func() error { return sess.Send(context.Background(), r) })
 }
 
-// encode writes v, a stanza struct, on the current stream.
+// encode writes v, a stanza struct, on the current stream, bounded like
+// send.
 func (c *Component) encode(_ context.Context, v any) error {
 	sess := c.session()
 	if sess == nil {
