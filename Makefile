@@ -1,6 +1,7 @@
 # Switchboard. `make demo` runs the gateway with everything it needs;
 # `make test` runs every test. Both install what is missing.
-GO ?= go
+# tools/system-deps.sh puts Go in /usr/local/go when no usable one is on PATH.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export GOTOOLCHAIN ?= auto
 TEST_FLAGS ?= -race -count=1 -timeout 30m
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -7,10 +7,26 @@ need=()
 want() { # want COMMAND PACKAGE
 	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ] || need+=("$2")
 }
-want go golang-go
+# Go: Debian's golang-go (1.19) is too old for this module, and too old to
+# fetch a newer toolchain itself; the toolchain comes from the Go module
+# proxy instead (see install_go below).
+go_usable() {
+	local g
+	for g in go /usr/local/go/bin/go; do
+		if command -v "$g" >/dev/null 2>&1; then
+			local v
+			v=$("$g" env GOVERSION 2>/dev/null) || continue
+			v=${v#go}
+			# GOTOOLCHAIN=auto takes a go >= 1.21 to the version go.mod names.
+			[ "${v%%.*}" -gt 1 ] || [ "$(echo "$v" | cut -d. -f2)" -ge 21 ] && return 0
+		fi
+	done
+	return 1
+}
+need_go=
+go_usable || { need_go=1; want curl curl; want unzip unzip; }
 want prosody prosody
 want redis-server redis-server
-want openssl openssl
 if [ "${1:-test}" = test ]; then
 	want node nodejs
 	want npm npm
@@ -19,7 +35,28 @@ if [ "${1:-test}" = test ]; then
 	want git git
 	want gcc gcc
 fi
-[ ${#need[@]} -eq 0 ] && exit 0
+GO_TOOLCHAIN=v0.0.1-go1.26.8.linux-amd64
+install_go() {
+	[ -n "$need_go" ] || return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "switchboard: Go 1.21 or newer is missing: install Go (https://go.dev/dl/) into /usr/local/go" >&2
+		exit 1
+	fi
+	echo "switchboard: fetching Go ${GO_TOOLCHAIN#v0.0.1-go} from the Go module proxy into /usr/local/go" >&2
+	local tmp
+	tmp=$(mktemp -d)
+	curl -sSfL -o "$tmp/go.zip" "https://proxy.golang.org/golang.org/toolchain/@v/$GO_TOOLCHAIN.zip"
+	unzip -q "$tmp/go.zip" -d "$tmp"
+	rm -rf /usr/local/go
+	mv "$tmp/golang.org/toolchain@$GO_TOOLCHAIN" /usr/local/go
+	chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/* 2>/dev/null || true
+	rm -rf "$tmp"
+}
+
+if [ ${#need[@]} -eq 0 ]; then
+	install_go
+	exit 0
+fi
 echo "switchboard: missing Debian packages: ${need[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then
 	echo "switchboard: install them with: sudo apt-get install ${need[*]}" >&2
@@ -35,3 +72,4 @@ for svc in prosody redis-server ejabberd; do
 	fi
 done
 echo "switchboard: installed ${need[*]}" >&2
+install_go
