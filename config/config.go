@@ -3,6 +3,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -274,4 +275,15 @@ func anyWithPrefix(env map[string]string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// Marshal writes c in the file's syntax, for programs that build a
+// configuration (the demo, tests, benchmarks) and want it to go through the
+// same defaults and checks as a file, or to hand it to `switchboard run`.
+func (c *Config) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return b.Bytes(), nil
 }

@@ -113,3 +113,21 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+func TestMarshalRoundTrip(t *testing.T) {
+	c, err := Parse([]byte(valid), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Parse(b, nil)
+	if err != nil {
+		t.Fatalf("re-parse %s: %v", b, err)
+	}
+	if c2.Component != c.Component || c2.HTTP != c.HTTP || *c2.Carriers.Twilio != *c.Carriers.Twilio {
+		t.Fatalf("round trip changed the config:\n%s", b)
+	}
+}

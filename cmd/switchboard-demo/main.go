@@ -8,7 +8,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -23,8 +22,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/switchboard-gw/switchboard/config"
 	"github.com/switchboard-gw/switchboard/internal/app"
@@ -112,18 +109,17 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 
 	httpPort, notes := preferPort(o.httpPort, "web", notes)
 	// Through a file's syntax, for the defaults and checks a file gets.
-	var file bytes.Buffer
-	err = toml.NewEncoder(&file).Encode(config.Config{
+	file, err := (&config.Config{
 		Component: config.Component{JID: gatewayJID, Server: prosody.ComponentAddr, Secret: prosody.ComponentSecret},
 		Redis:     config.Redis{URL: redis.URL},
 		HTTP:      config.HTTP{Listen: launch.Loopback(httpPort)},
 		Numbers:   config.Numbers{DefaultRegion: "US"},
 		Carriers:  config.Carriers{Sandbox: &config.Sandbox{Enabled: true}},
-	})
+	}).Marshal()
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Parse(file.Bytes(), nil)
+	cfg, err := config.Parse(file, nil)
 	if err != nil {
 		return err
 	}

@@ -66,26 +66,23 @@ func (e *env) launch(t *testing.T, logTo io.Writer) {
 // carriers itself.
 func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOptions) *config.Config {
 	t.Helper()
-	port := testenv.FreePort(t)
-	toml := fmt.Sprintf(`
-[component]
-jid = %q
-server = %q
-secret = %q
-[redis]
-url = %q
-[http]
-listen = "127.0.0.1:%d"
-public_url = "http://127.0.0.1:%d"
-[numbers]
-default_region = "US"
-%s`, domain, addr, secret, redisURL, port, port, o.extraTOML)
+	listen := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	base, err := (&config.Config{
+		Component: config.Component{JID: domain, Server: addr, Secret: secret},
+		Redis:     config.Redis{URL: redisURL},
+		HTTP:      config.HTTP{Listen: listen, PublicURL: "http://" + listen},
+		Numbers:   config.Numbers{DefaultRegion: "US"},
+	}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml := string(base) + "\n" + o.extraTOML
 	if !strings.Contains(o.extraTOML, "[carriers.") {
 		toml += "\n[carriers.sandbox]\nenabled = true\n"
 	}
 	cfg, err := config.Parse([]byte(toml), o.env)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, toml)
 	}
 	return cfg
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboard-gw/switchboard/config"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -166,27 +167,15 @@ func setup(b *testing.B, o options) *env {
 	port := testenv.FreePort(b)
 	e.gwURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 	e.cfgPath = filepath.Join(e.dir, "switchboard.toml")
-	cfg := fmt.Sprintf(`[component]
-jid = %q
-server = %q
-secret = %q
-
-[redis]
-url = %q
-
-[http]
-listen = "127.0.0.1:%d"
-public_url = %q
-
-[numbers]
-default_region = "US"
-
-[carriers.twilio]
-account_sid = %q
-auth_token = %q
-api_url = %q
-`, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, port, e.gwURL, accountSID, authToken, e.twilio.URL)
-	must(b, os.WriteFile(e.cfgPath, []byte(cfg), 0o600), "write config")
+	cfg, err := (&config.Config{
+		Component: config.Component{JID: e.prosody.ComponentDomain, Server: e.prosody.ComponentAddr, Secret: e.prosody.ComponentSecret},
+		Redis:     config.Redis{URL: e.redis.URL},
+		HTTP:      config.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", port), PublicURL: e.gwURL},
+		Numbers:   config.Numbers{DefaultRegion: "US"},
+		Carriers:  config.Carriers{Twilio: &config.Twilio{AccountSID: accountSID, AuthToken: authToken, APIURL: e.twilio.URL}},
+	}).Marshal()
+	must(b, err, "encode config")
+	must(b, os.WriteFile(e.cfgPath, cfg, 0o600), "write config")
 	cli := filepath.Join(e.dir, "switchboard")
 	for i, user := range e.users {
 		runCmd(b, cli, "numbers", "assign", "-c", e.cfgPath, e.numbers[i], user+"@"+e.prosody.Domain)
