@@ -34,6 +34,9 @@ if [ "${1:-test}" = test ]; then
 	want ejabberdctl ejabberd
 	want git git
 	want gcc gcc
+	want sipp sip-tester
+	/usr/bin/python3 -c 'import aiortc' >/dev/null 2>&1 || need+=(python3-aiortc)
+	/usr/bin/python3 -c 'import slixmpp' >/dev/null 2>&1 || need+=(python3-slixmpp)
 fi
 GO_TOOLCHAIN=v0.0.1-go1.26.8.linux-amd64
 install_go() {
