@@ -29,7 +29,31 @@ type Config struct {
 	HTTP      HTTP      `toml:"http"`
 	Numbers   Numbers   `toml:"numbers"`
 	Carriers  Carriers  `toml:"carriers"`
+	SIP       *SIP      `toml:"sip"`   // voice is enabled by this section
+	Media     Media     `toml:"media"` // used only with voice
+	Calls     Calls     `toml:"calls"` // used only with voice
 	Log       Log       `toml:"log"`
+}
+
+// SIP is the voice bridge's SIP side.
+type SIP struct {
+	Listen   string `toml:"listen"`   // UDP host:port for SIP
+	Trunk    string `toml:"trunk"`    // SIP URI calls to phone numbers go to
+	Username string `toml:"username"` // digest user for REGISTER and challenges
+	Password string `toml:"password"`
+	Register bool   `toml:"register"` // REGISTER to the trunk with digest auth
+}
+
+// Media holds the voice bridge's RTP and WebRTC settings.
+type Media struct {
+	UDPPorts string `toml:"udp_ports"` // e.g. "20000-20999"; empty: any
+	PublicIP string `toml:"public_ip"` // advertised instead of local addresses
+}
+
+// Calls holds call handling rules.
+type Calls struct {
+	RingTimeout string `toml:"ring_timeout"` // how long inbound calls ring; default 30s
+	Voicemail   bool   `toml:"voicemail"`
 }
 
 // Component is the XEP-0114 connection to the XMPP server.
@@ -125,6 +149,9 @@ func (c *Config) defaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	if c.Calls.RingTimeout == "" {
+		c.Calls.RingTimeout = "30s"
+	}
 	if t := c.Carriers.Twilio; t != nil {
 		if t.APIURL == "" {
 			t.APIURL = "https://api.twilio.com"
@@ -189,10 +216,50 @@ func (c *Config) Validate() error {
 			return invalid("carriers.twilio.timeout", "%q is not a positive duration such as 15s", t.Timeout)
 		}
 	}
+	if err := c.validateVoice(); err != nil {
+		return err
+	}
 	if len(c.CarrierNames()) == 0 {
 		return invalid("carriers", "no carrier configured (add [carriers.twilio] or [carriers.sandbox] enabled = true)")
 	}
 	return nil
+}
+
+func (c *Config) validateVoice() error {
+	if d, err := time.ParseDuration(c.Calls.RingTimeout); err != nil || d <= 0 {
+		return invalid("calls.ring_timeout", "%q is not a positive duration such as 30s", c.Calls.RingTimeout)
+	}
+	if ip := c.Media.PublicIP; ip != "" && net.ParseIP(ip) == nil {
+		return invalid("media.public_ip", "%q is not an IP address", ip)
+	}
+	if r := c.Media.UDPPorts; r != "" {
+		lo, hi, ok := strings.Cut(r, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+		if !ok || err1 != nil || err2 != nil || a < 1024 || b > 65535 || b-a < 3 {
+			return invalid("media.udp_ports", "%q is not a range such as 20000-20999 (within 1024-65535, at least 4 ports)", r)
+		}
+	}
+	s := c.SIP
+	if s == nil {
+		return nil
+	}
+	if host, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" || net.ParseIP(host) == nil {
+		return invalid("sip.listen", "%q is not ip:port", s.Listen)
+	}
+	if !strings.HasPrefix(s.Trunk, "sip:") || len(s.Trunk) <= len("sip:") {
+		return invalid("sip.trunk", "%q is not a sip: URI such as sip:trunk.example.net:5060", s.Trunk)
+	}
+	if s.Register && (s.Username == "" || s.Password == "") {
+		return invalid("sip.register", "needs sip.username and sip.password")
+	}
+	return nil
+}
+
+// RingTimeoutDuration is the validated ring time of inbound calls.
+func (c *Calls) RingTimeoutDuration() time.Duration {
+	d, _ := time.ParseDuration(c.RingTimeout)
+	return d
 }
 
 // CarrierNames lists the enabled carriers in a stable order.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const valid = `
@@ -63,6 +64,37 @@ func TestEnvOverrides(t *testing.T) {
 	if c.Carriers.Sandbox == nil || !c.Carriers.Sandbox.Enabled {
 		t.Error("sandbox section not created from the environment")
 	}
+	if c.SIP != nil {
+		t.Error("voice enabled without a [sip] section")
+	}
+}
+
+func TestVoiceFromEnv(t *testing.T) {
+	env := []string{
+		"SWITCHBOARD_SIP_LISTEN=127.0.0.1:5060",
+		"SWITCHBOARD_SIP_TRUNK=sip:127.0.0.1:5070",
+		"SWITCHBOARD_SIP_USERNAME=gw",
+		"SWITCHBOARD_SIP_PASSWORD=pw",
+		"SWITCHBOARD_SIP_REGISTER=true",
+		"SWITCHBOARD_MEDIA_UDP_PORTS=20000-20999",
+		"SWITCHBOARD_MEDIA_PUBLIC_IP=192.0.2.7",
+		"SWITCHBOARD_CALLS_RING_TIMEOUT=12s",
+		"SWITCHBOARD_CALLS_VOICEMAIL=true",
+	}
+	c, err := Parse([]byte(valid), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SIP{Listen: "127.0.0.1:5060", Trunk: "sip:127.0.0.1:5070", Username: "gw", Password: "pw", Register: true}
+	if c.SIP == nil || *c.SIP != want {
+		t.Errorf("sip = %+v, want %+v", c.SIP, want)
+	}
+	if c.Media != (Media{UDPPorts: "20000-20999", PublicIP: "192.0.2.7"}) {
+		t.Errorf("media = %+v", c.Media)
+	}
+	if c.Calls.RingTimeoutDuration() != 12*time.Second || !c.Calls.Voicemail {
+		t.Errorf("calls = %+v", c.Calls)
+	}
 }
 
 func TestInvalid(t *testing.T) {
@@ -85,6 +117,13 @@ func TestInvalid(t *testing.T) {
 		{name: "timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=soon"}, key: "carriers.twilio.timeout"},
 		{name: "bool env", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=maybe"}, key: "carriers.sandbox.enabled"},
 		{name: "empty secret env", env: []string{"SWITCHBOARD_COMPONENT_SECRET="}, key: "component.secret"},
+		{name: "sip listen", env: []string{"SWITCHBOARD_SIP_LISTEN=localhost", "SWITCHBOARD_SIP_TRUNK=sip:127.0.0.1:5070"}, key: "sip.listen"},
+		{name: "sip trunk", env: []string{"SWITCHBOARD_SIP_LISTEN=127.0.0.1:5060", "SWITCHBOARD_SIP_TRUNK=trunk.example.net"}, key: "sip.trunk"},
+		{name: "sip register without password", env: []string{"SWITCHBOARD_SIP_LISTEN=127.0.0.1:5060", "SWITCHBOARD_SIP_TRUNK=sip:t", "SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=u"}, key: "sip.register"},
+		{name: "udp ports", env: []string{"SWITCHBOARD_MEDIA_UDP_PORTS=20000"}, key: "media.udp_ports"},
+		{name: "udp ports reversed", env: []string{"SWITCHBOARD_MEDIA_UDP_PORTS=20999-20000"}, key: "media.udp_ports"},
+		{name: "public ip", env: []string{"SWITCHBOARD_MEDIA_PUBLIC_IP=gw.example.org"}, key: "media.public_ip"},
+		{name: "ring timeout", env: []string{"SWITCHBOARD_CALLS_RING_TIMEOUT=-1s"}, key: "calls.ring_timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
