@@ -93,7 +93,11 @@ type Component struct {
 
 	work    *dispatcher
 	numbers *numberCache
-	pongs   sync.Map // keepalive ping id -> chan struct{}, closed by receive
+	answers sync.Map // id of an IQ we sent -> chan answer, fed by receive
+	calls   Calls    // nil without voice
+
+	numberFeatures []string // disco#info of number JIDs
+	capsVer        string   // their XEP-0115 ver; empty without voice
 }
 
 // New returns a Component that relays through the given carriers (by name)
@@ -106,6 +110,8 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 		store:    st,
 		carriers: map[string]carriers.Carrier{},
 		numbers:  newNumberCache(4096),
+
+		numberFeatures: numberFeatures,
 	}
 	for _, cr := range cs {
 		c.carriers[cr.Name()] = cr

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	xcomponent "mellium.im/xmpp/component"
 	"mellium.im/xmpp/stanza"
@@ -119,7 +118,7 @@ func (c *Component) keepalive(ctx context.Context, sess *xmpp.Session) {
 
 // ping sends XEP-0199 to the server's domain (the component domain's
 // parent); any answer, even an error, proves the stream alive. The answer is
-// picked up by receive (see pongs), not by SendIQ: SendIQ ties the write to
+// picked up by receive (see takeAnswer), not by SendIQ: SendIQ ties the write to
 // a cancellable context, which mellium turns into a write deadline that can
 // land on another stanza's write.
 func (c *Component) ping(ctx context.Context, sess *xmpp.Session) error {
@@ -128,16 +127,15 @@ func (c *Component) ping(ctx context.Context, sess *xmpp.Session) error {
 		to = domainJID(parent)
 	}
 	id := "ping-" + randomID()
-	pong := make(chan struct{})
-	c.pongs.Store(id, pong)
-	defer c.pongs.Delete(id)
+	ch := make(chan answer, 1)
+	c.answers.Store(id, ch)
+	defer c.answers.Delete(id)
 	iq := stanza.IQ{ID: id, Type: stanza.GetIQ, From: c.set.Domain, To: to}
-	payload := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsPing, Local: "ping"}})
-	if err := c.write(sess, func() error { return sess.Send(context.Background(), iq.Wrap(payload)) }); err != nil {
+	if err := c.write(sess, func() error { return sess.Send(context.Background(), iq.Wrap(pingPayload())) }); err != nil {
 		return err
 	}
 	select {
-	case <-pong:
+	case <-ch:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("component: no answer to keepalive ping: %w", ctx.Err())

@@ -25,6 +25,8 @@ func (c *Component) handleIQ(ctx context.Context, st *inbound) {
 	}
 	p := st.Payload.XMLName
 	switch {
+	case st.Jingle != nil && st.Type == "set" && st.to.Localpart() != "":
+		c.jingle(ctx, st)
 	case st.Type == "get" && p.Space == nsDiscoInfo:
 		c.discoInfo(ctx, st)
 	case st.Type == "get" && p.Space == nsDiscoItems:
@@ -38,4 +40,20 @@ func (c *Component) handleIQ(ctx context.Context, st *inbound) {
 	default:
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable})
 	}
+}
+
+// jingle hands a Jingle IQ for a number JID to the voice bridge.
+func (c *Component) jingle(ctx context.Context, st *inbound) {
+	if c.calls == nil {
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: text("this gateway does not carry calls")})
+		return
+	}
+	if _, ok := c.number(ctx, st); !ok {
+		return
+	}
+	if e := c.calls.Jingle(ctx, st.from, st.to, st.Jingle); e != nil {
+		c.replyError(ctx, st, *e)
+		return
+	}
+	c.result(ctx, st, nil)
 }

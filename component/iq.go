@@ -43,7 +43,7 @@ func features(vars []string) []feature {
 // stand for one phone each (client/sms). A malformed number is refused so
 // that clients learn early that the address is wrong.
 func (c *Component) discoInfo(ctx context.Context, st *inbound) {
-	if st.Payload.Node != "" {
+	if st.Payload.Node != "" && (c.capsVer == "" || st.to.Localpart() == "" || st.Payload.Node != capsNode+"#"+c.capsVer) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound, Text: text("no such node")})
 		return
 	}
@@ -55,8 +55,9 @@ func (c *Component) discoInfo(ctx context.Context, st *inbound) {
 		if _, ok := c.number(ctx, st); !ok {
 			return
 		}
-		q.Identities = []identity{{Category: "client", Type: "sms"}}
-		q.Features = features(numberFeatures)
+		q.Node = st.Payload.Node
+		q.Identities = []identity{numberIdentity}
+		q.Features = features(c.numberFeatures)
 	}
 	c.result(ctx, st, q)
 }

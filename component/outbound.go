@@ -24,6 +24,14 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: text("group chat is not supported by this gateway")})
 		return
 	}
+	if st.JMI != nil && st.to.Localpart() != "" {
+		if c.calls != nil {
+			if _, ok := c.number(ctx, st); ok {
+				c.calls.JMI(ctx, st.from, st.to, st.ID, st.JMI)
+			}
+		}
+		return // without voice, JMI is ignored as the XEP says
+	}
 	if (st.Body == nil || *st.Body == "") && len(st.OOB) == 0 {
 		return // chat states, receipts, markers: nothing to send
 	}

@@ -10,6 +10,7 @@ type outPresence struct {
 	Type    string   `xml:"type,attr,omitempty"`
 	From    string   `xml:"from,attr"`
 	To      string   `xml:"to,attr"`
+	Caps    *caps
 }
 
 // handlePresence makes number JIDs behave like contacts that are always
@@ -32,7 +33,12 @@ func (c *Component) handlePresence(ctx context.Context, st *inbound) {
 		return
 	}
 	for _, typ := range replies {
-		if err := c.encode(ctx, outPresence{Type: typ, From: st.To, To: st.from.Bare().String()}); err != nil {
+		p := outPresence{Type: typ, From: st.To, To: st.from.Bare().String()}
+		if typ == "" && c.capsVer != "" && st.to.Localpart() != "" {
+			// Clients decide from caps whether a contact can take calls.
+			p.Caps = &caps{Hash: "sha-1", Node: capsNode, Ver: c.capsVer}
+		}
+		if err := c.encode(ctx, p); err != nil {
 			c.log.Warn("component: could not answer presence", "err", err)
 			return
 		}

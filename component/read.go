@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/switchboard-gw/switchboard/jingle"
 )
 
 var errMalformed = errors.New("component: malformed stanza")
@@ -38,6 +40,13 @@ func readStanza(r xml.TokenReader, start *xml.StartElement) (*inbound, error) {
 				continue
 			case t.Name.Local == "request" && t.Name.Space == nsReceipts:
 				st.Request = &struct{}{}
+			case t.Name.Space == jingle.NSJMI && st.JMI == nil:
+				m, err := jingle.DecodeJMI(xml.NewTokenDecoder(r), t)
+				if err != nil {
+					return nil, errMalformed
+				}
+				st.JMI = m
+				continue
 			case t.Name.Local == "x" && t.Name.Space == nsOOB:
 				if err := readOOB(r, st); err != nil {
 					return nil, err

@@ -18,7 +18,7 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 	default:
 		return nil // not a stanza (e.g. a stray element): nothing to answer
 	}
-	if start.Name.Local == "iq" && c.pong(start) {
+	if start.Name.Local == "iq" && c.takeAnswer(t, start) {
 		return nil
 	}
 	st, bad := decode(t, start, c.set.Domain.Domainpart())
@@ -35,20 +35,6 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 		c.reject(t, start, stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: text("the gateway is overloaded; try again shortly")})
 	}
 	return nil
-}
-
-// pong reports whether start answers one of our keepalive pings, and wakes
-// the ping.
-func (c *Component) pong(start *xml.StartElement) bool {
-	id, typ, _, _ := stanzaAttrs(start)
-	if typ != "result" && typ != "error" {
-		return false
-	}
-	ch, ok := c.pongs.LoadAndDelete(id)
-	if ok {
-		close(ch.(chan struct{}))
-	}
-	return ok
 }
 
 // decode reads one stanza addressed to domain. It returns a nil stanza when

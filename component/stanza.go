@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-gw/switchboard/jingle"
 )
 
 // Namespaces the component speaks.
@@ -31,9 +33,13 @@ type inbound struct {
 	To      string `xml:"to,attr"`
 
 	// message
-	Body    *string   `xml:"-"`
-	Request *struct{} `xml:"-"`
-	OOB     []string  `xml:"-"` // XEP-0066 URLs
+	Body    *string    `xml:"-"`
+	Request *struct{}  `xml:"-"`
+	OOB     []string   `xml:"-"` // XEP-0066 URLs
+	JMI     jingle.JMI `xml:"-"` // XEP-0353 propose, proceed, …
+
+	// iq: Jingle, when the first child is <jingle/>
+	Jingle *jingle.Jingle `xml:"urn:xmpp:jingle:1 jingle"`
 
 	// iq: its first child
 	Payload iqPayload `xml:",any"`
