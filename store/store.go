@@ -8,6 +8,9 @@
 //	sb:seen:<carrier>:<k> string "1", expires                        webhook de-duplication
 //	sb:track:<carrier>:<id> hash jid, stanza, number, receipt; expires  delivery reports
 //	sb:pending            list   JSON inbound messages the XMPP side has not taken yet; expires
+//	sb:call:<id>          string instance id owning a live call; refreshed, expires when the owner dies
+//	sb:calls              set    ids of live calls                   to find orphans
+//	sb:cdrs               stream call detail records (no audio)      for billing; capped length
 //
 // The binding keys share the {b} hash tag so that one Lua script can update
 // them atomically on Redis Cluster too. Message bodies are kept only in

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Calls are owned by one gateway instance at a time. The owner keeps
+// sb:call:<id> alive with Heartbeat; when an instance dies its keys expire
+// and another instance finds the calls with Orphans, ends them and records
+// them. Ended calls become call detail records in the sb:cdrs stream, which
+// billing reads.
+
+// CDR is a call detail record. Times are zero when the call never got there.
+type CDR struct {
+	ID        string
+	Direction string // "outbound" (XMPP to phone) or "inbound"
+	From, To  string // E.164 numbers (or the caller's SIP user when it is not a number)
+	JID       string // the gateway user's bare JID
+	Start     time.Time
+	Answer    time.Time
+	End       time.Time
+	Reason    string // Jingle reason condition: success, busy, decline, …
+}
+
+// Duration is the billable time: from answer to end.
+func (r CDR) Duration() time.Duration {
+	if r.Answer.IsZero() || r.End.Before(r.Answer) {
+		return 0
+	}
+	return r.End.Sub(r.Answer)
+}
+
+func (s *Store) callKey(id string) string { return s.key("call", id) }
+func (s *Store) callsKey() string         { return s.key("calls") }
+func (s *Store) cdrsKey() string          { return s.key("cdrs") }
+
+// ClaimCall records that owner (an instance id) runs call id, for ttl unless
+// refreshed. It fails with ErrTaken when another instance owns the call.
+func (s *Store) ClaimCall(ctx context.Context, id, owner string, ttl time.Duration) error {
+	var set *redis.BoolCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, s.callKey(id), owner, ttl)
+		p.SAdd(ctx, s.callsKey(), id)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: claim call: %w", err)
+	}
+	if !set.Val() {
+		return fmt.Errorf("store: claim call: %w", ErrTaken)
+	}
+	return nil
+}
+
+// Heartbeat extends the ownership of owner's live calls by ttl.
+func (s *Store) Heartbeat(ctx context.Context, ids []string, ttl time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range ids {
+			p.Expire(ctx, s.callKey(id), ttl)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: heartbeat: %w", err)
+	}
+	return nil
+}
+
+// CallOwner returns the instance running call id, or ErrNotFound.
+func (s *Store) CallOwner(ctx context.Context, id string) (string, error) {
+	v, err := s.rdb.Get(ctx, s.callKey(id)).Result()
+	if err == redis.Nil {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: call owner: %w", err)
+	}
+	return v, nil
+}
+
+// Orphans lists calls whose owner stopped refreshing them.
+func (s *Store) Orphans(ctx context.Context) ([]string, error) {
+	ids, err := s.rdb.SMembers(ctx, s.callsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: orphans: %w", err)
+	}
+	var out []string
+	for _, id := range ids {
+		n, err := s.rdb.Exists(ctx, s.callKey(id)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("store: orphans: %w", err)
+		}
+		if n == 0 {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// EndCall releases call r.ID and appends its record to the sb:cdrs stream,
+// which keeps at most maxCDRs entries (approximately).
+func (s *Store) EndCall(ctx context.Context, r CDR, maxCDRs int64) error {
+	unix := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return strconv.FormatInt(t.UnixMilli(), 10)
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.callKey(r.ID))
+		p.SRem(ctx, s.callsKey(), r.ID)
+		p.XAdd(ctx, &redis.XAddArgs{Stream: s.cdrsKey(), MaxLen: maxCDRs, Approx: true, Values: []string{
+			"id", r.ID, "direction", r.Direction, "from", r.From, "to", r.To, "jid", r.JID,
+			"start", unix(r.Start), "answer", unix(r.Answer), "end", unix(r.End),
+			"duration_ms", strconv.FormatInt(r.Duration().Milliseconds(), 10), "reason", r.Reason,
+		}})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: end call: %w", err)
+	}
+	return nil
+}
+
+// CDRs returns the most recent n call detail records, newest first.
+func (s *Store) CDRs(ctx context.Context, n int64) ([]CDR, error) {
+	msgs, err := s.rdb.XRevRangeN(ctx, s.cdrsKey(), "+", "-", n).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: cdrs: %w", err)
+	}
+	out := make([]CDR, 0, len(msgs))
+	for _, m := range msgs {
+		str := func(k string) string { v, _ := m.Values[k].(string); return v }
+		ms := func(k string) time.Time {
+			v, err := strconv.ParseInt(str(k), 10, 64)
+			if err != nil {
+				return time.Time{}
+			}
+			return time.UnixMilli(v)
+		}
+		out = append(out, CDR{
+			ID: str("id"), Direction: str("direction"), From: str("from"), To: str("to"), JID: str("jid"),
+			Start: ms("start"), Answer: ms("answer"), End: ms("end"), Reason: str("reason"),
+		})
+	}
+	return out, nil
+}

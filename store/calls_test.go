@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCalls(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	if err := s.ClaimCall(ctx, "c1", "gw-a", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClaimCall(ctx, "c1", "gw-b", time.Minute); !errors.Is(err, ErrTaken) {
+		t.Fatalf("second claim: %v, want ErrTaken", err)
+	}
+	if owner, err := s.CallOwner(ctx, "c1"); err != nil || owner != "gw-a" {
+		t.Fatalf("owner = %q, %v", owner, err)
+	}
+	// An owner that stops refreshing loses its call to the sweep.
+	if err := s.ClaimCall(ctx, "c2", "gw-dead", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Heartbeat(ctx, []string{"c1"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		orphans, err := s.Orphans(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(orphans) == 1 && orphans[0] == "c2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("orphans = %v, want [c2]", orphans)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	start := time.UnixMilli(1_700_000_000_000)
+	rec := CDR{ID: "c1", Direction: "outbound", From: "+12015550100", To: "+15551234567", JID: "alice@example.org",
+		Start: start, Answer: start.Add(3 * time.Second), End: start.Add(63 * time.Second), Reason: "success"}
+	if err := s.EndCall(ctx, rec, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndCall(ctx, CDR{ID: "c2", Direction: "inbound", Start: start, End: start.Add(time.Second), Reason: "timeout"}, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CallOwner(ctx, "c1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ended call still owned: %v", err)
+	}
+	if orphans, _ := s.Orphans(ctx); len(orphans) != 0 {
+		t.Errorf("orphans after end = %v", orphans)
+	}
+	got, err := s.CDRs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "c2" || got[1] != rec {
+		t.Fatalf("cdrs = %+v", got)
+	}
+	if got[1].Duration() != time.Minute || got[0].Duration() != 0 {
+		t.Errorf("durations = %v, %v", got[1].Duration(), got[0].Duration())
+	}
+}
