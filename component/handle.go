@@ -48,9 +48,8 @@ func (c *Component) jingle(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: text("this gateway does not carry calls")})
 		return
 	}
-	if _, ok := c.number(ctx, st); !ok {
-		return
-	}
+	// The bridge checks addresses itself: an anonymous caller's JID is not
+	// a number.
 	if e := c.calls.Jingle(ctx, st.from, st.to, st.Jingle); e != nil {
 		c.replyError(ctx, st, *e)
 		return

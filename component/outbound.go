@@ -26,9 +26,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	}
 	if st.JMI != nil && st.to.Localpart() != "" {
 		if c.calls != nil {
-			if _, ok := c.number(ctx, st); ok {
-				c.calls.JMI(ctx, st.from, st.to, st.ID, st.JMI)
-			}
+			c.calls.JMI(ctx, st.from, st.to, st.ID, st.JMI)
 		}
 		return // without voice, JMI is ignored as the XEP says
 	}

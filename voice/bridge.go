@@ -1,0 +1,212 @@
+package voice
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/trunk"
+)
+
+// ErrNoCall is returned for a Jingle stanza about no call the bridge knows.
+var ErrNoCall = errors.New("voice: unknown session")
+
+// XMPP sends stanzas from the gateway's addresses (component.Component).
+type XMPP interface {
+	Send(ctx context.Context, v any) error
+	IQ(ctx context.Context, typ stanza.IQType, from, to string, payload any) error
+}
+
+// Dialer places calls to phone numbers (trunk.Trunk).
+type Dialer interface {
+	Dial(ctx context.Context, from, to string, offer []byte, progress func(code int)) (*trunk.Call, error)
+}
+
+// Store is the state the bridge keeps in Redis.
+type Store interface {
+	Route(ctx context.Context, jid, to string) (from, recipient store.Binding, err error)
+	Lookup(ctx context.Context, number string) (store.Binding, error)
+	ClaimCall(ctx context.Context, id, owner string, ttl time.Duration) error
+	Heartbeat(ctx context.Context, ids []string, ttl time.Duration) error
+	Orphans(ctx context.Context) ([]string, error)
+	EndCall(ctx context.Context, r store.CDR, maxCDRs int64) error
+}
+
+// Settings configure a Bridge. Zero values take the defaults noted.
+type Settings struct {
+	Domain        jid.JID // the gateway's domain
+	DefaultRegion string  // for caller numbers written without +
+
+	RTPAddr  netip.Addr      // address the SIP-side RTP sockets bind to
+	PublicIP netip.Addr      // advertised in SDP to the trunk instead of RTPAddr
+	Ports    media.PortRange // RTP ports for the SIP side
+	WebRTC   *media.WebRTC   // makes the Jingle-side legs
+
+	RingTimeout time.Duration // inbound calls ring this long; default 30s
+	Instance    string        // this instance's id in Redis; default random
+	OwnerTTL    time.Duration // call ownership lapses this long after a crash; default 30s
+	MaxCDRs     int64         // length cap of the CDR stream; default 1,000,000
+	SendTimeout time.Duration // bound on one stanza round trip; default 10s
+
+	FullNumbers bool // log whole phone numbers
+	Logger      *slog.Logger
+}
+
+func (s *Settings) defaults() {
+	if s.RingTimeout <= 0 {
+		s.RingTimeout = 30 * time.Second
+	}
+	if s.Instance == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		s.Instance = "gw-" + hex.EncodeToString(b[:])
+	}
+	if s.OwnerTTL <= 0 {
+		s.OwnerTTL = 30 * time.Second
+	}
+	if s.MaxCDRs <= 0 {
+		s.MaxCDRs = 1_000_000
+	}
+	if s.SendTimeout <= 0 {
+		s.SendTimeout = 10 * time.Second
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if !s.PublicIP.IsValid() {
+		s.PublicIP = s.RTPAddr
+	}
+}
+
+// Bridge joins Jingle calls and SIP calls. It implements component.Calls
+// and trunk.Handler.
+type Bridge struct {
+	set   Settings
+	log   *slog.Logger
+	xmpp  XMPP
+	sip   Dialer
+	store Store
+
+	mu    sync.Mutex
+	calls map[string]*call // by Jingle session id
+	wg    sync.WaitGroup   // call goroutines
+	base  context.Context  // cancelled by Run's end: ends every call
+	stop  context.CancelFunc
+}
+
+// New returns a Bridge; set xmpp, sip and st before Run.
+func New(set Settings, x XMPP, sip Dialer, st Store) *Bridge {
+	set.defaults()
+	base, stop := context.WithCancel(context.Background())
+	return &Bridge{
+		set: set, log: set.Logger.With("voice", set.Domain.String()),
+		xmpp: x, sip: sip, store: st,
+		calls: map[string]*call{}, base: base, stop: stop,
+	}
+}
+
+// Run keeps this instance's calls owned in Redis and ends calls whose owner
+// died. When ctx ends it hangs up every call and returns.
+func (b *Bridge) Run(ctx context.Context) error {
+	t := time.NewTicker(b.set.OwnerTTL / 3)
+	defer t.Stop()
+	b.sweep(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			b.stop()
+			b.wg.Wait()
+			return nil
+		case <-t.C:
+			if err := b.store.Heartbeat(ctx, b.ids(), b.set.OwnerTTL); err != nil {
+				b.log.Warn("voice: cannot refresh call ownership", "err", err)
+			}
+			b.sweep(ctx)
+		}
+	}
+}
+
+// sweep records calls whose owner stopped refreshing them (it crashed):
+// their media died with it, so all that is left is the record.
+func (b *Bridge) sweep(ctx context.Context) {
+	ids, err := b.store.Orphans(ctx)
+	if err != nil {
+		b.log.Warn("voice: cannot look for orphaned calls", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if b.lookup(id) != nil {
+			continue
+		}
+		b.log.Info("voice: ending a call whose gateway instance died", "call", id)
+		if err := b.store.EndCall(ctx, store.CDR{ID: id, End: time.Now(), Reason: "owner-lost"}, b.set.MaxCDRs); err != nil {
+			b.log.Warn("voice: cannot record orphaned call", "call", id, "err", err)
+		}
+	}
+}
+
+// Active returns the number of live calls.
+func (b *Bridge) Active() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.calls)
+}
+
+func (b *Bridge) ids() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ids := make([]string, 0, len(b.calls))
+	for id := range b.calls {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (b *Bridge) lookup(sid string) *call {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.calls[sid]
+}
+
+// add registers c unless its session id is taken.
+func (b *Bridge) add(c *call) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.calls[c.sid]; dup || b.base.Err() != nil {
+		return false
+	}
+	b.calls[c.sid] = c
+	return true
+}
+
+func (b *Bridge) remove(c *call) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.calls[c.sid] == c {
+		delete(b.calls, c.sid)
+	}
+}
+
+func newSID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func ownerJID(s string) (jid.JID, error) {
+	j, err := jid.Parse(s)
+	if err != nil {
+		return jid.JID{}, err
+	}
+	return j.Bare(), nil
+}

@@ -1,0 +1,150 @@
+package voice
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/trunk"
+)
+
+type direction string
+
+const (
+	outbound direction = "outbound" // XMPP user calls a phone
+	inbound  direction = "inbound"  // a phone calls an XMPP user
+)
+
+// side says which party ended a call, so that only the other is told.
+type side int
+
+const (
+	sideNone side = iota // the gateway itself (timeout, failure, shutdown)
+	sideXMPP
+	sideSIP
+)
+
+// call is one bridged call. Its goroutine (dial for outbound, ring for
+// inbound) owns the SIP side; Jingle stanzas arrive on component workers
+// and are serialised by mu.
+type call struct {
+	b   *Bridge
+	log *slog.Logger
+	sid string
+	dir direction
+	jmi bool // set up with XEP-0353 (else a bare session-initiate)
+
+	numberJID string  // the phone's JID: our address towards the user
+	user      jid.JID // the user's full JID, once known
+	owner     jid.JID // the user's bare JID
+	from, to  string  // E.164 (or SIP user) of caller and callee, for the record
+
+	ctx    context.Context // ends with the call
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	leg       *media.Leg
+	rtp       *media.RTPConn
+	sip       *trunk.Call
+	sipCodecs []media.Codec             // the trunk's payload types
+	remote    bool                      // the Jingle leg has the peer's description
+	early     []webrtc.ICECandidateInit // peer candidates before that
+	signalled bool                      // our session-initiate/accept was acknowledged
+	local     []string                  // our candidates before that
+	mid       string                    // our content's name, ufrag and pwd, for trickling
+	ufrag     string
+	pwd       string
+	ringing   map[string]bool // inbound: resources that rang
+	sessionUp bool            // a Jingle session exists (initiate sent or received)
+	ended     bool
+
+	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
+	proceeded   chan jid.JID  // inbound: the resource that took the call
+	rejected    chan *jingle.Reason
+
+	start, answered time.Time
+	done            chan struct{}
+}
+
+func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
+	ctx, cancel := context.WithCancel(b.base)
+	return &call{
+		b: b, sid: sid, dir: dir, numberJID: numberJID,
+		log:         b.log.With("call", sid, "direction", string(dir)),
+		ctx:         ctx,
+		cancel:      cancel,
+		ringing:     map[string]bool{},
+		jingleReady: make(chan struct{}),
+		proceeded:   make(chan jid.JID, 1),
+		rejected:    make(chan *jingle.Reason, 1),
+		start:       time.Now(),
+		done:        make(chan struct{}),
+	}
+}
+
+// end finishes the call once: it tells the side that did not end it,
+// frees media and records the call.
+func (c *call) end(by side, reason *jingle.Reason) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	sessionUp, sip, leg, rtp := c.sessionUp, c.sip, c.leg, c.rtp
+	c.mu.Unlock()
+	c.cancel()
+
+	// Telling the other side must outlive the call's own context.
+	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
+	defer cancel()
+	if by != sideXMPP {
+		switch {
+		case sessionUp:
+			if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
+				c.log.Debug("voice: session-terminate not acknowledged", "err", err)
+			}
+		case c.jmi && c.dir == outbound:
+			c.sendJMI(ctx, c.user.String(), &jingle.Reject{ID: c.sid, Reason: reason})
+		case c.jmi && c.dir == inbound:
+			c.sendJMI(ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: reason})
+		}
+	}
+	if by != sideSIP && sip != nil {
+		if err := sip.Hangup(ctx); err != nil {
+			c.log.Debug("voice: BYE failed", "err", err)
+		}
+	}
+	if leg != nil {
+		_ = leg.Close()
+	}
+	if rtp != nil {
+		_ = rtp.Close()
+	}
+	c.b.remove(c)
+	rec := store.CDR{ID: c.sid, Direction: string(c.dir), From: c.from, To: c.to, JID: c.owner.String(),
+		Start: c.start, Answer: c.answered, End: time.Now(), Reason: string(reason.Condition)}
+	if err := c.b.store.EndCall(ctx, rec, c.b.set.MaxCDRs); err != nil {
+		c.log.Warn("voice: cannot record the call", "err", err)
+	}
+	c.log.Info("voice: call ended", "reason", reason.String(), "duration", rec.Duration().Round(time.Millisecond))
+	close(c.done)
+}
+
+// watchSIP ends the call when the trunk side hangs up.
+func (c *call) watchSIP(sc *trunk.Call) {
+	select {
+	case <-sc.Done():
+		if sc.EndedByRemote() {
+			c.end(sideSIP, jingle.NewReason(jingle.Success, ""))
+		}
+	case <-c.ctx.Done():
+	}
+}

@@ -1,0 +1,113 @@
+package voice
+
+import (
+	"context"
+
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+)
+
+func unknownSession() *stanza.Error {
+	return &stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound, Text: map[string]string{"en": "unknown Jingle session"}}
+}
+
+// Jingle handles a Jingle IQ set from a user to a number JID.
+func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle) *stanza.Error {
+	c := b.lookup(j.SID)
+	if c == nil {
+		if j.Action != jingle.SessionInitiate {
+			return unknownSession()
+		}
+		// A client that calls without XEP-0353 (Dino towards a contact
+		// that does not advertise it, StanzaJS).
+		c, e := b.startOutbound(ctx, from, to, j.SID, false)
+		if e != nil {
+			return e
+		}
+		if e := c.acceptOffer(j); e != nil {
+			go c.end(sideNone, jingle.NewReason(jingle.FailedApplication, e.Text["en"]))
+			return e
+		}
+		b.wg.Add(1)
+		go c.dial()
+		return nil
+	}
+	if !from.Equal(c.user) || to.Bare().String() != c.numberJID {
+		return unknownSession() // someone else's session
+	}
+	switch j.Action {
+	case jingle.SessionInitiate:
+		c.mu.Lock()
+		dup := c.sessionUp || c.dir != outbound
+		c.mu.Unlock()
+		if dup {
+			return &stanza.Error{Type: stanza.Cancel, Condition: stanza.UnexpectedRequest, Text: map[string]string{"en": "this session already exists"}}
+		}
+		return c.acceptOffer(j)
+	case jingle.SessionAccept:
+		if c.dir != inbound {
+			return &stanza.Error{Type: stanza.Cancel, Condition: stanza.UnexpectedRequest, Text: map[string]string{"en": "the gateway did not offer this session"}}
+		}
+		return c.takeAnswer(j)
+	case jingle.TransportInfo:
+		return c.remoteCandidates(j)
+	case jingle.SessionTerminate:
+		reason := j.Reason
+		if reason == nil {
+			reason = jingle.NewReason(jingle.Success, "")
+		}
+		go c.end(sideXMPP, reason)
+		return nil
+	case jingle.SessionInfoAction:
+		c.sessionInfo(j.SessionInfo())
+		return nil
+	}
+	return &stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: map[string]string{"en": "the gateway does not support " + string(j.Action)}}
+}
+
+// JMI handles an XEP-0353 message from a user to a number JID.
+func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.JMI) {
+	if p, ok := m.(*jingle.Propose); ok {
+		b.propose(ctx, from, to, p)
+		return
+	}
+	c := b.lookup(m.SessionID())
+	if c == nil || !from.Bare().Equal(c.owner) || to.Bare().String() != c.numberJID {
+		return
+	}
+	switch m := m.(type) {
+	case *jingle.Retract:
+		if c.dir == outbound {
+			go c.end(sideXMPP, orCancel(m.Reason))
+		}
+	case *jingle.Ringing:
+		c.mu.Lock()
+		c.ringing[from.String()] = true
+		c.mu.Unlock()
+	case *jingle.Proceed:
+		if c.dir == inbound && from.Resourcepart() != "" {
+			select {
+			case c.proceeded <- from:
+			default: // another resource was first
+			}
+		}
+	case *jingle.Reject:
+		if c.dir == inbound {
+			select {
+			case c.rejected <- orReason(m.Reason, jingle.Decline):
+			default:
+			}
+		}
+	}
+}
+
+func orCancel(r *jingle.Reason) *jingle.Reason { return orReason(r, jingle.Cancel) }
+
+func orReason(r *jingle.Reason, c jingle.Condition) *jingle.Reason {
+	if r == nil || r.Condition == "" {
+		return jingle.NewReason(c, "")
+	}
+	return r
+}

@@ -1,0 +1,164 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/trunk"
+)
+
+// Incoming takes a call from the trunk to one of the gateway's numbers and
+// rings every resource of the number's owner (XEP-0353 propose to the bare
+// JID). The first resource to proceed gets the session; the others are
+// told to stop ringing.
+func (b *Bridge) Incoming(ctx context.Context, in *trunk.Incoming) {
+	number, err := phone.Normalize(in.To, b.set.DefaultRegion)
+	if err != nil {
+		_ = in.Reject(404, "Not Found")
+		return
+	}
+	bind, err := b.store.Lookup(ctx, number)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		b.log.Info("voice: call for a number nobody owns", "to", b.redact(number))
+		_ = in.Reject(404, "Not Found")
+		return
+	case err != nil:
+		b.log.Error("voice: cannot look up the called number", "err", err)
+		_ = in.Reject(503, "Service Unavailable")
+		return
+	}
+	owner, err := ownerJID(bind.JID)
+	if err != nil {
+		_ = in.Reject(404, "Not Found")
+		return
+	}
+	caller := in.From
+	callerJID := b.set.Domain.Domainpart()
+	if n, err := phone.Normalize(in.From, b.set.DefaultRegion); err == nil {
+		caller = n
+		callerJID = n + "@" + callerJID
+	} else {
+		callerJID = "anonymous@" + callerJID
+	}
+	if _, err := parseSIPSDP(in.Offer); err != nil {
+		b.log.Info("voice: refusing a call with no usable audio", "err", err)
+		_ = in.Reject(488, "Not Acceptable Here")
+		return
+	}
+	c := b.newCall(newSID(), inbound, callerJID)
+	c.jmi, c.owner = true, owner
+	c.from, c.to = caller, number
+	if !b.add(c) {
+		_ = in.Reject(503, "Service Unavailable")
+		return
+	}
+	if err := b.store.ClaimCall(ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
+		b.remove(c)
+		b.log.Error("voice: cannot record the call", "err", err)
+		_ = in.Reject(503, "Service Unavailable")
+		return
+	}
+	b.wg.Add(1)
+	defer b.wg.Done()
+	c.log.Info("voice: incoming call", "from", b.redact(caller), "to", b.redact(number))
+	c.ring(in)
+}
+
+// ring runs an incoming call up to the moment both sides are connected.
+func (c *call) ring(in *trunk.Incoming) {
+	b := c.b
+	c.sendJMI(c.ctx, c.owner.String(), jingle.NewAudioPropose(c.sid))
+	if err := in.Ringing(); err != nil {
+		c.log.Debug("voice: 180 not sent", "err", err)
+	}
+	t := time.NewTimer(b.set.RingTimeout)
+	defer t.Stop()
+	var user = c.owner
+	select {
+	case <-in.Cancelled():
+		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
+		return
+	case <-t.C:
+		_ = in.Reject(480, "Temporarily Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "nobody answered"))
+		return
+	case r := <-c.rejected:
+		_ = in.Reject(jingle.SIPForCondition(r.Condition), string(r.Condition))
+		c.end(sideXMPP, r)
+		return
+	case <-c.ctx.Done():
+		_ = in.Reject(503, "Service Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		return
+	case user = <-c.proceeded:
+	}
+	c.mu.Lock()
+	c.user = user
+	others := c.ringing
+	c.ringing = nil
+	c.mu.Unlock()
+	for r := range others {
+		if r != user.String() {
+			c.sendJMI(c.ctx, r, &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
+		}
+	}
+	if err := c.sendInitiate(); err != nil {
+		c.log.Warn("voice: cannot offer the session", "err", err)
+		_ = in.Reject(480, "Temporarily Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
+		return
+	}
+	t.Reset(b.set.RingTimeout)
+	select {
+	case <-c.jingleReady:
+	case <-in.Cancelled():
+		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
+		return
+	case <-t.C:
+		_ = in.Reject(480, "Temporarily Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "the session was not accepted"))
+		return
+	case <-c.ctx.Done():
+		_ = in.Reject(487, "Request Terminated")
+		return
+	}
+	if err := c.answer(in); err != nil {
+		c.log.Warn("voice: cannot answer the trunk", "err", err)
+		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the phone call could not be answered"))
+		return
+	}
+	go c.bridgeMedia()
+}
+
+// answer answers the trunk's INVITE with G.711 on a new RTP socket.
+func (c *call) answer(in *trunk.Incoming) error {
+	sm, err := parseSIPSDP(in.Offer)
+	if err != nil {
+		_ = in.Reject(488, "Not Acceptable Here")
+		return err
+	}
+	conn, err := media.ListenRTP(c.b.set.RTPAddr, c.b.set.Ports)
+	if err != nil {
+		_ = in.Reject(503, "Service Unavailable")
+		return err
+	}
+	c.mu.Lock()
+	c.rtp, c.sipCodecs = conn, sm.codecs
+	c.mu.Unlock()
+	conn.SetRemote(sm.addr)
+	sc, err := in.Answer(c.ctx, sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), sm.codecs, answerDirection(sm.dir)))
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.sip, c.answered = sc, time.Now()
+	c.mu.Unlock()
+	go c.watchSIP(sc)
+	return nil
+}

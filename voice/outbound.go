@@ -1,0 +1,233 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/trunk"
+)
+
+// propose starts a call from a user to a phone (XEP-0353).
+func (b *Bridge) propose(ctx context.Context, from, to jid.JID, p *jingle.Propose) {
+	if b.lookup(p.ID) != nil {
+		return // a resent proposal
+	}
+	audio := false
+	for _, m := range p.Media() {
+		switch m {
+		case "audio":
+			audio = true
+		default:
+			b.refuse(ctx, from, to, p.ID, jingle.NewReason(jingle.UnsupportedApplications, "this gateway carries voice calls only"))
+			return
+		}
+	}
+	if !audio {
+		b.refuse(ctx, from, to, p.ID, jingle.NewReason(jingle.UnsupportedApplications, "this gateway carries voice calls only"))
+		return
+	}
+	c, e := b.startOutbound(ctx, from, to, p.ID, true)
+	if e != nil {
+		b.refuse(ctx, from, to, p.ID, jingle.NewReason(jingle.GeneralError, e.Text["en"]))
+		return
+	}
+	b.wg.Add(1)
+	go c.dial()
+}
+
+// refuse rejects a proposal for which no call was set up.
+func (b *Bridge) refuse(ctx context.Context, from, to jid.JID, sid string, r *jingle.Reason) {
+	c := &call{b: b, log: b.log, sid: sid, numberJID: to.Bare().String(), user: from}
+	c.sendJMI(ctx, from.String(), &jingle.Reject{ID: sid, Reason: r})
+}
+
+// startOutbound registers a call from user from to the phone number JID to.
+func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string, jmi bool) (*call, *stanza.Error) {
+	if sid == "" {
+		return nil, badRequest("no session id")
+	}
+	number, err := phone.Normalize(to.Localpart(), b.set.DefaultRegion)
+	if err != nil {
+		return nil, &stanza.Error{Type: stanza.Modify, Condition: stanza.JIDMalformed, Text: map[string]string{"en": "\"" + to.Localpart() + "\" is not a phone number"}}
+	}
+	fromB, _, err := b.store.Route(ctx, from.Bare().String(), number)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, &stanza.Error{Type: stanza.Auth, Condition: stanza.RegistrationRequired, Text: map[string]string{"en": "You have no phone number on this gateway, so you cannot call. Ask the operator of " + b.set.Domain.Domainpart() + " to assign you one."}}
+	case err != nil:
+		b.log.Error("voice: cannot look up caller's number", "err", err)
+		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
+	}
+	c := b.newCall(sid, outbound, to.Bare().String())
+	c.jmi, c.user, c.owner = jmi, from, from.Bare()
+	c.from, c.to = fromB.Number, number
+	if !b.add(c) {
+		c.cancel()
+		return nil, &stanza.Error{Type: stanza.Cancel, Condition: stanza.Conflict, Text: map[string]string{"en": "this session id is in use"}}
+	}
+	if err := b.store.ClaimCall(ctx, sid, b.set.Instance, b.set.OwnerTTL); err != nil {
+		b.remove(c)
+		c.cancel()
+		b.log.Error("voice: cannot record the call", "err", err)
+		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
+	}
+	c.log.Info("voice: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
+	return c, nil
+}
+
+// dial calls the phone and, once it answers, completes the user's session.
+func (c *call) dial() {
+	defer c.b.wg.Done()
+	b := c.b
+	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	if err != nil {
+		c.log.Error("voice: no RTP port", "err", err)
+		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway has no free media port"))
+		return
+	}
+	c.mu.Lock()
+	c.rtp = conn
+	c.mu.Unlock()
+	offer := sipSDP(b.set.PublicIP, conn.LocalAddr().Port(), sipCodecs, "sendrecv")
+	rang := false
+	sc, err := b.sip.Dial(c.ctx, c.from, c.to, offer, func(code int) {
+		if rang || (code != 180 && code != 183) {
+			return
+		}
+		rang = true
+		c.ringingNow()
+	})
+	if err != nil {
+		if c.ctx.Err() != nil {
+			return // the user hung up first
+		}
+		var se *trunk.StatusError
+		if errors.As(err, &se) {
+			c.end(sideSIP, jingle.NewReason(jingle.ConditionForSIP(se.Code), se.Reason))
+			return
+		}
+		c.log.Warn("voice: trunk call failed", "err", err)
+		c.end(sideSIP, jingle.NewReason(jingle.ConnectivityError, "the phone network could not be reached"))
+		return
+	}
+	c.mu.Lock()
+	c.sip, c.answered = sc, time.Now()
+	ended := c.ended
+	c.mu.Unlock()
+	if ended {
+		_ = sc.Hangup(context.Background())
+		return
+	}
+	go c.watchSIP(sc)
+	sm, err := parseSIPSDP(sc.RemoteSDP())
+	if err != nil {
+		c.log.Warn("voice: unusable answer from the trunk", "err", err)
+		c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "the phone network answered with no usable audio"))
+		return
+	}
+	conn.SetRemote(sm.addr)
+	c.mu.Lock()
+	c.sipCodecs = sm.codecs
+	c.mu.Unlock()
+	if c.jmi {
+		c.sendJMI(c.ctx, c.user.String(), &jingle.Proceed{ID: c.sid})
+	}
+	t := time.NewTimer(b.set.RingTimeout)
+	defer t.Stop()
+	select {
+	case <-c.jingleReady:
+	case <-c.ctx.Done():
+		return
+	case <-t.C:
+		c.end(sideNone, jingle.NewReason(jingle.Timeout, "no Jingle session followed the proceed"))
+		return
+	}
+	if err := c.sendAccept(); err != nil {
+		c.log.Warn("voice: cannot complete the session", "err", err)
+		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the session could not be completed"))
+		return
+	}
+	c.bridgeMedia()
+}
+
+// ringingNow tells the user that the phone rings: with JMI a <ringing/>
+// and the receipt Conversations waits for, else a session-info.
+func (c *call) ringingNow() {
+	if c.jmi {
+		c.sendJMI(c.ctx, c.user.String(), &jingle.Ringing{ID: c.sid})
+		c.sendReceipt(c.ctx)
+		return
+	}
+	if err := c.sendJingle(c.ctx, &jingle.Jingle{Action: jingle.SessionInfoAction, Info: []jingle.Info{jingle.NewInfo(jingle.InfoRinging)}}); err != nil {
+		c.log.Debug("voice: ringing not acknowledged", "err", err)
+	}
+}
+
+// bridgeMedia relays RTP between the legs once the WebRTC leg connects.
+func (c *call) bridgeMedia() {
+	c.mu.Lock()
+	leg, conn, sipCs := c.leg, c.rtp, c.sipCodecs
+	c.mu.Unlock()
+	select {
+	case <-leg.Connected():
+	case <-leg.Failed():
+		c.end(sideNone, jingle.NewReason(jingle.FailedTransport, "the media connection (ICE/DTLS) failed"))
+		return
+	case <-c.ctx.Done():
+		return
+	}
+	webCs, err := legCodecs(leg)
+	if err != nil {
+		c.end(sideNone, jingle.NewReason(jingle.FailedApplication, err.Error()))
+		return
+	}
+	c.log.Debug("voice: media connected")
+	go func() {
+		select {
+		case <-leg.Failed():
+			c.end(sideNone, jingle.NewReason(jingle.ConnectivityError, "the media connection was lost"))
+		case <-c.ctx.Done():
+		}
+	}()
+	stats, err := media.Relay(c.ctx, conn, leg, media.MapCodecs(sipCs, webCs), media.MapCodecs(webCs, sipCs))
+	c.log.Debug("voice: relay ended", "stats", stats, "err", err)
+}
+
+// sessionInfo passes hold and resume on to the trunk as a re-INVITE.
+func (c *call) sessionInfo(name string) {
+	dir := ""
+	switch name {
+	case jingle.InfoHold:
+		dir = "sendonly"
+	case jingle.InfoActive, jingle.InfoUnhold:
+		dir = "sendrecv"
+	default:
+		return
+	}
+	c.mu.Lock()
+	sc, conn, cs := c.sip, c.rtp, c.sipCodecs
+	c.mu.Unlock()
+	if sc == nil || conn == nil {
+		return
+	}
+	go func() {
+		if _, err := sc.Reinvite(c.ctx, sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), cs, dir)); err != nil {
+			c.log.Warn("voice: re-INVITE for "+name+" failed", "err", err)
+		}
+	}()
+}
+
+func (b *Bridge) redact(number string) string {
+	if b.set.FullNumbers {
+		return number
+	}
+	return phone.Redact(number)
+}

@@ -1,0 +1,320 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/media"
+)
+
+func badRequest(format string, args ...any) *stanza.Error {
+	return &stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest, Text: map[string]string{"en": fmt.Sprintf(format, args...)}}
+}
+
+// newLeg creates the call's WebRTC leg and routes its candidates.
+func (c *call) newLeg() (*media.Leg, error) {
+	leg, err := c.b.set.WebRTC.NewLeg()
+	if err != nil {
+		return nil, err
+	}
+	leg.PC().OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand != nil {
+			c.localCandidate(cand.ToJSON().Candidate)
+		}
+	})
+	c.mu.Lock()
+	c.leg = leg
+	ended := c.ended
+	c.mu.Unlock()
+	if ended { // end ran before the leg existed
+		_ = leg.Close()
+		return nil, context.Canceled
+	}
+	return leg, nil
+}
+
+// acceptOffer takes the user's session-initiate (the user calls a phone):
+// it gives the offer to a new WebRTC leg and prepares the answer, which is
+// sent once the phone answers.
+func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
+	sd, err := jingle.ToSDP(j, jingle.Initiator)
+	if err != nil {
+		return badRequest("cannot use this session-initiate: %v", err)
+	}
+	bundle(sd)
+	text, err := sd.Marshal()
+	if err != nil {
+		return badRequest("cannot use this session-initiate: %v", err)
+	}
+	leg, err := c.newLeg()
+	if err != nil {
+		c.log.Error("voice: cannot create a media leg", "err", err)
+		return &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: map[string]string{"en": "the gateway cannot take more calls now"}}
+	}
+	pc := leg.PC()
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
+		return badRequest("the offer was refused: %v", err)
+	}
+	c.remoteReady()
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return badRequest("cannot answer this offer: %v", err)
+	}
+	if !answersAudio(answer.SDP) {
+		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "this gateway passes G.711 (PCMU/PCMA) through and does not transcode; enable PCMU or PCMA"))
+		return nil
+	}
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return badRequest("cannot answer this offer: %v", err)
+	}
+	c.mu.Lock()
+	c.sessionUp = true
+	c.mu.Unlock()
+	close(c.jingleReady)
+	return nil
+}
+
+// sendAccept completes the user's session once the phone has answered.
+func (c *call) sendAccept() error {
+	j, err := c.localJingle(jingle.SessionAccept, jingle.Responder)
+	if err != nil {
+		return err
+	}
+	j.Initiator, j.Responder = c.user.String(), c.numberJID
+	if err := c.sendJingle(c.ctx, j); err != nil {
+		return fmt.Errorf("voice: session-accept: %w", err)
+	}
+	c.signalledNow(j)
+	return nil
+}
+
+// sendInitiate offers a session to the resource that took a phone's call.
+func (c *call) sendInitiate() error {
+	leg, err := c.newLeg()
+	if err != nil {
+		return err
+	}
+	pc := leg.PC()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("voice: offer: %w", err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("voice: offer: %w", err)
+	}
+	j, err := c.localJingle(jingle.SessionInitiate, jingle.Initiator)
+	if err != nil {
+		return err
+	}
+	j.Initiator = c.numberJID
+	c.mu.Lock()
+	c.sessionUp = true
+	c.mu.Unlock()
+	if err := c.sendJingle(c.ctx, j); err != nil {
+		return fmt.Errorf("voice: session-initiate: %w", err)
+	}
+	c.signalledNow(j)
+	return nil
+}
+
+// takeAnswer applies the user's session-accept to a call the gateway
+// offered.
+func (c *call) takeAnswer(j *jingle.Jingle) *stanza.Error {
+	c.mu.Lock()
+	leg, remote := c.leg, c.remote
+	c.mu.Unlock()
+	if leg == nil || remote {
+		return &stanza.Error{Type: stanza.Cancel, Condition: stanza.UnexpectedRequest, Text: map[string]string{"en": "no session-accept expected"}}
+	}
+	sd, err := jingle.ToSDP(j, jingle.Responder)
+	if err != nil {
+		return badRequest("cannot use this session-accept: %v", err)
+	}
+	text, err := sd.Marshal()
+	if err != nil {
+		return badRequest("cannot use this session-accept: %v", err)
+	}
+	if err := leg.PC().SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(text)}); err != nil {
+		return badRequest("the answer was refused: %v", err)
+	}
+	c.remoteReady()
+	close(c.jingleReady)
+	return nil
+}
+
+// localJingle turns the leg's local description, with the candidates
+// gathered so far, into Jingle.
+func (c *call) localJingle(a jingle.Action, role jingle.Role) (*jingle.Jingle, error) {
+	c.mu.Lock()
+	leg := c.leg
+	c.mu.Unlock()
+	desc := leg.PC().LocalDescription()
+	if desc == nil {
+		return nil, errors.New("voice: no local description")
+	}
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(desc.SDP); err != nil {
+		return nil, fmt.Errorf("voice: local description: %w", err)
+	}
+	j, err := jingle.FromSDP(&sd, a, role)
+	if err != nil {
+		return nil, fmt.Errorf("voice: local description: %w", err)
+	}
+	return j, nil
+}
+
+// remoteReady adds the candidates that came before the peer's description.
+func (c *call) remoteReady() {
+	c.mu.Lock()
+	c.remote = true
+	early := c.early
+	c.early = nil
+	leg := c.leg
+	c.mu.Unlock()
+	for _, cand := range early {
+		if err := leg.PC().AddICECandidate(cand); err != nil {
+			c.log.Debug("voice: peer candidate refused", "err", err)
+		}
+	}
+}
+
+// remoteCandidates takes a transport-info from the user.
+func (c *call) remoteCandidates(j *jingle.Jingle) *stanza.Error {
+	ts, err := jingle.TrickleCandidates(j)
+	if err != nil {
+		return badRequest("bad candidate: %v", err)
+	}
+	for _, t := range ts {
+		init := webrtc.ICECandidateInit{Candidate: t.Candidate, SDPMid: &t.Mid, UsernameFragment: &t.Ufrag}
+		c.mu.Lock()
+		if !c.remote {
+			c.early = append(c.early, init)
+			c.mu.Unlock()
+			continue
+		}
+		leg := c.leg
+		c.mu.Unlock()
+		if err := leg.PC().AddICECandidate(init); err != nil {
+			c.log.Debug("voice: peer candidate refused", "err", err)
+		}
+	}
+	return nil
+}
+
+// localCandidate trickles one of our candidates, or keeps it until our
+// description has reached the user: a transport-info before the session
+// exists would be refused.
+func (c *call) localCandidate(cand string) {
+	c.mu.Lock()
+	if !c.signalled {
+		c.local = append(c.local, cand)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.trickle(cand)
+}
+
+func (c *call) trickle(cand string) {
+	c.mu.Lock()
+	mid, ufrag, pwd, ended := c.mid, c.ufrag, c.pwd, c.ended
+	c.mu.Unlock()
+	if ended {
+		return
+	}
+	j, err := jingle.NewTransportInfo(c.sid, jingle.CreatorInitiator, mid, ufrag, pwd, cand, newSID()[:8])
+	if err != nil {
+		return // a candidate Jingle clients do not use (TCP, RTCP)
+	}
+	if err := c.sendJingle(c.ctx, j); err != nil && c.ctx.Err() == nil {
+		c.log.Debug("voice: transport-info not acknowledged", "err", err)
+	}
+}
+
+// signalledNow records that our description j reached the user and sends
+// the candidates gathered meanwhile that it did not carry.
+func (c *call) signalledNow(j *jingle.Jingle) {
+	sent := map[string]bool{}
+	var mid, ufrag, pwd string
+	for _, ct := range j.Contents {
+		if ct.Transport == nil {
+			continue
+		}
+		mid, ufrag, pwd = ct.Name, ct.Transport.Ufrag, ct.Transport.Pwd
+		for _, cand := range ct.Transport.Candidates {
+			if s, err := cand.SDP(); err == nil {
+				sent[strings.TrimPrefix(s, "candidate:")] = true
+			}
+		}
+	}
+	c.mu.Lock()
+	c.mid, c.ufrag, c.pwd = mid, ufrag, pwd
+	c.signalled = true
+	queued := c.local
+	c.local = nil
+	c.mu.Unlock()
+	for _, cand := range queued {
+		if !sent[strings.TrimPrefix(cand, "candidate:")] {
+			c.trickle(cand)
+		}
+	}
+}
+
+// bundle puts a lone offer's media into a BUNDLE group: pion refuses
+// (port 0) m-lines outside the offer's group, and Dino offers none.
+func bundle(sd *sdp.SessionDescription) {
+	for _, a := range sd.Attributes {
+		if a.Key == "group" && strings.HasPrefix(a.Value, "BUNDLE") {
+			return
+		}
+	}
+	var mids []string
+	for _, md := range sd.MediaDescriptions {
+		if mid, ok := md.Attribute("mid"); ok {
+			mids = append(mids, mid)
+		}
+	}
+	if len(mids) > 0 {
+		sd.Attributes = append(sd.Attributes, sdp.NewAttribute("group", "BUNDLE "+strings.Join(mids, " ")))
+	}
+}
+
+// answersAudio reports whether an answer accepts an audio stream.
+func answersAudio(text string) bool {
+	var sd sdp.SessionDescription
+	if sd.UnmarshalString(text) != nil {
+		return false
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media == "audio" && md.MediaName.Port.Value != 0 && hasG711(media.Codecs(md)) {
+			return true
+		}
+	}
+	return false
+}
+
+// legCodecs returns the payload types negotiated on the WebRTC leg; both
+// ends use the offerer's numbers, which the local description carries.
+func legCodecs(leg *media.Leg) ([]media.Codec, error) {
+	desc := leg.PC().LocalDescription()
+	if desc == nil {
+		return nil, errors.New("voice: no local description")
+	}
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(desc.SDP); err != nil {
+		return nil, fmt.Errorf("voice: local description: %w", err)
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media == "audio" {
+			return media.Codecs(md), nil
+		}
+	}
+	return nil, errors.New("voice: no audio in the session")
+}
