@@ -104,7 +104,11 @@ type Bridge struct {
 	stop  context.CancelFunc
 }
 
-// New returns a Bridge; set xmpp, sip and st before Run.
+// SetDialer sets the trunk calls go out through (it is built after the
+// bridge, which is its Handler).
+func (b *Bridge) SetDialer(d Dialer) { b.sip = d }
+
+// New returns a Bridge; sip may be nil until SetDialer.
 func New(set Settings, x XMPP, sip Dialer, st Store) *Bridge {
 	set.defaults()
 	base, stop := context.WithCancel(context.Background())

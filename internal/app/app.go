@@ -27,6 +27,7 @@ type Gateway struct {
 	log   *slog.Logger
 	store *store.Store
 	comp  *component.Component
+	voice *voiceParts // nil without [sip]
 	srv   *http.Server
 	ln    net.Listener
 }
@@ -63,6 +64,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 		FullNumbers:   cfg.Log.FullNumbers,
 		Logger:        log,
 	}, st, cs)
+	if g.voice, err = g.newVoice(domain); err != nil {
+		return nil, err
+	}
 	for _, c := range cs {
 		if wh, ok := c.(carriers.Webhooks); ok {
 			h := wh.Handler(g.comp)
@@ -70,7 +74,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 			mux.Handle("/"+c.Name(), h)
 		}
 	}
-	mux.Handle("GET /healthz", healthz([]check{
+	checks := []check{
 		{"xmpp", func(context.Context) error {
 			if !g.comp.Connected() {
 				return component.ErrNotConnected
@@ -78,7 +82,11 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 			return nil
 		}},
 		{"redis", st.Ping},
-	}))
+	}
+	if g.voice != nil {
+		checks = append(checks, check{"sip", g.voice.health})
+	}
+	mux.Handle("GET /healthz", healthz(checks))
 	g.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("app: http.listen: %w", err)
@@ -105,6 +113,8 @@ func (g *Gateway) Component() *component.Component { return g.comp }
 
 // Run serves until ctx is done, then shuts down gracefully.
 func (g *Gateway) Run(ctx context.Context) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	if err := g.store.Ping(ctx); err != nil {
 		g.log.Warn("app: redis unreachable at start; will keep trying", "err", err)
 	}
@@ -118,6 +128,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}()
 	compDone := make(chan error, 1)
 	go func() { compDone <- g.comp.Run(ctx) }()
+	voiceDone := make(chan error, 1)
+	if g.voice != nil {
+		go func() { voiceDone <- g.voice.run(ctx) }()
+	} else {
+		voiceDone <- nil
+	}
 	g.log.Info("app: gateway running", "http", g.Addr(), "domain", g.cfg.Component.JID, "carriers", g.cfg.CarrierNames())
 
 	var err error
@@ -125,10 +141,14 @@ func (g *Gateway) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stop() // an HTTP failure ends the other parts too
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = g.srv.Shutdown(sctx)
 	<-compDone
+	if verr := <-voiceDone; verr != nil && err == nil {
+		err = verr
+	}
 	g.store.Close()
 	return err
 }

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/trunk"
+	"github.com/switchboard-gw/switchboard/voice"
+)
+
+// errNotRegistered is reported by /healthz while the trunk refuses us.
+var errNotRegistered = errors.New("app: not registered with the SIP trunk")
+
+// voiceParts are the voice bridge's pieces, present when [sip] is set.
+type voiceParts struct {
+	trunk  *trunk.Trunk
+	bridge *voice.Bridge
+}
+
+// newVoice builds the SIP trunk, the media settings and the bridge, and
+// hooks the bridge into the component.
+func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
+	cfg := g.cfg
+	if cfg.SIP == nil {
+		return nil, nil
+	}
+	listen, err := netip.ParseAddrPort(cfg.SIP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("app: sip.listen: %w", err)
+	}
+	rtpAddr := listen.Addr()
+	var public netip.Addr
+	if cfg.Media.PublicIP != "" {
+		if public, err = netip.ParseAddr(cfg.Media.PublicIP); err != nil {
+			return nil, fmt.Errorf("app: media.public_ip: %w", err)
+		}
+	}
+	if rtpAddr.IsUnspecified() && !public.IsValid() {
+		return nil, errors.New("app: media.public_ip: needed when sip.listen is a wildcard address, to tell peers where to send audio")
+	}
+	ports, err := media.ParsePortRange(cfg.Media.UDPPorts)
+	if err != nil {
+		return nil, fmt.Errorf("app: media.udp_ports: %w", err)
+	}
+	rtc, err := media.NewWebRTC(media.WebRTCSettings{
+		Ports:    ports,
+		PublicIP: cfg.Media.PublicIP,
+		// A gateway bound to loopback (tests, the demo) has only loopback
+		// candidates to offer.
+		Loopback: rtpAddr.IsLoopback(),
+		Logger:   g.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := &voiceParts{}
+	v.bridge = voice.New(voice.Settings{
+		Domain:        domain,
+		DefaultRegion: cfg.Numbers.DefaultRegion,
+		RTPAddr:       rtpAddr,
+		PublicIP:      public,
+		Ports:         ports,
+		WebRTC:        rtc,
+		RingTimeout:   cfg.Calls.RingTimeoutDuration(),
+		FullNumbers:   cfg.Log.FullNumbers,
+		Logger:        g.log,
+	}, g.comp, nil, g.store)
+	v.trunk, err = trunk.New(trunk.Settings{
+		Listen:   cfg.SIP.Listen,
+		Trunk:    cfg.SIP.Trunk,
+		Username: cfg.SIP.Username,
+		Password: cfg.SIP.Password,
+		Register: cfg.SIP.Register,
+		Logger:   g.log,
+	}, v.bridge)
+	if err != nil {
+		return nil, err
+	}
+	v.bridge.SetDialer(v.trunk)
+	g.comp.SetCalls(v.bridge)
+	return v, nil
+}
+
+// run serves SIP and the bridge until ctx ends.
+func (v *voiceParts) run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- v.trunk.Run(ctx) }()
+	_ = v.bridge.Run(ctx)
+	return <-errc
+}
+
+func (v *voiceParts) health(context.Context) error {
+	if !v.trunk.Registered() {
+		return errNotRegistered
+	}
+	return nil
+}
