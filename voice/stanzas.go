@@ -13,19 +13,23 @@ import (
 // (Conversations shows "ringing" when it arrives) and for storage, so that
 // an offline client's archive shows the missed call.
 type jmiMessage struct {
-	XMLName xml.Name   `xml:"message"`
-	ID      string     `xml:"id,attr"`
-	Type    string     `xml:"type,attr"`
-	From    string     `xml:"from,attr"`
-	To      string     `xml:"to,attr"`
-	JMI     jingle.JMI `xml:",omitempty"`
-	Request *struct {
-		XMLName xml.Name `xml:"urn:xmpp:receipts request"`
-	}
+	XMLName  xml.Name   `xml:"message"`
+	ID       string     `xml:"id,attr"`
+	Type     string     `xml:"type,attr"`
+	From     string     `xml:"from,attr"`
+	To       string     `xml:"to,attr"`
+	JMI      jingle.JMI `xml:",omitempty"`
+	Request  *receiptRequest
 	Received *received
-	Store    *struct {
-		XMLName xml.Name `xml:"urn:xmpp:hints store"`
-	}
+	Store    *storeHint
+}
+
+type receiptRequest struct {
+	XMLName xml.Name `xml:"urn:xmpp:receipts request"`
+}
+
+type storeHint struct {
+	XMLName xml.Name `xml:"urn:xmpp:hints store"`
 }
 
 type received struct {
@@ -38,12 +42,7 @@ func (c *call) sendJMI(ctx context.Context, to string, m jingle.JMI) {
 	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: to, JMI: m}
 	if p, ok := m.(*jingle.Propose); ok {
 		msg.ID = jingle.ProposeMessageID(p.ID)
-		msg.Request = &struct {
-			XMLName xml.Name `xml:"urn:xmpp:receipts request"`
-		}{}
-		msg.Store = &struct {
-			XMLName xml.Name `xml:"urn:xmpp:hints store"`
-		}{}
+		msg.Request, msg.Store = &receiptRequest{}, &storeHint{}
 	}
 	if err := c.b.xmpp.Send(ctx, msg); err != nil {
 		c.log.Warn("voice: cannot send call message", "err", err)
