@@ -41,7 +41,7 @@ func readStanza(r xml.TokenReader, start *xml.StartElement) (*inbound, error) {
 			case t.Name.Local == "request" && t.Name.Space == nsReceipts:
 				st.Request = &struct{}{}
 			case t.Name.Space == jingle.NSJMI && st.JMI == nil:
-				m, err := jingle.DecodeJMI(xml.NewTokenDecoder(r), t)
+				m, err := readJMI(r, t)
 				if err != nil {
 					return nil, errMalformed
 				}
@@ -112,4 +112,40 @@ func readOOB(r xml.TokenReader, st *inbound) error {
 func skip(r xml.TokenReader) error {
 	_, err := readText(r)
 	return err
+}
+
+// readJMI decodes the XEP-0353 element just opened. Its tokens are copied
+// first so that the decoder sees the element whole, start to end.
+func readJMI(r xml.TokenReader, start xml.StartElement) (jingle.JMI, error) {
+	toks := []xml.Token{start.Copy()}
+	for depth := 1; depth > 0; {
+		tok, err := r.Token()
+		if err != nil {
+			return nil, errMalformed
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+		toks = append(toks, xml.CopyToken(tok))
+	}
+	d := xml.NewTokenDecoder(&tokenSlice{toks: toks})
+	first, err := d.Token()
+	if err != nil {
+		return nil, errMalformed
+	}
+	return jingle.DecodeJMI(d, first.(xml.StartElement))
+}
+
+type tokenSlice struct{ toks []xml.Token }
+
+func (s *tokenSlice) Token() (xml.Token, error) {
+	if len(s.toks) == 0 {
+		return nil, io.EOF
+	}
+	t := s.toks[0]
+	s.toks = s.toks[1:]
+	return t, nil
 }
