@@ -1,0 +1,38 @@
+package siptest
+
+import (
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestSDPRoundTrip(t *testing.T) {
+	addr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+	m, err := ParseMedia(SDP(addr, "sendonly"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Addr.String() != addr.String() || m.Direction != "sendonly" || strings.Join(m.Formats, " ") != "0 8 101" {
+		t.Errorf("ParseMedia = %+v", m)
+	}
+	if _, err := ParseMedia([]byte("v=0\r\n")); err == nil {
+		t.Error("ParseMedia accepted an SDP without media")
+	}
+}
+
+func TestFreeUDPPorts(t *testing.T) {
+	p, err := FreeUDPPorts(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p%2 != 0 || !udpFree(p, 4) {
+		t.Errorf("FreeUDPPorts = %d: odd or taken", p)
+	}
+}
+
+func TestScenariosEmbedded(t *testing.T) {
+	entries, err := scenarios.ReadDir("scenarios")
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("embedded scenarios: %v, %d", err, len(entries))
+	}
+}
