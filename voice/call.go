@@ -2,6 +2,7 @@ package voice
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -63,6 +64,7 @@ type call struct {
 	pwd       string
 	ringing   map[string]bool // inbound: resources that rang
 	sessionUp bool            // a Jingle session exists (initiate sent or received)
+	held      bool            // the phone has put the call on hold
 	ended     bool
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
@@ -138,13 +140,48 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	close(c.done)
 }
 
-// watchSIP ends the call when the trunk side hangs up.
+// watchSIP follows the trunk side of an established call: its hangup ends
+// the call, its re-INVITEs (hold, resume) reach the user.
 func (c *call) watchSIP(sc *trunk.Call) {
-	select {
-	case <-sc.Done():
-		if sc.EndedByRemote() {
-			c.end(sideSIP, jingle.NewReason(jingle.Success, ""))
+	sc.OnReinvite(c.remoteReinvite)
+	go func() {
+		select {
+		case <-sc.Done():
+			if sc.EndedByRemote() {
+				c.end(sideSIP, jingle.NewReason(jingle.Success, ""))
+			}
+		case <-c.ctx.Done():
 		}
-	case <-c.ctx.Done():
+	}()
+}
+
+// remoteReinvite answers the trunk's re-INVITE and tells the user when the
+// phone puts the call on hold (sendonly, inactive) or resumes it.
+func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
+	sm, err := parseSIPSDP(offer)
+	if err != nil {
+		return nil, err
 	}
+	c.mu.Lock()
+	conn, held := c.rtp, c.held
+	c.held = sm.dir == "sendonly" || sm.dir == "inactive"
+	changed := held != c.held
+	info := jingle.InfoActive
+	if c.held {
+		info = jingle.InfoHold
+	}
+	c.mu.Unlock()
+	if conn == nil {
+		return nil, errors.New("voice: no media for this call")
+	}
+	conn.SetRemote(sm.addr)
+	if changed {
+		// The SIP goroutine must not wait for the user's answer.
+		go func() {
+			if err := c.sendJingle(c.ctx, &jingle.Jingle{Action: jingle.SessionInfoAction, Info: []jingle.Info{jingle.NewInfo(info)}}); err != nil {
+				c.log.Debug("voice: session-info not acknowledged", "err", err)
+			}
+		}()
+	}
+	return sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), sm.codecs, answerDirection(sm.dir)), nil
 }

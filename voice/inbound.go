@@ -159,6 +159,6 @@ func (c *call) answer(in *trunk.Incoming) error {
 	c.mu.Lock()
 	c.sip, c.answered = sc, time.Now()
 	c.mu.Unlock()
-	go c.watchSIP(sc)
+	c.watchSIP(sc)
 	return nil
 }

@@ -126,7 +126,7 @@ func (c *call) dial() {
 		_ = sc.Hangup(context.Background())
 		return
 	}
-	go c.watchSIP(sc)
+	c.watchSIP(sc)
 	sm, err := parseSIPSDP(sc.RemoteSDP())
 	if err != nil {
 		c.log.Warn("voice: unusable answer from the trunk", "err", err)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +174,32 @@ func TestCallReasons(t *testing.T) {
 			t.Fatalf("SIPp scenario (expects 404): %v", err)
 		}
 	})
+}
+
+// TestHold: hold travels both ways. The user's session-info <hold/>
+// becomes a re-INVITE with a=sendonly (SIPp checks it and answers
+// recvonly); the phone's own sendonly re-INVITE gets a recvonly answer
+// (SIPp checks) and reaches the user as session-info <hold/>.
+func TestHold(t *testing.T) {
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{AutoAnswer: true})
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	sipp := e.callGateway(t, "uac_reinvite.xml", "+12015550100", nil)
+	if _, err := bob.Expect(ctx, "connected", nil); err != nil {
+		t.Fatal(err)
+	}
+	bob.Do(map[string]any{"cmd": "hold"})
+	info, err := bob.Expect(ctx, "session-info", nil)
+	if err != nil {
+		t.Fatalf("the phone's hold did not reach the user: %v", err)
+	}
+	if !strings.Contains(info.Raw, "hold") {
+		t.Errorf("session-info: %s", info)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario: %v", err)
+	}
+	if _, err := bob.Expect(ctx, "terminated", nil); err != nil {
+		t.Fatal(err)
+	}
 }

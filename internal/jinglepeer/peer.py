@@ -480,6 +480,11 @@ class Peer(slixmpp.ClientXMPP):
             await self.reject(call, cmd.get("reason") or "busy")
         elif name == "hangup":
             await self.hangup(call, cmd.get("reason") or "success")
+        elif name in ("hold", "active"):
+            j = ET.Element(q(NS_JINGLE, "jingle"), {"action": "session-info", "sid": call.sid})
+            ET.SubElement(j, "{urn:xmpp:jingle:apps:rtp:info:1}" + name)
+            await self.send_jingle(call, j)
+            emit(name + "-sent", sid=call.sid)
         else:
             emit("error", what="unknown command", cmd=name)
 
