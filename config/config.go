@@ -48,6 +48,9 @@ type SIP struct {
 type Media struct {
 	UDPPorts string `toml:"udp_ports"` // e.g. "20000-20999"; empty: any
 	PublicIP string `toml:"public_ip"` // advertised instead of local addresses
+	// ConnectTimeout bounds ICE and DTLS set-up of a call's WebRTC leg;
+	// default 20s.
+	ConnectTimeout string `toml:"connect_timeout"`
 }
 
 // Calls holds call handling rules.
@@ -152,6 +155,9 @@ func (c *Config) defaults() {
 	if c.Calls.RingTimeout == "" {
 		c.Calls.RingTimeout = "30s"
 	}
+	if c.Media.ConnectTimeout == "" {
+		c.Media.ConnectTimeout = "20s"
+	}
 	if t := c.Carriers.Twilio; t != nil {
 		if t.APIURL == "" {
 			t.APIURL = "https://api.twilio.com"
@@ -229,6 +235,9 @@ func (c *Config) validateVoice() error {
 	if d, err := time.ParseDuration(c.Calls.RingTimeout); err != nil || d <= 0 {
 		return invalid("calls.ring_timeout", "%q is not a positive duration such as 30s", c.Calls.RingTimeout)
 	}
+	if d, err := time.ParseDuration(c.Media.ConnectTimeout); err != nil || d <= 0 {
+		return invalid("media.connect_timeout", "%q is not a positive duration such as 20s", c.Media.ConnectTimeout)
+	}
 	if ip := c.Media.PublicIP; ip != "" && net.ParseIP(ip) == nil {
 		return invalid("media.public_ip", "%q is not an IP address", ip)
 	}
@@ -254,6 +263,12 @@ func (c *Config) validateVoice() error {
 		return invalid("sip.register", "needs sip.username and sip.password")
 	}
 	return nil
+}
+
+// ConnectTimeoutDuration is the validated bound on media set-up.
+func (m *Media) ConnectTimeoutDuration() time.Duration {
+	d, _ := time.ParseDuration(m.ConnectTimeout)
+	return d
 }
 
 // RingTimeoutDuration is the validated ring time of inbound calls.

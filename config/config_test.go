@@ -89,7 +89,7 @@ func TestVoiceFromEnv(t *testing.T) {
 	if c.SIP == nil || *c.SIP != want {
 		t.Errorf("sip = %+v, want %+v", c.SIP, want)
 	}
-	if c.Media != (Media{UDPPorts: "20000-20999", PublicIP: "192.0.2.7"}) {
+	if c.Media != (Media{UDPPorts: "20000-20999", PublicIP: "192.0.2.7", ConnectTimeout: "20s"}) {
 		t.Errorf("media = %+v", c.Media)
 	}
 	if c.Calls.RingTimeoutDuration() != 12*time.Second || !c.Calls.Voicemail {
@@ -123,6 +123,7 @@ func TestInvalid(t *testing.T) {
 		{name: "udp ports", env: []string{"SWITCHBOARD_MEDIA_UDP_PORTS=20000"}, key: "media.udp_ports"},
 		{name: "udp ports reversed", env: []string{"SWITCHBOARD_MEDIA_UDP_PORTS=20999-20000"}, key: "media.udp_ports"},
 		{name: "public ip", env: []string{"SWITCHBOARD_MEDIA_PUBLIC_IP=gw.example.org"}, key: "media.public_ip"},
+		{name: "connect timeout", env: []string{"SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=0s"}, key: "media.connect_timeout"},
 		{name: "ring timeout", env: []string{"SWITCHBOARD_CALLS_RING_TIMEOUT=-1s"}, key: "calls.ring_timeout"},
 	}
 	for _, tt := range tests {

@@ -52,8 +52,9 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		PublicIP: cfg.Media.PublicIP,
 		// A gateway bound to loopback (tests, the demo) has only loopback
 		// candidates to offer.
-		Loopback: rtpAddr.IsLoopback(),
-		Logger:   g.log,
+		Loopback:       rtpAddr.IsLoopback(),
+		ConnectTimeout: cfg.Media.ConnectTimeoutDuration(),
+		Logger:         g.log,
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,135 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/testenv"
+	"github.com/switchboard-gw/switchboard/store"
+)
+
+// TestMediaNeverConnects: a client whose offer points at a closed port
+// (so ICE and DTLS never complete) gets its call torn down when the
+// connect timeout passes: session-terminate to the client, BYE to the
+// trunk, a record, and no call left running.
+func TestMediaNeverConnects(t *testing.T) {
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml"})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr, "SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=2s")})
+	alice := e.user(t, "alice", callerNumber, "sandbox")
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	num := e.numberJID("+15551234567")
+	fp := strings.TrimSuffix(strings.Repeat("AB:", 32), ":")
+	offer := `<iq type="set" id="si1" to="` + num + `"><jingle xmlns="urn:xmpp:jingle:1" action="session-initiate" sid="closedport" initiator="` + alice.JID.String() + `">` +
+		`<content creator="initiator" name="0" senders="both"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio">` +
+		`<payload-type id="0" name="PCMU" clockrate="8000"/><payload-type id="8" name="PCMA" clockrate="8000"/><rtcp-mux/></description>` +
+		`<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="abcd" pwd="0123456789abcdefghijkl">` +
+		`<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">` + fp + `</fingerprint>` +
+		`<candidate component="1" foundation="1" generation="0" id="c1" ip="127.0.0.1" network="0" port="9" priority="2130706431" protocol="udp" type="host"/>` +
+		`</transport></content></jingle></iq>`
+	if err := alice.Send(ctx, offer); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := alice.Expect(ctx, isIQ("si1")); err != nil || res.Type != "result" {
+		t.Fatalf("session-initiate: %v %v", res, err)
+	}
+	if _, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "iq" && s.Type == "set" && strings.Contains(s.Raw, `action="session-accept"`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	term, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "iq" && strings.Contains(s.Raw, `action="session-terminate"`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(term.Raw, "<failed-transport") {
+		t.Errorf("terminate reason: %s", term)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario (expects our BYE): %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Reason != "failed-transport" || cdr.Answer.IsZero() {
+		t.Errorf("call record: %+v", cdr)
+	}
+	for e.gw.voice.bridge.Active() != 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the call is still live")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestOrphanedCallRecorded: a call owned by an instance that died (its
+// ownership key expired) is ended and recorded by the next instance.
+func TestOrphanedCallRecorded(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	if err := e.store.ClaimCall(ctx, "dead-call", "gw-dead", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	e.stop()
+	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	e.start(t, nil)
+	e.url = "http://" + e.gw.Addr()
+	e.waitHealthy(t)
+	cdr := e.lastCDR(t, ctx)
+	if cdr.ID != "dead-call" || cdr.Reason != "owner-lost" {
+		t.Errorf("record: %+v", cdr)
+	}
+	if _, err := e.store.CallOwner(ctx, "dead-call"); err != store.ErrNotFound {
+		t.Errorf("owner after sweep: %v", err)
+	}
+}
+
+// TestTrunkRegistration: with register = true the gateway registers with
+// digest auth (SIPp checks it), /healthz includes it, the password never
+// reaches the logs, and stopping the gateway un-registers. A wrong
+// password shows in /healthz.
+func TestTrunkRegistration(t *testing.T) {
+	t.Run("accepted", func(t *testing.T) {
+		sipp := siptest.Start(t, siptest.Options{Scenario: "registrar.xml", Replace: map[string]string{"USER": "gw", "PASS": "s3cret-pw"}})
+		logs := &syncBuffer{}
+		e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, sipp.Addr,
+			"SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=gw", "SWITCHBOARD_SIP_PASSWORD=s3cret-pw")})
+		if _, body := e.get(t, "/healthz"); !strings.Contains(body, `"sip":"ok"`) {
+			t.Errorf("healthz: %s", body)
+		}
+		// The registrar grants 2 s and expects one refresh before the
+		// un-REGISTER.
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), "registration refreshed"); {
+			if time.Now().After(deadline) {
+				t.Fatal("no refresh of the registration")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		e.stop()
+		if err := sipp.Wait(ctxTimeoutT(t, 60*time.Second)); err != nil {
+			t.Fatalf("SIPp registrar (expects register, refresh, un-register): %v", err)
+		}
+		if strings.Contains(logs.String(), "s3cret-pw") {
+			t.Error("the SIP password is in the logs")
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		sipp := siptest.Start(t, siptest.Options{Scenario: "registrar_reject.xml", Replace: map[string]string{"USER": "gw", "PASS": "s3cret-pw"}})
+		e := &env{}
+		e.redis = testenv.StartRedis(t)
+		e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
+		e.serverLog = e.prosody.LogTail
+		e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, envOptions{env: voiceEnv(t, sipp.Addr,
+			"SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=gw", "SWITCHBOARD_SIP_PASSWORD=wrong")})
+		e.start(t, nil)
+		e.url = "http://" + e.gw.Addr()
+		if err := sipp.Wait(ctxTimeoutT(t, 60*time.Second)); err != nil {
+			t.Fatalf("SIPp registrar: %v", err)
+		}
+		e.waitHealth(t, "reporting SIP down", func(code int, body string) bool {
+			return code == 503 && strings.Contains(body, `"sip":"down`)
+		})
+	})
+}
+
