@@ -132,4 +132,3 @@ func TestTrunkRegistration(t *testing.T) {
 		})
 	})
 }
-
