@@ -35,6 +35,7 @@ if [ "${1:-test}" = test ]; then
 	want git git
 	want gcc gcc
 	want sipp sip-tester
+	want tshark tshark
 	/usr/bin/python3 -c 'import aiortc' >/dev/null 2>&1 || need+=(python3-aiortc)
 	/usr/bin/python3 -c 'import slixmpp' >/dev/null 2>&1 || need+=(python3-slixmpp)
 fi
