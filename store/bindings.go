@@ -18,6 +18,7 @@ type Binding struct {
 	JID      string
 	Carrier  string
 	Assigned time.Time
+	Forward  string // where inbound calls go instead: a number or SIP URI; empty: to the owner
 }
 
 // assignScript binds KEYS[1] (number hash) to ARGV[2] (jid) unless another
@@ -164,5 +165,27 @@ func (s *Store) List(ctx context.Context) ([]Binding, error) {
 
 func bindingFrom(number string, m map[string]string) Binding {
 	sec, _ := strconv.ParseInt(m["assigned"], 10, 64)
-	return Binding{Number: number, JID: m["jid"], Carrier: m["carrier"], Assigned: time.Unix(sec, 0)}
+	return Binding{Number: number, JID: m["jid"], Carrier: m["carrier"], Assigned: time.Unix(sec, 0), Forward: m["forward"]}
+}
+
+// forwardScript sets (ARGV[1] not empty) or clears the forward field of an
+// existing binding KEYS[1]; 0 when there is none.
+var forwardScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'forward') else redis.call('HSET', KEYS[1], 'forward', ARGV[1]) end
+return 1
+`)
+
+// SetForward sends inbound calls for number to target (a number or SIP
+// URI), or back to the owner when target is empty. ErrNotFound when the
+// number is not bound.
+func (s *Store) SetForward(ctx context.Context, number, target string) error {
+	n, err := forwardScript.Run(ctx, s.rdb, []string{s.numKey(number)}, target).Int()
+	if err != nil {
+		return fmt.Errorf("store: forward: %w", err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }

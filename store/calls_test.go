@@ -67,3 +67,44 @@ func TestCalls(t *testing.T) {
 		t.Errorf("durations = %v, %v", got[1].Duration(), got[0].Duration())
 	}
 }
+
+func TestForwardAndMedia(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	if err := s.SetForward(ctx, "+12015550100", "+15551234567"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("forward of an unbound number: %v", err)
+	}
+	if err := s.Assign(ctx, Binding{Number: "+12015550100", JID: "alice@example.org", Carrier: "sandbox"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"+15551234567", "sip:desk@pbx.example.org", ""} {
+		if err := s.SetForward(ctx, "+12015550100", target); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Lookup(ctx, "+12015550100")
+		if err != nil || b.Forward != target || b.JID != "alice@example.org" {
+			t.Errorf("after forward to %q: %+v %v", target, b, err)
+		}
+	}
+
+	if err := s.PutMedia(ctx, "m1", "audio/wav", []byte("RIFF\x00\x01"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ct, data, err := s.Media(ctx, "m1")
+	if err != nil || ct != "audio/wav" || string(data) != "RIFF\x00\x01" {
+		t.Fatalf("media = %q %q %v", ct, data, err)
+	}
+	if _, _, err := s.Media(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing media: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, _, err := s.Media(ctx, "m1"); errors.Is(err, ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("media did not expire")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -2,7 +2,7 @@
 //
 // Key layout (all keys start with the configured prefix, "sb:" by default):
 //
-//	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s)    number -> owner
+//	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s), forward   number -> owner
 //	sb:{b}:jid:<bare JID> zset   E164 scored by assignment time     owner -> numbers
 //	sb:{b}:numbers        set    every bound number                  for listing
 //	sb:seen:<carrier>:<k> string "1", expires                        webhook de-duplication
@@ -11,6 +11,7 @@
 //	sb:call:<id>          string instance id owning a live call; refreshed, expires when the owner dies
 //	sb:calls              set    ids of live calls                   to find orphans
 //	sb:cdrs               stream call detail records (no audio)      for billing; capped length
+//	sb:media:<id>         hash   type, data; expires                 voicemail recordings served over HTTP
 //
 // The binding keys share the {b} hash tag so that one Lua script can update
 // them atomically on Redis Cluster too. Message bodies are kept only in

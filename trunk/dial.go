@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -23,7 +24,10 @@ func (t *Trunk) Dial(ctx context.Context, from, to string, offer []byte, progres
 	if err != nil {
 		return nil, err
 	}
-	req := t.newInvite(from, to, offer)
+	req, err := t.newInvite(from, to, offer)
+	if err != nil {
+		return nil, err
+	}
 	log := t.log.With("call_id", string(*req.CallID()), "from", redact(from), "to", redact(to))
 	log.Info("dialing")
 
@@ -89,16 +93,24 @@ func (t *Trunk) Dial(ctx context.Context, from, to string, offer []byte, progres
 
 // newInvite builds the initial INVITE; sipgo fills in Via, CSeq and
 // Max-Forwards.
-func (t *Trunk) newInvite(from, to string, offer []byte) *sip.Request {
+func (t *Trunk) newInvite(from, to string, offer []byte) (*sip.Request, error) {
 	u := t.trunkURI
 	target := sip.Uri{Scheme: u.Scheme, User: to, Host: u.Host, Port: u.Port, UriParams: u.UriParams.Clone()}
+	toURI := sip.Uri{Scheme: u.Scheme, User: to, Host: u.Host, Port: u.Port}
+	if strings.HasPrefix(to, "sip:") || strings.HasPrefix(to, "sips:") {
+		// A SIP URI (call forwarding to a SIP address) is called directly.
+		if err := sip.ParseUri(to, &target); err != nil || target.Host == "" {
+			return nil, fmt.Errorf("%w: %q is not a SIP URI", ErrBadTarget, to)
+		}
+		u, toURI = target, target
+	}
 	req := sip.NewRequest(sip.INVITE, target)
 
 	fromURI := sip.Uri{Scheme: "sip", User: from, Host: t.set.Domain}
 	fh := &sip.FromHeader{Address: fromURI}
 	fh.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(fh)
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: u.Scheme, User: to, Host: u.Host, Port: u.Port}})
+	req.AppendHeader(&sip.ToHeader{Address: toURI})
 	cid := sip.CallIDHeader(sip.GenerateTagN(32))
 	req.AppendHeader(&cid)
 	req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<"+fromURI.String()+">"))
@@ -111,7 +123,7 @@ func (t *Trunk) newInvite(from, to string, offer []byte) *sip.Request {
 	if tr, ok := u.UriParams.Get("transport"); ok && tr != "" {
 		req.SetTransport(tr)
 	}
-	return req
+	return req, nil
 }
 
 func isChallenge(res *sip.Response) bool {

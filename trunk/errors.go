@@ -23,6 +23,10 @@ var ErrNoAck = errors.New("trunk: no ACK for 200 OK")
 // cancelled the call.
 var ErrCancelled = errors.New("trunk: call cancelled by the caller")
 
+// ErrBadTarget is returned by Dial for a destination that is neither a
+// number nor a SIP URI.
+var ErrBadTarget = errors.New("trunk: bad call target")
+
 // ErrReinvite is returned by Call.Reinvite when the far end refused it;
 // it wraps the *StatusError.
 var ErrReinvite = errors.New("trunk: re-INVITE refused")

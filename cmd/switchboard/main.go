@@ -5,6 +5,7 @@
 //	switchboard numbers assign -c FILE [--carrier NAME] NUMBER JID
 //	switchboard numbers list -c FILE
 //	switchboard numbers release -c FILE NUMBER
+//	switchboard numbers forward -c FILE NUMBER TARGET|off
 package main
 
 import (
@@ -37,6 +38,9 @@ const usage = `usage:
   switchboard numbers assign -c FILE [--carrier NAME] NUMBER JID
   switchboard numbers list -c FILE
   switchboard numbers release -c FILE NUMBER
+  switchboard numbers forward -c FILE NUMBER TARGET|off
+                                          send NUMBER's calls to another number or
+                                          a sip: URI instead of its owner
 `
 
 func main() {
@@ -199,9 +203,13 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NUMBER\tJID\tCARRIER\tASSIGNED")
+		fmt.Fprintln(tw, "NUMBER\tJID\tCARRIER\tASSIGNED\tCALLS TO")
 		for _, b := range bs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Number, b.JID, b.Carrier, b.Assigned.UTC().Format(time.RFC3339))
+			fwd := b.Forward
+			if fwd == "" {
+				fwd = "owner"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.Number, b.JID, b.Carrier, b.Assigned.UTC().Format(time.RFC3339), fwd)
 		}
 		return tw.Flush()
 	case "release":
@@ -220,8 +228,49 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 			return err
 		}
 		fmt.Fprintf(stdout, "released %s (was %s)\n", num, b.JID)
+	case "forward":
+		if len(pos) != 2 {
+			return fmt.Errorf("%w: numbers forward needs NUMBER and TARGET (a number, a sip: URI, or off)", errUsage)
+		}
+		num, err := phone.Normalize(pos[0], cfg.Numbers.DefaultRegion)
+		if err != nil {
+			return fmt.Errorf("NUMBER %q: %w", pos[0], err)
+		}
+		target, err := forwardTarget(pos[1], cfg.Numbers.DefaultRegion)
+		if err != nil {
+			return err
+		}
+		if err := st.SetForward(ctx, num, target); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s is not assigned", num)
+		} else if err != nil {
+			return err
+		}
+		if target == "" {
+			fmt.Fprintf(stdout, "calls to %s go to its owner\n", num)
+		} else {
+			fmt.Fprintf(stdout, "calls to %s go to %s\n", num, target)
+		}
 	default:
 		return fmt.Errorf("%w: unknown numbers command %q", errUsage, sub)
 	}
 	return nil
+}
+
+// forwardTarget checks a forwarding destination: "off", a SIP URI, or a
+// phone number (normalised).
+func forwardTarget(s, region string) (string, error) {
+	switch {
+	case s == "off":
+		return "", nil
+	case strings.HasPrefix(s, "sip:") || strings.HasPrefix(s, "sips:"):
+		if rest := s[strings.Index(s, ":")+1:]; rest == "" || strings.ContainsAny(rest, " <>\"") {
+			return "", fmt.Errorf("TARGET %q: not a SIP URI such as sip:desk@pbx.example.org", s)
+		}
+		return s, nil
+	}
+	n, err := phone.Normalize(s, region)
+	if err != nil {
+		return "", fmt.Errorf("TARGET %q: not a phone number, a sip: URI or off: %w", s, err)
+	}
+	return n, nil
 }
