@@ -57,6 +57,11 @@ type Media struct {
 type Calls struct {
 	RingTimeout string `toml:"ring_timeout"` // how long inbound calls ring; default 30s
 	Voicemail   bool   `toml:"voicemail"`
+	// VoicemailMax bounds a recording; default 120s.
+	VoicemailMax string `toml:"voicemail_max"`
+	// VoicemailGreeting is a WAV file (16-bit PCM, mono, 8 kHz) played
+	// before recording; default a beep.
+	VoicemailGreeting string `toml:"voicemail_greeting"`
 }
 
 // Component is the XEP-0114 connection to the XMPP server.
@@ -155,6 +160,9 @@ func (c *Config) defaults() {
 	if c.Calls.RingTimeout == "" {
 		c.Calls.RingTimeout = "30s"
 	}
+	if c.Calls.VoicemailMax == "" {
+		c.Calls.VoicemailMax = "120s"
+	}
 	if c.Media.ConnectTimeout == "" {
 		c.Media.ConnectTimeout = "20s"
 	}
@@ -235,6 +243,14 @@ func (c *Config) validateVoice() error {
 	if d, err := time.ParseDuration(c.Calls.RingTimeout); err != nil || d <= 0 {
 		return invalid("calls.ring_timeout", "%q is not a positive duration such as 30s", c.Calls.RingTimeout)
 	}
+	if d, err := time.ParseDuration(c.Calls.VoicemailMax); err != nil || d <= 0 {
+		return invalid("calls.voicemail_max", "%q is not a positive duration such as 120s", c.Calls.VoicemailMax)
+	}
+	if g := c.Calls.VoicemailGreeting; g != "" {
+		if _, err := os.Stat(g); err != nil {
+			return invalid("calls.voicemail_greeting", "%v", err)
+		}
+	}
 	if d, err := time.ParseDuration(c.Media.ConnectTimeout); err != nil || d <= 0 {
 		return invalid("media.connect_timeout", "%q is not a positive duration such as 20s", c.Media.ConnectTimeout)
 	}
@@ -268,6 +284,12 @@ func (c *Config) validateVoice() error {
 // ConnectTimeoutDuration is the validated bound on media set-up.
 func (m *Media) ConnectTimeoutDuration() time.Duration {
 	d, _ := time.ParseDuration(m.ConnectTimeout)
+	return d
+}
+
+// VoicemailMaxDuration is the validated longest voicemail recording.
+func (c *Calls) VoicemailMaxDuration() time.Duration {
+	d, _ := time.ParseDuration(c.VoicemailMax)
 	return d
 }
 

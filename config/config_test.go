@@ -124,6 +124,8 @@ func TestInvalid(t *testing.T) {
 		{name: "udp ports reversed", env: []string{"SWITCHBOARD_MEDIA_UDP_PORTS=20999-20000"}, key: "media.udp_ports"},
 		{name: "public ip", env: []string{"SWITCHBOARD_MEDIA_PUBLIC_IP=gw.example.org"}, key: "media.public_ip"},
 		{name: "connect timeout", env: []string{"SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=0s"}, key: "media.connect_timeout"},
+		{name: "voicemail max", env: []string{"SWITCHBOARD_CALLS_VOICEMAIL_MAX=long"}, key: "calls.voicemail_max"},
+		{name: "voicemail greeting", env: []string{"SWITCHBOARD_CALLS_VOICEMAIL_GREETING=/nonexistent/greeting.wav"}, key: "calls.voicemail_greeting"},
 		{name: "ring timeout", env: []string{"SWITCHBOARD_CALLS_RING_TIMEOUT=-1s"}, key: "calls.ring_timeout"},
 	}
 	for _, tt := range tests {

@@ -42,6 +42,11 @@ type Store interface {
 	EndCall(ctx context.Context, r store.CDR, maxCDRs int64) error
 }
 
+// MediaStore keeps files the gateway hosts for a while (store.Store).
+type MediaStore interface {
+	PutMedia(ctx context.Context, id, contentType string, data []byte, ttl time.Duration) error
+}
+
 // Settings configure a Bridge. Zero values take the defaults noted.
 type Settings struct {
 	Domain        jid.JID // the gateway's domain
@@ -53,10 +58,17 @@ type Settings struct {
 	WebRTC   *media.WebRTC   // makes the Jingle-side legs
 
 	RingTimeout time.Duration // inbound calls ring this long; default 30s
-	Instance    string        // this instance's id in Redis; default random
-	OwnerTTL    time.Duration // call ownership lapses this long after a crash; default 30s
-	MaxCDRs     int64         // length cap of the CDR stream; default 1,000,000
-	SendTimeout time.Duration // bound on one stanza round trip; default 10s
+
+	Voicemail    bool          // unanswered and declined calls go to voicemail
+	VoicemailMax time.Duration // longest recording; default 2m
+	Greeting     []int16       // 8 kHz PCM played before recording; default Beep()
+	Media        MediaStore    // keeps recordings for clients to fetch
+	MediaURL     string        // public base URL; recordings are at MediaURL/media/<id>.wav
+	MediaTTL     time.Duration // how long recordings are kept; default 72h
+	Instance     string        // this instance's id in Redis; default random
+	OwnerTTL     time.Duration // call ownership lapses this long after a crash; default 30s
+	MaxCDRs      int64         // length cap of the CDR stream; default 1,000,000
+	SendTimeout  time.Duration // bound on one stanza round trip; default 10s
 
 	FullNumbers bool // log whole phone numbers
 	Logger      *slog.Logger
@@ -79,6 +91,15 @@ func (s *Settings) defaults() {
 	}
 	if s.SendTimeout <= 0 {
 		s.SendTimeout = 10 * time.Second
+	}
+	if s.VoicemailMax <= 0 {
+		s.VoicemailMax = 2 * time.Minute
+	}
+	if len(s.Greeting) == 0 {
+		s.Greeting = Beep()
+	}
+	if s.MediaTTL <= 0 {
+		s.MediaTTL = 72 * time.Hour
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

@@ -65,6 +65,7 @@ type call struct {
 	ringing   map[string]bool // inbound: resources that rang
 	sessionUp bool            // a Jingle session exists (initiate sent or received)
 	held      bool            // the phone has put the call on hold
+	retracted bool            // inbound: the owner's clients were told to stop ringing
 	ended     bool
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
@@ -100,7 +101,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		return
 	}
 	c.ended = true
-	sessionUp, sip, leg, rtp := c.sessionUp, c.sip, c.leg, c.rtp
+	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
 	c.mu.Unlock()
 	c.cancel()
 
@@ -115,7 +116,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 			}
 		case c.jmi && c.dir == outbound:
 			c.sendJMI(ctx, c.user.String(), &jingle.Reject{ID: c.sid, Reason: reason})
-		case c.jmi && c.dir == inbound:
+		case c.jmi && c.dir == inbound && !retracted:
 			c.sendJMI(ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: reason})
 		}
 	}

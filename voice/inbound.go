@@ -85,10 +85,22 @@ func (c *call) ring(in *trunk.Incoming) {
 		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
 		return
 	case <-t.C:
+		c.retract(jingle.NewReason(jingle.Timeout, "nobody answered"))
+		if b.set.Voicemail {
+			c.voicemail(in)
+			return
+		}
 		_ = in.Reject(480, "Temporarily Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "nobody answered"))
 		return
 	case r := <-c.rejected:
+		c.mu.Lock()
+		c.retracted = true // the user said no: nothing to withdraw
+		c.mu.Unlock()
+		if b.set.Voicemail {
+			c.voicemail(in)
+			return
+		}
 		_ = in.Reject(jingle.SIPForCondition(r.Condition), string(r.Condition))
 		c.end(sideXMPP, r)
 		return
@@ -161,4 +173,15 @@ func (c *call) answer(in *trunk.Incoming) error {
 	c.mu.Unlock()
 	c.watchSIP(sc)
 	return nil
+}
+
+// retract stops the owner's clients ringing, once.
+func (c *call) retract(r *jingle.Reason) {
+	c.mu.Lock()
+	done := c.retracted
+	c.retracted = true
+	c.mu.Unlock()
+	if !done {
+		c.sendJMI(c.ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: r})
+	}
 }

@@ -87,6 +87,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 		checks = append(checks, check{"sip", g.voice.health})
 	}
 	mux.Handle("GET /healthz", healthz(checks))
+	mux.Handle("GET /media/{file}", mediaHandler(st))
 	g.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("app: http.listen: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 
 	"mellium.im/xmpp/jid"
 
@@ -59,6 +60,12 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	if err != nil {
 		return nil, err
 	}
+	var greeting []int16
+	if path := cfg.Calls.VoicemailGreeting; path != "" {
+		if greeting, err = loadGreeting(path); err != nil {
+			return nil, err
+		}
+	}
 	v := &voiceParts{}
 	v.bridge = voice.New(voice.Settings{
 		Domain:        domain,
@@ -68,6 +75,11 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		Ports:         ports,
 		WebRTC:        rtc,
 		RingTimeout:   cfg.Calls.RingTimeoutDuration(),
+		Voicemail:     cfg.Calls.Voicemail,
+		VoicemailMax:  cfg.Calls.VoicemailMaxDuration(),
+		Greeting:      greeting,
+		Media:         g.store,
+		MediaURL:      cfg.HTTP.PublicURL,
 		FullNumbers:   cfg.Log.FullNumbers,
 		Logger:        g.log,
 	}, g.comp, nil, g.store)
@@ -100,4 +112,21 @@ func (v *voiceParts) health(context.Context) error {
 		return errNotRegistered
 	}
 	return nil
+}
+
+// loadGreeting reads the voicemail greeting: 16-bit PCM mono WAV at 8 kHz,
+// the rate of telephone audio.
+func loadGreeting(path string) ([]int16, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("app: calls.voicemail_greeting: %w", err)
+	}
+	pcm, rate, err := media.DecodeWAV(b)
+	if err != nil {
+		return nil, fmt.Errorf("app: calls.voicemail_greeting: %w", err)
+	}
+	if rate != 8000 {
+		return nil, fmt.Errorf("app: calls.voicemail_greeting: %d Hz; convert it to 8000 Hz (sox in.wav -r 8000 -c 1 -b 16 out.wav)", rate)
+	}
+	return pcm, nil
 }

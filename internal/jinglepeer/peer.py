@@ -292,6 +292,10 @@ class Peer(slixmpp.ClientXMPP):
             emit("error", what="message error", id=msg["id"], **{"from": frm},
                  condition=msg["error"]["condition"], text=msg["error"]["text"])
             return
+        body = x.find("{jabber:client}body")
+        if body is not None and body.text:
+            url = x.find("{jabber:x:oob}x/{jabber:x:oob}url")
+            emit("message", body=body.text, url=url.text if url is not None else "", **{"from": frm})
         rec = x.find(q(NS_RECEIPTS, "received"))
         if rec is not None and (rec.get("id") or "").startswith("jm-propose-"):
             emit("receipt", sid=rec.get("id")[len("jm-propose-"):], **{"from": frm})

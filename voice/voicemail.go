@@ -1,0 +1,220 @@
+package voice
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/trunk"
+)
+
+// reasonVoicemail is what the record of a call that went to voicemail says.
+const reasonVoicemail = "voicemail"
+
+// Beep is the default voicemail greeting: a short 1 kHz tone, the signal
+// callers know as "speak now". Operators can set a recorded greeting.
+func Beep() []int16 {
+	s := make([]int16, 8000*4/10)
+	for i := range s {
+		s[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
+	}
+	return s
+}
+
+// g711 is the encoder and decoder of one G.711 payload type.
+type g711 struct {
+	codec media.Codec
+	enc   func(int16) byte
+	dec   func(byte) int16
+}
+
+func pickG711(cs []media.Codec) (g711, bool) {
+	for _, c := range cs {
+		switch strings.ToUpper(c.Name) {
+		case "PCMU":
+			return g711{c, media.EncodeULaw, media.DecodeULaw}, true
+		case "PCMA":
+			return g711{c, media.EncodeALaw, media.DecodeALaw}, true
+		}
+	}
+	return g711{}, false
+}
+
+// voicemail answers a call nobody took, plays the greeting, records the
+// caller until they hang up (or the limit), and sends the recording to the
+// owner as a file message (XEP-0066), re-hosted by the gateway.
+func (c *call) voicemail(in *trunk.Incoming) {
+	b := c.b
+	sm, err := parseSIPSDP(in.Offer)
+	codec, ok := pickG711(sm.codecs)
+	if err != nil || !ok {
+		_ = in.Reject(488, "Not Acceptable Here")
+		c.end(sideSIP, jingle.NewReason(jingle.IncompatibleParameters, ""))
+		return
+	}
+	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	if err != nil {
+		_ = in.Reject(503, "Service Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "no free media port"))
+		return
+	}
+	conn.SetRemote(sm.addr)
+	c.mu.Lock()
+	c.rtp = conn
+	c.mu.Unlock()
+	sc, err := in.Answer(c.ctx, sipSDP(b.set.PublicIP, conn.LocalAddr().Port(), []media.Codec{codec.codec}, answerDirection(sm.dir)))
+	if err != nil {
+		c.log.Warn("voice: cannot answer for voicemail", "err", err)
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, ""))
+		return
+	}
+	c.mu.Lock()
+	c.sip, c.answered = sc, time.Now()
+	c.mu.Unlock()
+
+	rec := &recorder{codec: codec, done: make(chan struct{})}
+	go rec.run(conn)
+	c.play(conn, codec, b.set.Greeting, sc.Done())
+	rec.start()
+	t := time.NewTimer(b.set.VoicemailMax)
+	select {
+	case <-sc.Done():
+	case <-t.C:
+		_ = sc.Hangup(c.ctx)
+	case <-c.ctx.Done():
+	}
+	t.Stop()
+	_ = conn.SetReadDeadline(time.Now()) // ends the recorder
+	pcm := rec.wait()
+	if len(pcm) >= 8000/2 {
+		if err := c.deliverVoicemail(pcm); err != nil {
+			c.log.Error("voice: voicemail not delivered", "err", err)
+		}
+	} else {
+		c.log.Info("voice: caller left no message")
+	}
+	c.end(sideSIP, &jingle.Reason{Condition: reasonVoicemail})
+}
+
+// play sends pcm as 20 ms G.711 packets in real time.
+func (c *call) play(conn *media.RTPConn, codec g711, pcm []int16, stop <-chan struct{}) {
+	const frame = 160
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	p := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, PayloadType: codec.codec.PT,
+		SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), SSRC: rand.Uint32()}}
+	for i := 0; i < len(pcm); i += frame {
+		chunk := pcm[i:min(i+frame, len(pcm))]
+		p.Payload = make([]byte, len(chunk))
+		for j, s := range chunk {
+			p.Payload[j] = codec.enc(s)
+		}
+		if err := conn.WriteRTP(p); err != nil {
+			c.log.Debug("voice: greeting packet not sent", "err", err)
+		}
+		p.Marker = false
+		p.SequenceNumber++
+		p.Timestamp += frame
+		select {
+		case <-tick.C:
+		case <-stop:
+			return
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// recorder decodes the caller's audio once started; what arrives during
+// the greeting is dropped.
+type recorder struct {
+	codec g711
+
+	done chan struct{} // closed when run returns
+
+	mu  sync.Mutex
+	on  bool
+	pcm []int16
+}
+
+func (r *recorder) run(conn *media.RTPConn) {
+	defer close(r.done)
+	for {
+		p, err := conn.ReadRTP()
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		if r.on && p.PayloadType == r.codec.codec.PT {
+			for _, b := range p.Payload {
+				r.pcm = append(r.pcm, r.codec.dec(b))
+			}
+		}
+		r.mu.Unlock()
+	}
+}
+
+func (r *recorder) start() {
+	r.mu.Lock()
+	r.on = true
+	r.mu.Unlock()
+}
+
+func (r *recorder) wait() []int16 {
+	<-r.done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pcm
+}
+
+type oob struct {
+	XMLName xml.Name `xml:"jabber:x:oob x"`
+	URL     string   `xml:"url"`
+	Desc    string   `xml:"desc,omitempty"`
+}
+
+type fileMessage struct {
+	XMLName xml.Name `xml:"message"`
+	ID      string   `xml:"id,attr"`
+	Type    string   `xml:"type,attr"`
+	From    string   `xml:"from,attr"`
+	To      string   `xml:"to,attr"`
+	Body    string   `xml:"body"`
+	OOB     oob
+	Store   *storeHint
+}
+
+// deliverVoicemail keeps the recording for the media TTL and tells the
+// owner where it is.
+func (c *call) deliverVoicemail(pcm []int16) error {
+	b := c.b
+	if b.set.Media == nil || b.set.MediaURL == "" {
+		return errors.New("voice: no media store configured")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.set.SendTimeout)
+	defer cancel()
+	id := newSID() + newSID()
+	if err := b.set.Media.PutMedia(ctx, id, "audio/wav", media.EncodeWAV(pcm, 8000), b.set.MediaTTL); err != nil {
+		return err
+	}
+	url := b.set.MediaURL + "/media/" + id + ".wav"
+	secs := (len(pcm) + 4000) / 8000
+	body := fmt.Sprintf("Voicemail from %s (%d s): %s", c.from, secs, url)
+	msg := fileMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(), Body: body,
+		OOB: oob{URL: url, Desc: "Voicemail"}, Store: &storeHint{}}
+	if err := b.xmpp.Send(ctx, msg); err != nil {
+		return err
+	}
+	c.log.Info("voice: voicemail delivered", "seconds", secs)
+	return nil
+}
