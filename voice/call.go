@@ -54,6 +54,8 @@ type call struct {
 	leg       *media.Leg
 	rtp       *media.RTPConn
 	sip       *trunk.Call
+	rtp2      *media.RTPConn            // forwarded calls: the socket towards the target
+	sip2      *trunk.Call               // forwarded calls: the target's leg
 	sipCodecs []media.Codec             // the trunk's payload types
 	remote    bool                      // the Jingle leg has the peer's description
 	early     []webrtc.ICECandidateInit // peer candidates before that
@@ -102,6 +104,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	}
 	c.ended = true
 	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
+	sip2, rtp2 := c.sip2, c.rtp2
 	c.mu.Unlock()
 	c.cancel()
 
@@ -124,6 +127,10 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		if err := sip.Hangup(ctx); err != nil {
 			c.log.Debug("voice: BYE failed", "err", err)
 		}
+	}
+	hangupAll(ctx, sip2) // Hangup does nothing to a leg that has ended
+	if rtp2 != nil {
+		_ = rtp2.Close()
 	}
 	if leg != nil {
 		_ = leg.Close()

@@ -51,6 +51,10 @@ func (b *Bridge) Incoming(ctx context.Context, in *trunk.Incoming) {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
 	}
+	if bind.Forward != "" {
+		b.forward(in, bind, caller)
+		return
+	}
 	c := b.newCall(newSID(), inbound, callerJID)
 	c.jmi, c.owner = true, owner
 	c.from, c.to = caller, number

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
+	"github.com/switchboard-gw/switchboard/internal/siptest"
+)
+
+// TestForwardedCall: a number forwarded to another number sends its calls
+// there through the trunk instead of ringing the owner. The target (SIPp)
+// sees the caller's ID, and tshark sees the caller's A-law audio and its
+// RFC 2833 digit arrive at the target's media port.
+func TestForwardedCall(t *testing.T) {
+	target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
+	capture := siptest.CaptureRTP(t, target.MediaPort)
+	e := startEnv(t, envOptions{env: voiceEnv(t, target.Addr)})
+	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
+	if err := e.store.SetForward(context.Background(), "+12015550100", "+15551234567"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	caller := e.callGateway(t, "uac_call.xml", "+12015550100", nil)
+	if err := caller.Wait(ctx); err != nil {
+		t.Fatalf("caller scenario: %v", err)
+	}
+	if err := target.Wait(ctx); err != nil {
+		t.Fatalf("target scenario (expects the caller's ID and our BYE): %v", err)
+	}
+	if err := capture.Wait(ctx, "A-law audio and digit 1", func(c *siptest.Capture) bool {
+		return c.Packets(8) >= 20 && slices.Contains(c.Events(), 1)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cdr := e.lastCDR(t, ctx)
+	if cdr.Direction != "forwarded" || cdr.From != callerNumber || cdr.To != "+15551234567" || cdr.Reason != "success" || cdr.Answer.IsZero() {
+		t.Errorf("call record: %+v", cdr)
+	}
+	for _, ev := range bob.Events() {
+		if ev.Name == "propose" {
+			t.Errorf("the owner was rung for a forwarded call: %s", ev)
+		}
+	}
+}

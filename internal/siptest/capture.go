@@ -1,0 +1,148 @@
+package siptest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/launch"
+)
+
+// Capture watches the RTP sent to one loopback UDP port with tshark, an
+// observer independent of both ends: tests use it to check that audio and
+// RFC 2833/4733 digits crossed the bridge with the right payload types.
+type Capture struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+
+	mu     sync.Mutex
+	pts    map[uint8]int // packets per payload type
+	events []int         // telephone-event ids, one per new event
+	lastTS string        // timestamp of the last event packet, to count each event once
+	stderr strings.Builder
+}
+
+// CaptureRTP starts tshark on the loopback interface for RTP to port and
+// waits until it captures. Cleanup stops it.
+func CaptureRTP(t testing.TB, port int) *Capture {
+	t.Helper()
+	bin, err := launch.LookBinary("tshark", "tshark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Capture{pts: map[uint8]int{}, done: make(chan struct{})}
+	p := strconv.Itoa(port)
+	c.cmd = exec.Command(bin, "-i", "lo", "-l", "-n", "-f", "udp dst port "+p, "-d", "udp.port=="+p+",rtp",
+		"-T", "fields", "-e", "rtp.p_type", "-e", "rtpevent.event_id", "-e", "rtp.timestamp")
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errPipe, err := c.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("siptest: tshark: %v", err)
+	}
+	started := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(errPipe)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			c.mu.Lock()
+			c.stderr.WriteString(line + "\n")
+			c.mu.Unlock()
+			if strings.HasPrefix(line, "Capturing on") {
+				once.Do(func() { close(started) })
+			}
+		}
+	}()
+	go c.read(out)
+	t.Cleanup(c.stop)
+	select {
+	case <-started:
+	case <-c.done:
+		t.Fatalf("siptest: tshark exited: %s (capturing on lo needs root or the wireshark group)", c.stderrText())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("siptest: tshark did not start capturing: %s", c.stderrText())
+	}
+	return c
+}
+
+func (c *Capture) read(out interface{ Read([]byte) (int, error) }) {
+	defer close(c.done)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		pt, err := strconv.Atoi(f[0])
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		c.pts[uint8(pt)]++
+		if len(f) > 2 && f[1] != "" {
+			if id, err := strconv.Atoi(f[1]); err == nil && f[2] != c.lastTS {
+				c.events = append(c.events, id)
+				c.lastTS = f[2]
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// Packets returns the number of RTP packets seen with payload type pt.
+func (c *Capture) Packets(pt uint8) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pts[pt]
+}
+
+// Events returns the telephone-event ids seen (0-9 digits, 10 *, 11 #).
+func (c *Capture) Events() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.events...)
+}
+
+// Wait polls until ok holds or ctx ends.
+func (c *Capture) Wait(ctx context.Context, what string, ok func(*Capture) bool) error {
+	for !ok(c) {
+		select {
+		case <-ctx.Done():
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return fmt.Errorf("siptest: capture: no %s (saw %v, events %v)", what, c.pts, c.events)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func (c *Capture) stderrText() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stderr.String()
+}
+
+func (c *Capture) stop() {
+	if c.cmd.Process != nil {
+		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM)
+	}
+	select {
+	case <-c.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		<-c.done
+	}
+	_ = c.cmd.Wait()
+}

@@ -1,0 +1,154 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/trunk"
+)
+
+// forwarded is the direction of calls a number's forwarding setting sent
+// elsewhere: phone to phone (or SIP address) through the gateway.
+const forwarded direction = "forwarded"
+
+// forward sends an incoming call to the number's forwarding target and
+// joins the two SIP legs. The caller's codecs are offered as they are, so
+// the audio passes through without transcoding; the caller's number stays
+// the caller ID.
+func (b *Bridge) forward(in *trunk.Incoming, bind store.Binding, caller string) {
+	offer, err := parseSIPSDP(in.Offer)
+	if err != nil {
+		_ = in.Reject(488, "Not Acceptable Here")
+		return
+	}
+	c := b.newCall(newSID(), forwarded, "")
+	c.owner, _ = ownerJID(bind.JID)
+	c.from, c.to = caller, bind.Forward
+	if !b.add(c) {
+		_ = in.Reject(503, "Service Unavailable")
+		return
+	}
+	if err := b.store.ClaimCall(c.ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
+		b.remove(c)
+		_ = in.Reject(503, "Service Unavailable")
+		return
+	}
+	b.wg.Add(1)
+	defer b.wg.Done()
+	c.log.Info("voice: forwarding a call", "from", b.redact(caller), "to", b.redact(bind.Number), "target", b.redact(bind.Forward))
+
+	fail := func(code int, phrase string, r *jingle.Reason) {
+		_ = in.Reject(code, phrase)
+		c.end(sideSIP, r)
+	}
+	inConn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	if err != nil {
+		fail(503, "Service Unavailable", jingle.NewReason(jingle.GeneralError, "no free media port"))
+		return
+	}
+	outConn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	if err != nil {
+		_ = inConn.Close()
+		fail(503, "Service Unavailable", jingle.NewReason(jingle.GeneralError, "no free media port"))
+		return
+	}
+	c.mu.Lock()
+	c.rtp, c.rtp2 = inConn, outConn
+	c.mu.Unlock()
+	_ = in.Ringing()
+
+	// The caller hanging up while the target rings cancels the forward.
+	go func() {
+		select {
+		case <-in.Cancelled():
+			c.cancel()
+		case <-c.ctx.Done():
+		case <-c.done:
+		}
+	}()
+	from := caller
+	if from == "" || from[0] != '+' {
+		from = bind.Number // a caller without a number: show the forwarding number
+	}
+	out, err := b.sip.Dial(c.ctx, from, bind.Forward, sipSDP(b.set.PublicIP, outConn.LocalAddr().Port(), offer.codecs, "sendrecv"), nil)
+	if err != nil {
+		var se *trunk.StatusError
+		switch {
+		case c.ctx.Err() != nil:
+			c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
+		case errors.As(err, &se):
+			fail(se.Code, se.Reason, jingle.NewReason(jingle.ConditionForSIP(se.Code), se.Reason))
+		default:
+			fail(502, "Bad Gateway", jingle.NewReason(jingle.ConnectivityError, err.Error()))
+		}
+		return
+	}
+	c.mu.Lock()
+	c.sip2 = out
+	c.mu.Unlock()
+	ans, err := parseSIPSDP(out.RemoteSDP())
+	if err != nil {
+		fail(488, "Not Acceptable Here", jingle.NewReason(jingle.IncompatibleParameters, "the forwarding target answered with no usable audio"))
+		return
+	}
+	// Answer the caller with what the target chose, in the caller's own
+	// payload types.
+	common := commonCodecs(offer.codecs, ans.codecs)
+	if !hasG711(common) {
+		fail(488, "Not Acceptable Here", jingle.NewReason(jingle.IncompatibleParameters, "the forwarding target chose a codec the caller did not offer"))
+		return
+	}
+	outConn.SetRemote(ans.addr)
+	inConn.SetRemote(offer.addr)
+	leg, err := in.Answer(c.ctx, sipSDP(b.set.PublicIP, inConn.LocalAddr().Port(), common, answerDirection(offer.dir)))
+	if err != nil {
+		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the caller went away"))
+		return
+	}
+	c.mu.Lock()
+	c.sip, c.answered = leg, time.Now()
+	c.mu.Unlock()
+	go c.watchForward(leg, out)
+	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.codecs), media.MapCodecs(ans.codecs, common))
+	c.log.Debug("voice: relay ended", "stats", stats, "err", err)
+}
+
+// watchForward ends a forwarded call when either side hangs up.
+func (c *call) watchForward(a, b *trunk.Call) {
+	select {
+	case <-a.Done():
+	case <-b.Done():
+	case <-c.ctx.Done():
+		return
+	}
+	c.end(sideNone, jingle.NewReason(jingle.Success, ""))
+}
+
+// hangupAll ends the SIP legs of a call that are still up.
+func hangupAll(ctx context.Context, calls ...*trunk.Call) {
+	for _, sc := range calls {
+		if sc != nil {
+			_ = sc.Hangup(ctx)
+		}
+	}
+}
+
+// commonCodecs returns the codecs of offer (with its payload types) that
+// the answer also has.
+func commonCodecs(offer, answer []media.Codec) []media.Codec {
+	var out []media.Codec
+	for _, o := range offer {
+		for _, a := range answer {
+			if strings.EqualFold(o.Name, a.Name) && o.ClockRate == a.ClockRate {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
