@@ -15,7 +15,6 @@ import (
 
 	"github.com/switchboard-gw/switchboard/media"
 	"github.com/switchboard-gw/switchboard/store"
-	"github.com/switchboard-gw/switchboard/trunk"
 )
 
 // ErrNoCall is returned for a Jingle stanza about no call the bridge knows.
@@ -25,11 +24,6 @@ var ErrNoCall = errors.New("voice: unknown session")
 type XMPP interface {
 	Send(ctx context.Context, v any) error
 	IQ(ctx context.Context, typ stanza.IQType, from, to string, payload any) error
-}
-
-// Dialer places calls to phone numbers (trunk.Trunk).
-type Dialer interface {
-	Dial(ctx context.Context, from, to string, offer []byte, progress func(code int)) (*trunk.Call, error)
 }
 
 // Store is the state the bridge keeps in Redis.

@@ -13,7 +13,6 @@ import (
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/media"
 	"github.com/switchboard-gw/switchboard/store"
-	"github.com/switchboard-gw/switchboard/trunk"
 )
 
 type direction string
@@ -53,9 +52,9 @@ type call struct {
 	mu        sync.Mutex
 	leg       *media.Leg
 	rtp       *media.RTPConn
-	sip       *trunk.Call
+	sip       PhoneCall
 	rtp2      *media.RTPConn            // forwarded calls: the socket towards the target
-	sip2      *trunk.Call               // forwarded calls: the target's leg
+	sip2      PhoneCall                 // forwarded calls: the target's leg
 	sipCodecs []media.Codec             // the trunk's payload types
 	remote    bool                      // the Jingle leg has the peer's description
 	early     []webrtc.ICECandidateInit // peer candidates before that
@@ -150,7 +149,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 
 // watchSIP follows the trunk side of an established call: its hangup ends
 // the call, its re-INVITEs (hold, resume) reach the user.
-func (c *call) watchSIP(sc *trunk.Call) {
+func (c *call) watchSIP(sc PhoneCall) {
 	sc.OnReinvite(c.remoteReinvite)
 	go func() {
 		select {

@@ -20,8 +20,8 @@ const forwarded direction = "forwarded"
 // joins the two SIP legs. The caller's codecs are offered as they are, so
 // the audio passes through without transcoding; the caller's number stays
 // the caller ID.
-func (b *Bridge) forward(in *trunk.Incoming, bind store.Binding, caller string) {
-	offer, err := parseSIPSDP(in.Offer)
+func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
+	offer, err := parseSIPSDP(in.Offer())
 	if err != nil {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
@@ -119,7 +119,7 @@ func (b *Bridge) forward(in *trunk.Incoming, bind store.Binding, caller string) 
 }
 
 // watchForward ends a forwarded call when either side hangs up.
-func (c *call) watchForward(a, b *trunk.Call) {
+func (c *call) watchForward(a, b PhoneCall) {
 	select {
 	case <-a.Done():
 	case <-b.Done():
@@ -130,7 +130,7 @@ func (c *call) watchForward(a, b *trunk.Call) {
 }
 
 // hangupAll ends the SIP legs of a call that are still up.
-func hangupAll(ctx context.Context, calls ...*trunk.Call) {
+func hangupAll(ctx context.Context, calls ...PhoneCall) {
 	for _, sc := range calls {
 		if sc != nil {
 			_ = sc.Hangup(ctx)

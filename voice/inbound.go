@@ -9,15 +9,14 @@ import (
 	"github.com/switchboard-gw/switchboard/media"
 	"github.com/switchboard-gw/switchboard/phone"
 	"github.com/switchboard-gw/switchboard/store"
-	"github.com/switchboard-gw/switchboard/trunk"
 )
 
-// Incoming takes a call from the trunk to one of the gateway's numbers and
+// Ring takes a call from the phone side to one of the gateway's numbers and
 // rings every resource of the number's owner (XEP-0353 propose to the bare
 // JID). The first resource to proceed gets the session; the others are
 // told to stop ringing.
-func (b *Bridge) Incoming(ctx context.Context, in *trunk.Incoming) {
-	number, err := phone.Normalize(in.To, b.set.DefaultRegion)
+func (b *Bridge) Ring(ctx context.Context, in Incoming) {
+	number, err := phone.Normalize(in.Callee(), b.set.DefaultRegion)
 	if err != nil {
 		_ = in.Reject(404, "Not Found")
 		return
@@ -38,15 +37,15 @@ func (b *Bridge) Incoming(ctx context.Context, in *trunk.Incoming) {
 		_ = in.Reject(404, "Not Found")
 		return
 	}
-	caller := in.From
+	caller := in.Caller()
 	callerJID := b.set.Domain.Domainpart()
-	if n, err := phone.Normalize(in.From, b.set.DefaultRegion); err == nil {
+	if n, err := phone.Normalize(caller, b.set.DefaultRegion); err == nil {
 		caller = n
 		callerJID = n + "@" + callerJID
 	} else {
 		callerJID = "anonymous@" + callerJID
 	}
-	if _, err := parseSIPSDP(in.Offer); err != nil {
+	if _, err := parseSIPSDP(in.Offer()); err != nil {
 		b.log.Info("voice: refusing a call with no usable audio", "err", err)
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
@@ -75,7 +74,7 @@ func (b *Bridge) Incoming(ctx context.Context, in *trunk.Incoming) {
 }
 
 // ring runs an incoming call up to the moment both sides are connected.
-func (c *call) ring(in *trunk.Incoming) {
+func (c *call) ring(in Incoming) {
 	b := c.b
 	c.sendJMI(c.ctx, c.owner.String(), jingle.NewAudioPropose(c.sid))
 	if err := in.Ringing(); err != nil {
@@ -153,8 +152,8 @@ func (c *call) ring(in *trunk.Incoming) {
 }
 
 // answer answers the trunk's INVITE with G.711 on a new RTP socket.
-func (c *call) answer(in *trunk.Incoming) error {
-	sm, err := parseSIPSDP(in.Offer)
+func (c *call) answer(in Incoming) error {
+	sm, err := parseSIPSDP(in.Offer())
 	if err != nil {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return err

@@ -15,7 +15,6 @@ import (
 
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/trunk"
 )
 
 // reasonVoicemail is what the record of a call that went to voicemail says.
@@ -53,9 +52,9 @@ func pickG711(cs []media.Codec) (g711, bool) {
 // voicemail answers a call nobody took, plays the greeting, records the
 // caller until they hang up (or the limit), and sends the recording to the
 // owner as a file message (XEP-0066), re-hosted by the gateway.
-func (c *call) voicemail(in *trunk.Incoming) {
+func (c *call) voicemail(in Incoming) {
 	b := c.b
-	sm, err := parseSIPSDP(in.Offer)
+	sm, err := parseSIPSDP(in.Offer())
 	codec, ok := pickG711(sm.codecs)
 	if err != nil || !ok {
 		_ = in.Reject(488, "Not Acceptable Here")

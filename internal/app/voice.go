@@ -94,7 +94,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.bridge.SetDialer(v.trunk)
+	v.bridge.SetDialer(voice.SIP(v.trunk))
 	g.comp.SetCalls(v.bridge)
 	return v, nil
 }
