@@ -5,7 +5,8 @@
 //   node sandbox-e2e.js '{"url": "http://127.0.0.1:PORT/sandbox/", "steps": [...]}'
 //
 // Optional: "timeoutMs" bounds each waiting step (default 20000),
-// "deadlineMs" the whole run (default 60000), "chromium" the browser binary.
+// "deadlineMs" the whole run (default 60000), "chromium" the browser binary,
+// "fakeAudio" a WAV file chromium plays as its microphone.
 // Steps run in order:
 //
 //   {"op": "fill",  "sel": S, "text": T}    replace the value of the field S
@@ -123,7 +124,12 @@ async function run() {
     handleSIGINT: false,
     // The machine has no outside network: keep chromium from trying.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync'].concat(spec.fakeAudio ? [
+      // A microphone that plays the given WAV, granted without asking,
+      // and loopback candidates: the test's gateway is on 127.0.0.1.
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${spec.fakeAudio}`, '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required'] : []),
   });
   const context = await browser.newContext();
   page = await context.newPage();

@@ -88,6 +88,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	}
 	mux.Handle("GET /healthz", healthz(checks))
 	mux.Handle("GET /media/{file}", mediaHandler(st))
+	if g.voice != nil && g.voice.soft != nil {
+		mux.Handle("/sandbox/phone/", g.voice.soft.Handler())
+	}
 	g.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("app: http.listen: %w", err)

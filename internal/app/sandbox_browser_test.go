@@ -207,11 +207,22 @@ type browser struct {
 // the test can play the XMPP side meanwhile.
 func startBrowser(t *testing.T, page string, steps []browserStep) *browser {
 	t.Helper()
+	return startBrowserWith(t, page, steps, nil)
+}
+
+// startBrowserWith is startBrowser with more settings for the script
+// (e.g. "fakeAudio").
+func startBrowserWith(t *testing.T, page string, steps []browserStep, extra map[string]any) *browser {
+	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("%v: install the Debian package chromium (tools/system-deps.sh test)", err)
 	}
 	tools := carriertest.Tools(t)
-	spec, err := json.Marshal(map[string]any{"url": page, "steps": steps, "chromium": chromium})
+	settings := map[string]any{"url": page, "steps": steps, "chromium": chromium}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	spec, err := json.Marshal(settings)
 	if err != nil {
 		t.Fatal(err)
 	}

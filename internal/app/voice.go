@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-gw/switchboard/media"
 	"github.com/switchboard-gw/switchboard/trunk"
 	"github.com/switchboard-gw/switchboard/voice"
+	"github.com/switchboard-gw/switchboard/voice/softphone"
 )
 
 // errNotRegistered is reported by /healthz while the trunk refuses us.
@@ -21,6 +22,7 @@ var errNotRegistered = errors.New("app: not registered with the SIP trunk")
 type voiceParts struct {
 	trunk  *trunk.Trunk
 	bridge *voice.Bridge
+	soft   *softphone.Phone // the sandbox page's phone; nil without the sandbox
 }
 
 // newVoice builds the SIP trunk, the media settings and the bridge, and
@@ -94,9 +96,29 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.bridge.SetDialer(voice.SIP(v.trunk))
+	var dialer voice.Dialer = voice.SIP(v.trunk)
+	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Enabled {
+		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Logger: g.log})
+		v.soft.SetRinger(v.bridge)
+		dialer = sandboxFirst{soft: v.soft, trunk: dialer}
+	}
+	v.bridge.SetDialer(dialer)
 	g.comp.SetCalls(v.bridge)
 	return v, nil
+}
+
+// sandboxFirst sends calls to numbers a sandbox page holds to that page,
+// and the rest to the trunk.
+type sandboxFirst struct {
+	soft  *softphone.Phone
+	trunk voice.Dialer
+}
+
+func (d sandboxFirst) Dial(ctx context.Context, from, to string, offer []byte, progress func(int)) (voice.PhoneCall, error) {
+	if d.soft.Has(to) {
+		return d.soft.Dial(ctx, from, to, offer, progress)
+	}
+	return d.trunk.Dial(ctx, from, to, offer, progress)
 }
 
 // run serves SIP and the bridge until ctx ends.
@@ -104,6 +126,9 @@ func (v *voiceParts) run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- v.trunk.Run(ctx) }()
 	_ = v.bridge.Run(ctx)
+	if v.soft != nil {
+		v.soft.Close()
+	}
 	return <-errc
 }
 
