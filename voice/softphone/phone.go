@@ -29,10 +29,10 @@ type Ringer interface {
 
 // Settings configure a Phone. Zero values take the defaults noted.
 type Settings struct {
-	WebRTC   *media.WebRTC    // the browser legs
-	RTPAddr  netip.Addr       // where the plain RTP side binds (loopback)
-	Ports    media.PortRange  // its ports
-	LineIdle time.Duration    // a line whose page stopped polling is dropped; default 60s
+	WebRTC   *media.WebRTC   // the browser legs
+	RTPAddr  netip.Addr      // where the plain RTP side binds (loopback)
+	Ports    media.PortRange // its ports
+	LineIdle time.Duration   // a line whose page stopped polling is dropped; default 60s
 	Logger   *slog.Logger
 }
 
