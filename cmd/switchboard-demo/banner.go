@@ -50,5 +50,9 @@ Note: {{ . }}{{ end }}
    you text {{ .Number }} as any phone.
      {{ .Sandbox }}
 
+4. Calls: on the sandbox page, take a number for calls (e.g. +12015550123)
+   and call {{ .Number }}: your Jingle clients (Conversations, Dino, Movim...)
+   ring. Call +12015550123@{{ .Gateway }} from them and the page rings.
+
 Data, config and logs: {{ .Dir }}{{ if not .Keep }} (removed on exit; -keep keeps it){{ end }}
 `))

@@ -108,6 +108,10 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 	}
 
 	httpPort, notes := preferPort(o.httpPort, "web", notes)
+	sipAddr, err := freeUDP()
+	if err != nil {
+		return err
+	}
 	// Through a file's syntax, for the defaults and checks a file gets.
 	file, err := (&config.Config{
 		Component: config.Component{JID: gatewayJID, Server: prosody.ComponentAddr, Secret: prosody.ComponentSecret},
@@ -115,6 +119,10 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		HTTP:      config.HTTP{Listen: launch.Loopback(httpPort)},
 		Numbers:   config.Numbers{DefaultRegion: "US"},
 		Carriers:  config.Carriers{Sandbox: &config.Sandbox{Enabled: true}},
+		// Voice with no phone network: calls go to numbers held on the
+		// sandbox page. The "trunk" is the gateway itself, which refuses
+		// numbers nobody holds, so such calls end at once.
+		SIP: &config.SIP{Listen: sipAddr, Trunk: "sip:" + sipAddr},
 	}).Marshal()
 	if err != nil {
 		return err
@@ -183,4 +191,14 @@ func preferPort(port int, what string, notes []string) (int, []string) {
 
 func portNote(port int, what string) string {
 	return fmt.Sprintf("port %d is in use, so the %s port is another one (see below).", port, what)
+}
+
+// freeUDP returns a loopback UDP address nobody listens on.
+func freeUDP() (string, error) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("demo: no free UDP port: %w", err)
+	}
+	defer c.Close()
+	return c.LocalAddr().String(), nil
 }
