@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -101,7 +102,12 @@ func (l *Leg) Failed() <-chan struct{} { return l.failed }
 
 func (l *Leg) fail(why string) {
 	l.failOnce.Do(func() {
-		l.log.Info("webrtc leg failed", "reason", why)
+		// A closed leg is the normal end of a call; only failures are news.
+		lvl := slog.LevelInfo
+		if why == "peer connection closed" {
+			lvl = slog.LevelDebug
+		}
+		l.log.Log(context.Background(), lvl, "media: webrtc leg ended", "reason", why)
 		close(l.failed)
 	})
 }

@@ -27,7 +27,7 @@ type WebRTCSettings struct {
 	PublicIP       string        // [media] public_ip: advertised instead of local host addresses
 	Loopback       bool          // also gather loopback candidates (tests on 127.0.0.1)
 	ConnectTimeout time.Duration // ICE+DTLS must complete within this after the remote description; default 20s
-	Logger         *slog.Logger  // default slog.Default()
+	Logger         *slog.Logger  // default: discard
 
 	// ListenIPs, when set, restricts host candidates to these local
 	// addresses (multi-homed hosts; tests use 127.0.0.1 only).
@@ -53,7 +53,7 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 		set.ConnectTimeout = defaultConnectTimeout
 	}
 	if set.Logger == nil {
-		set.Logger = slog.Default()
+		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := set.Ports.validate(); err != nil {
 		return nil, err
