@@ -93,6 +93,13 @@ func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
 	}
 }
 
+// peer is the user's full JID (set once the user is known).
+func (c *call) peer() jid.JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user
+}
+
 // end finishes the call once: it tells the side that did not end it,
 // frees media and records the call.
 func (c *call) end(by side, reason *jingle.Reason) {
@@ -103,7 +110,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	}
 	c.ended = true
 	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
-	sip2, rtp2 := c.sip2, c.rtp2
+	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
 	c.cancel()
 
@@ -117,7 +124,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 				c.log.Debug("voice: session-terminate not acknowledged", "err", err)
 			}
 		case c.jmi && c.dir == outbound:
-			c.sendJMI(ctx, c.user.String(), &jingle.Reject{ID: c.sid, Reason: reason})
+			c.sendJMI(ctx, c.peer().String(), &jingle.Reject{ID: c.sid, Reason: reason})
 		case c.jmi && c.dir == inbound && !retracted:
 			c.sendJMI(ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: reason})
 		}
@@ -139,7 +146,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	}
 	c.b.remove(c)
 	rec := store.CDR{ID: c.sid, Direction: string(c.dir), From: c.from, To: c.to, JID: c.owner.String(),
-		Start: c.start, Answer: c.answered, End: time.Now(), Reason: string(reason.Condition)}
+		Start: c.start, Answer: answered, End: time.Now(), Reason: string(reason.Condition)}
 	if err := c.b.store.EndCall(ctx, rec, c.b.set.MaxCDRs); err != nil {
 		c.log.Warn("voice: cannot record the call", "err", err)
 	}

@@ -34,7 +34,7 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 		go c.dial()
 		return nil
 	}
-	if !from.Equal(c.user) || to.Bare().String() != c.numberJID {
+	if !from.Equal(c.peer()) || to.Bare().String() != c.numberJID {
 		return unknownSession() // someone else's session
 	}
 	switch j.Action {

@@ -3,6 +3,7 @@ package voice
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -97,13 +98,11 @@ func (c *call) dial() {
 	c.rtp = conn
 	c.mu.Unlock()
 	offer := sipSDP(b.set.PublicIP, conn.LocalAddr().Port(), sipCodecs, "sendrecv")
-	rang := false
+	var rang sync.Once // progress may come from several SIP goroutines
 	sc, err := b.sip.Dial(c.ctx, c.from, c.to, offer, func(code int) {
-		if rang || (code != 180 && code != 183) {
-			return
+		if code == 180 || code == 183 {
+			rang.Do(c.ringingNow)
 		}
-		rang = true
-		c.ringingNow()
 	})
 	if err != nil {
 		if c.ctx.Err() != nil {
@@ -138,7 +137,7 @@ func (c *call) dial() {
 	c.sipCodecs = sm.codecs
 	c.mu.Unlock()
 	if c.jmi {
-		c.sendJMI(c.ctx, c.user.String(), &jingle.Proceed{ID: c.sid})
+		c.sendJMI(c.ctx, c.peer().String(), &jingle.Proceed{ID: c.sid})
 	}
 	t := time.NewTimer(b.set.RingTimeout)
 	defer t.Stop()
@@ -162,7 +161,7 @@ func (c *call) dial() {
 // and the receipt Conversations waits for, else a session-info.
 func (c *call) ringingNow() {
 	if c.jmi {
-		c.sendJMI(c.ctx, c.user.String(), &jingle.Ringing{ID: c.sid})
+		c.sendJMI(c.ctx, c.peer().String(), &jingle.Ringing{ID: c.sid})
 		c.sendReceipt(c.ctx)
 		return
 	}

@@ -87,7 +87,7 @@ func (c *call) sendAccept() error {
 	if err != nil {
 		return err
 	}
-	j.Initiator, j.Responder = c.user.String(), c.numberJID
+	j.Initiator, j.Responder = c.peer().String(), c.numberJID
 	if err := c.sendJingle(c.ctx, j); err != nil {
 		return fmt.Errorf("voice: session-accept: %w", err)
 	}

@@ -52,7 +52,7 @@ func (c *call) sendJMI(ctx context.Context, to string, m jingle.JMI) {
 // sendReceipt acknowledges the user's proposal: Conversations turns its
 // call screen to "ringing" on it.
 func (c *call) sendReceipt(ctx context.Context) {
-	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.user.String(),
+	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.peer().String(),
 		Received: &received{ID: jingle.ProposeMessageID(c.sid)}}
 	if err := c.b.xmpp.Send(ctx, msg); err != nil {
 		c.log.Warn("voice: cannot send receipt", "err", err)
@@ -64,5 +64,5 @@ func (c *call) sendJingle(ctx context.Context, j *jingle.Jingle) error {
 	ctx, cancel := context.WithTimeout(ctx, c.b.set.SendTimeout)
 	defer cancel()
 	j.SID = c.sid
-	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.numberJID, c.user.String(), j)
+	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.numberJID, c.peer().String(), j)
 }
