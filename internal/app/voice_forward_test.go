@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 func TestForwardedCall(t *testing.T) {
 	target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
 	capture := siptest.CaptureRTP(t, target.MediaPort)
-	e := startEnv(t, envOptions{env: voiceEnv(t, target.Addr)})
+	logs := &syncBuffer{}
+	e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, target.Addr)})
 	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
 	if err := e.store.SetForward(context.Background(), "+12015550100", "+15551234567"); err != nil {
 		t.Fatal(err)
@@ -38,6 +40,12 @@ func TestForwardedCall(t *testing.T) {
 	cdr := e.lastCDR(t, ctx)
 	if cdr.Direction != "forwarded" || cdr.From != callerNumber || cdr.To != "+15551234567" || cdr.Reason != "success" || cdr.Answer.IsZero() {
 		t.Errorf("call record: %+v", cdr)
+	}
+	// Logs at debug level still carry no whole phone number.
+	for _, n := range []string{callerNumber, "+15551234567", "+12015550100"} {
+		if strings.Contains(logs.String(), n) {
+			t.Errorf("the logs show %s", n)
+		}
 	}
 	for _, ev := range bob.Events() {
 		if ev.Name == "propose" {
