@@ -83,14 +83,27 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 			go c.end(sideXMPP, orCancel(m.Reason))
 		}
 	case *jingle.Ringing:
+		if c.dir != inbound {
+			return
+		}
 		c.mu.Lock()
-		c.ringing[from.String()] = true
+		taken := c.user.String() != "" && !from.Equal(c.user)
+		if !taken {
+			c.ringing[from.String()] = true
+		}
 		c.mu.Unlock()
+		if taken { // it rang late, after another resource took the call
+			c.sendJMI(ctx, from.String(), &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
+		}
 	case *jingle.Proceed:
-		if c.dir == inbound && from.Resourcepart() != "" {
-			select {
-			case c.proceeded <- from:
-			default: // another resource was first
+		if c.dir != inbound || from.Resourcepart() == "" {
+			return
+		}
+		select {
+		case c.proceeded <- from:
+		default: // another resource was first
+			if !from.Equal(c.peer()) {
+				c.sendJMI(ctx, from.String(), &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
 			}
 		}
 	case *jingle.Reject:

@@ -116,7 +116,7 @@ func (c *call) ring(in Incoming) {
 	c.mu.Lock()
 	c.user = user
 	others := c.ringing
-	c.ringing = nil
+	c.ringing = map[string]bool{}
 	c.mu.Unlock()
 	for r := range others {
 		if r != user.String() {

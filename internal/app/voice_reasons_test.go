@@ -203,3 +203,33 @@ func TestHold(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRingAllResources: a call rings every resource of the owner; the one
+// that answers gets the session, the other is told to stop ringing.
+func TestRingAllResources(t *testing.T) {
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	phone := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{Resource: "phone"})
+	laptop := jinglepeer.Start(t, jinglepeer.Options{JID: "bob@" + e.prosody.Domain, Password: "pw-bob", Server: e.prosody.C2SAddr,
+		Resource: "laptop", AutoAnswer: true})
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	sipp := e.callGateway(t, "uac_call.xml", "+12015550100", nil)
+	if _, err := phone.Expect(ctx, "propose", nil); err != nil {
+		t.Fatalf("the phone did not ring: %v", err)
+	}
+	if _, err := laptop.Expect(ctx, "connected", nil); err != nil {
+		t.Fatalf("the laptop did not get the call: %v", err)
+	}
+	ret, err := phone.Expect(ctx, "retract", nil)
+	if err != nil {
+		t.Fatalf("the phone kept ringing: %v", err)
+	}
+	if ret.Str("reason") != "cancel" {
+		t.Errorf("retract: %s", ret)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario: %v", err)
+	}
+	if _, err := laptop.Expect(ctx, "terminated", nil); err != nil {
+		t.Fatal(err)
+	}
+}
