@@ -6,7 +6,7 @@ export GOTOOLCHAIN ?= auto
 TEST_FLAGS ?= -race -count=1 -timeout 30m
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build demo test lint fuzz bench deps-demo deps-test tools clean
+.PHONY: all build demo test lint fuzz bench bench-calls deps-demo deps-test tools clean
 
 all: build
 
@@ -60,6 +60,11 @@ lint:
 BENCH_MSGS ?= 10000
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCH_MSGS)x -timeout 30m ./internal/bench
+
+# N concurrent bridged G.711 calls (BENCH_CALLS, default 200) for
+# BENCH_SECONDS (default 20) against a bare UDP relay; see internal/benchcalls.
+bench-calls: deps-test
+	$(GO) test -run '^$$' -bench Calls -timeout 30m ./internal/benchcalls
 
 clean:
 	rm -f switchboard
