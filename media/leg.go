@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5/deadline"
 	"github.com/pion/webrtc/v4"
 )
@@ -263,4 +265,52 @@ func (l *Leg) Close() error {
 		l.fail("closed")
 	})
 	return l.closeErr
+}
+
+// PreferCodecs limits the leg's next offer or answer to the codecs named
+// (PCMU, PCMA, telephone-event; case does not matter), in that order: the
+// ones the other leg accepted, so that both legs carry the same audio
+// codec and nothing needs transcoding.
+func (l *Leg) PreferCodecs(names ...string) error {
+	var prefs []webrtc.RTPCodecParameters
+	for _, n := range names {
+		for _, c := range legCodecs {
+			if strings.EqualFold(strings.TrimPrefix(c.MimeType, "audio/"), n) {
+				prefs = append(prefs, c)
+			}
+		}
+	}
+	if len(prefs) == 0 {
+		return fmt.Errorf("media: none of the codecs %v can be negotiated", names)
+	}
+	// An answer must use the offer's payload type numbers (the peer sends
+	// with them; pion would otherwise answer with its own, and drop what
+	// the peer sends, e.g. Chrome's telephone-event on 126).
+	if rd := l.pc.RemoteDescription(); rd != nil {
+		var sd sdp.SessionDescription
+		if sd.UnmarshalString(rd.SDP) == nil {
+			for _, md := range sd.MediaDescriptions {
+				if md.MediaName.Media != "audio" {
+					continue
+				}
+				for i := range prefs {
+					for _, rc := range Codecs(md) {
+						if strings.EqualFold("audio/"+rc.Name, prefs[i].MimeType) && rc.ClockRate == prefs[i].ClockRate {
+							prefs[i].PayloadType = webrtc.PayloadType(rc.PT)
+							break
+						}
+					}
+				}
+				break
+			}
+		}
+	}
+	for _, tr := range l.pc.GetTransceivers() {
+		if tr.Kind() == webrtc.RTPCodecTypeAudio {
+			if err := tr.SetCodecPreferences(prefs); err != nil {
+				return fmt.Errorf("media: codec preferences: %w", err)
+			}
+		}
+	}
+	return nil
 }

@@ -43,6 +43,13 @@ type WebRTC struct {
 	log     *slog.Logger
 }
 
+// legCodecs are the only codecs a leg negotiates: G.711 passes through.
+var legCodecs = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: ptPCMU},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: ptPCMA},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 8000, Channels: 1, SDPFmtpLine: "0-16"}, PayloadType: ptTelephoneEvent},
+}
+
 // NewWebRTC builds the pion API: a MediaEngine with only PCMU/8000 (PT 0),
 // PCMA/8000 (PT 8) and telephone-event/8000 (PT 101), RTCP sender and
 // receiver reports but no NACK/TWCC, UDP only, full ICE (not lite, which
@@ -60,11 +67,7 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 	}
 
 	me := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: ptPCMU},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: ptPCMA},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 8000, Channels: 1, SDPFmtpLine: "0-16"}, PayloadType: ptTelephoneEvent},
-	} {
+	for _, c := range legCodecs {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			return nil, fmt.Errorf("media: register %s: %w", c.MimeType, err)
 		}

@@ -123,6 +123,13 @@ func (c *call) ring(in Incoming) {
 			c.sendJMI(c.ctx, r, &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
 		}
 	}
+	// Offer the client only the G.711 laws the phone offered; answer() then
+	// answers the phone with those.
+	if sm, err := parseSIPSDP(in.Offer()); err == nil {
+		c.mu.Lock()
+		c.sipCodecs = sm.codecs
+		c.mu.Unlock()
+	}
 	if err := c.sendInitiate(); err != nil {
 		c.log.Warn("voice: cannot offer the session", "err", err)
 		_ = in.Reject(480, "Temporarily Unavailable")
@@ -158,16 +165,31 @@ func (c *call) answer(in Incoming) error {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return err
 	}
+	// Answer the phone with what the client accepted, in the phone's
+	// payload types.
+	c.mu.Lock()
+	leg := c.leg
+	c.mu.Unlock()
+	web, err := legCodecs(leg)
+	if err != nil {
+		_ = in.Reject(500, "Server Internal Error")
+		return err
+	}
+	codecs := commonCodecs(sm.codecs, web)
+	if !hasG711(codecs) {
+		_ = in.Reject(488, "Not Acceptable Here")
+		return errNoCommonCodec
+	}
 	conn, err := media.ListenRTP(c.b.set.RTPAddr, c.b.set.Ports)
 	if err != nil {
 		_ = in.Reject(503, "Service Unavailable")
 		return err
 	}
 	c.mu.Lock()
-	c.rtp, c.sipCodecs = conn, sm.codecs
+	c.rtp, c.sipCodecs = conn, codecs
 	c.mu.Unlock()
 	conn.SetRemote(sm.addr)
-	sc, err := in.Answer(c.ctx, sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), sm.codecs, answerDirection(sm.dir)))
+	sc, err := in.Answer(c.ctx, sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), codecs, answerDirection(sm.dir)))
 	if err != nil {
 		return err
 	}

@@ -151,6 +151,10 @@ func (c *call) dial() {
 	}
 	if err := c.sendAccept(); err != nil {
 		c.log.Warn("voice: cannot complete the session", "err", err)
+		if errors.Is(err, errNoCommonCodec) {
+			c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "the phone network chose a G.711 law your client does not offer; this gateway does not transcode"))
+			return
+		}
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the session could not be completed"))
 		return
 	}

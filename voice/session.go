@@ -41,8 +41,8 @@ func (c *call) newLeg() (*media.Leg, error) {
 }
 
 // acceptOffer takes the user's session-initiate (the user calls a phone):
-// it gives the offer to a new WebRTC leg and prepares the answer, which is
-// sent once the phone answers.
+// it gives the offer to a new WebRTC leg. The answer waits for the phone to
+// answer (sendAccept), so that it can carry the trunk's codec.
 func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	sd, err := jingle.ToSDP(j, jingle.Initiator)
 	if err != nil {
@@ -53,27 +53,19 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	if err != nil {
 		return badRequest("cannot use this session-initiate: %v", err)
 	}
+	if !offersG711(sd) {
+		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, noG711))
+		return nil
+	}
 	leg, err := c.newLeg()
 	if err != nil {
 		c.log.Error("voice: cannot create a media leg", "err", err)
 		return &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: map[string]string{"en": "the gateway cannot take more calls now"}}
 	}
-	pc := leg.PC()
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
+	if err := leg.PC().SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
 		return badRequest("the offer was refused: %v", err)
 	}
 	c.remoteReady()
-	answer, err := pc.CreateAnswer(nil)
-	if err != nil {
-		return badRequest("cannot answer this offer: %v", err)
-	}
-	if !answersAudio(answer.SDP) {
-		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "this gateway passes G.711 (PCMU/PCMA) through and does not transcode; enable PCMU or PCMA"))
-		return nil
-	}
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return badRequest("cannot answer this offer: %v", err)
-	}
 	c.mu.Lock()
 	c.sessionUp = true
 	c.mu.Unlock()
@@ -81,8 +73,30 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	return nil
 }
 
-// sendAccept completes the user's session once the phone has answered.
+// noG711 explains why a client that offers no G.711 cannot call.
+const noG711 = "this gateway passes G.711 (PCMU/PCMA) through and does not transcode; enable PCMU or PCMA"
+
+// sendAccept answers the user's offer with the codecs the phone accepted
+// and completes the session.
 func (c *call) sendAccept() error {
+	c.mu.Lock()
+	leg, sipCs := c.leg, c.sipCodecs
+	c.mu.Unlock()
+	pc := leg.PC()
+	if err := leg.PreferCodecs(codecNames(sipCs)...); err != nil {
+		return err
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return fmt.Errorf("voice: answer: %w", err)
+	}
+	if !answersAudio(answer.SDP) {
+		return errNoCommonCodec
+	}
+	c.log.Debug("voice: answering the client", "codecs", codecNames(sipCs), "sdp", answer.SDP)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return fmt.Errorf("voice: answer: %w", err)
+	}
 	j, err := c.localJingle(jingle.SessionAccept, jingle.Responder)
 	if err != nil {
 		return err
@@ -95,6 +109,28 @@ func (c *call) sendAccept() error {
 	return nil
 }
 
+// errNoCommonCodec: the client and the phone share no G.711 law.
+var errNoCommonCodec = errors.New("voice: the client and the phone have no G.711 codec in common")
+
+// codecNames lists the names of codecs, for PreferCodecs.
+func codecNames(cs []media.Codec) []string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// offersG711 reports whether an offer has PCMU or PCMA in an audio stream.
+func offersG711(sd *sdp.SessionDescription) bool {
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media == "audio" && hasG711(media.Codecs(md)) {
+			return true
+		}
+	}
+	return false
+}
+
 // sendInitiate offers a session to the resource that took a phone's call.
 func (c *call) sendInitiate() error {
 	leg, err := c.newLeg()
@@ -102,6 +138,13 @@ func (c *call) sendInitiate() error {
 		return err
 	}
 	pc := leg.PC()
+	// Offer only what the phone offered, so both legs carry one codec.
+	c.mu.Lock()
+	sipCs := c.sipCodecs
+	c.mu.Unlock()
+	if err := leg.PreferCodecs(codecNames(sipCs)...); err != nil {
+		return err
+	}
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		return fmt.Errorf("voice: offer: %w", err)
@@ -300,10 +343,13 @@ func answersAudio(text string) bool {
 	return false
 }
 
-// legCodecs returns the payload types negotiated on the WebRTC leg; both
-// ends use the offerer's numbers, which the local description carries.
+// legCodecs returns the payload types negotiated on the WebRTC leg: those
+// of the answer, which carries the offerer's numbers.
 func legCodecs(leg *media.Leg) ([]media.Codec, error) {
 	desc := leg.PC().LocalDescription()
+	if desc != nil && desc.Type == webrtc.SDPTypeOffer {
+		desc = leg.PC().RemoteDescription()
+	}
 	if desc == nil {
 		return nil, errors.New("voice: no local description")
 	}
