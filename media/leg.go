@@ -286,24 +286,32 @@ func (l *Leg) PreferCodecs(names ...string) error {
 	// An answer must use the offer's payload type numbers (the peer sends
 	// with them; pion would otherwise answer with its own, and drop what
 	// the peer sends, e.g. Chrome's telephone-event on 126).
+	// Codecs the offer lacks cannot be preferred.
 	if rd := l.pc.RemoteDescription(); rd != nil {
 		var sd sdp.SessionDescription
-		if sd.UnmarshalString(rd.SDP) == nil {
-			for _, md := range sd.MediaDescriptions {
-				if md.MediaName.Media != "audio" {
-					continue
-				}
-				for i := range prefs {
-					for _, rc := range Codecs(md) {
-						if strings.EqualFold("audio/"+rc.Name, prefs[i].MimeType) && rc.ClockRate == prefs[i].ClockRate {
-							prefs[i].PayloadType = webrtc.PayloadType(rc.PT)
-							break
-						}
+		if err := sd.UnmarshalString(rd.SDP); err != nil {
+			return fmt.Errorf("media: remote description: %w", err)
+		}
+		var offered []webrtc.RTPCodecParameters
+		for _, md := range sd.MediaDescriptions {
+			if md.MediaName.Media != "audio" {
+				continue
+			}
+			for _, p := range prefs {
+				for _, rc := range Codecs(md) {
+					if strings.EqualFold("audio/"+rc.Name, p.MimeType) && rc.ClockRate == p.ClockRate {
+						p.PayloadType = webrtc.PayloadType(rc.PT)
+						offered = append(offered, p)
+						break
 					}
 				}
-				break
 			}
+			break
 		}
+		if len(offered) == 0 {
+			return fmt.Errorf("media: the peer offered none of %v", names)
+		}
+		prefs = offered
 	}
 	for _, tr := range l.pc.GetTransceivers() {
 		if tr.Kind() == webrtc.RTPCodecTypeAudio {

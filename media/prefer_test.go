@@ -41,6 +41,10 @@ func TestPreferCodecs(t *testing.T) {
 	if !strings.Contains(ans.SDP, "PCMA/8000") || !strings.Contains(ans.SDP, "a=rtpmap:126 telephone-event/8000") || strings.Contains(ans.SDP, "PCMU/8000") {
 		t.Errorf("answer not narrowed to PCMA and telephone-event:\n%s", ans.SDP)
 	}
+	// A codec the offer lacks is left out rather than refused.
+	if err := answerer.PreferCodecs("PCMU", "G722"); err != nil {
+		t.Errorf("PreferCodecs with a codec the offer lacks: %v", err)
+	}
 	if err := answerer.PreferCodecs("opus"); err == nil {
 		t.Error("PreferCodecs(opus) accepted a codec legs cannot carry")
 	}
