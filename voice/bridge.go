@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
+	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/media"
 	"github.com/switchboard-gw/switchboard/store"
 )
@@ -143,6 +144,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			b.endAll()
 			b.stop()
 			b.wg.Wait()
 			return nil
@@ -172,6 +174,26 @@ func (b *Bridge) sweep(ctx context.Context) {
 			b.log.Warn("voice: cannot record orphaned call", "call", id, "err", err)
 		}
 	}
+}
+
+// endAll ends every live call, both legs told and each recorded, before
+// the gateway lets go of XMPP, SIP and Redis.
+func (b *Bridge) endAll() {
+	b.mu.Lock()
+	calls := make([]*call, 0, len(b.calls))
+	for _, c := range b.calls {
+		calls = append(calls, c)
+	}
+	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		}()
+	}
+	wg.Wait()
 }
 
 // Active returns the number of live calls.

@@ -87,6 +87,9 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 // dial calls the phone and, once it answers, completes the user's session.
 func (c *call) dial() {
 	defer c.b.wg.Done()
+	if c.ctx.Err() != nil {
+		return // refused before dialling (e.g. no G.711 in the offer)
+	}
 	b := c.b
 	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
 	if err != nil {

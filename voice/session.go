@@ -54,6 +54,9 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 		return badRequest("cannot use this session-initiate: %v", err)
 	}
 	if !offersG711(sd) {
+		c.mu.Lock()
+		c.sessionUp = true // the client's session exists: terminate it
+		c.mu.Unlock()
 		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, noG711))
 		return nil
 	}

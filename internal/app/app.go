@@ -130,8 +130,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 		errc <- nil
 	}()
+	// The XMPP side stops after the calls: ending them tells the users.
+	compCtx, stopComp := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopComp()
 	compDone := make(chan error, 1)
-	go func() { compDone <- g.comp.Run(ctx) }()
+	go func() { compDone <- g.comp.Run(compCtx) }()
 	voiceDone := make(chan error, 1)
 	if g.voice != nil {
 		go func() { voiceDone <- g.voice.run(ctx) }()
@@ -149,10 +152,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = g.srv.Shutdown(sctx)
-	<-compDone
 	if verr := <-voiceDone; verr != nil && err == nil {
 		err = verr
 	}
+	stopComp()
+	<-compDone
 	g.store.Close()
 	return err
 }

@@ -123,12 +123,16 @@ func (d sandboxFirst) Dial(ctx context.Context, from, to string, offer []byte, p
 
 // run serves SIP and the bridge until ctx ends.
 func (v *voiceParts) run(ctx context.Context) error {
+	// SIP stops after the bridge has hung up and recorded every call.
+	tctx, stopTrunk := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTrunk()
 	errc := make(chan error, 1)
-	go func() { errc <- v.trunk.Run(ctx) }()
+	go func() { errc <- v.trunk.Run(tctx) }()
 	_ = v.bridge.Run(ctx)
 	if v.soft != nil {
 		v.soft.Close()
 	}
+	stopTrunk()
 	return <-errc
 }
 

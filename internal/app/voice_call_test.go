@@ -19,12 +19,18 @@ func (e *env) voiceUser(t *testing.T, name, number string, opts jinglepeer.Optio
 	t.Helper()
 	e.prosody.Register(t, name, "pw-"+name)
 	if number != "" {
-		if err := e.store.Assign(context.Background(), store.Binding{Number: number, JID: name + "@" + e.prosody.Domain, Carrier: "sandbox"}); err != nil {
-			t.Fatal(err)
-		}
+		e.assign(t, name, number)
 	}
 	opts.JID, opts.Password, opts.Server = name+"@"+e.prosody.Domain, "pw-"+name, e.prosody.C2SAddr
 	return jinglepeer.Start(t, opts)
+}
+
+// assign binds number to name's bare JID through the sandbox carrier.
+func (e *env) assign(t *testing.T, name, number string) {
+	t.Helper()
+	if err := e.store.Assign(context.Background(), store.Binding{Number: number, JID: name + "@" + e.prosody.Domain, Carrier: "sandbox"}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func ctxTimeoutT(t *testing.T, d time.Duration) context.Context {

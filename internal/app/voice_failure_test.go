@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 	"github.com/switchboard-gw/switchboard/store"
@@ -131,4 +132,31 @@ func TestTrunkRegistration(t *testing.T) {
 			return code == 503 && strings.Contains(body, `"sip":"down`)
 		})
 	})
+}
+
+// TestShutdownEndsCalls: stopping the gateway mid-call hangs up both legs
+// and records the call.
+func TestShutdownEndsCalls(t *testing.T) {
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml", RTPEcho: true})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr)})
+	alice := e.voiceUser(t, "alice", callerNumber, jinglepeer.Options{})
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	alice.Do(map[string]any{"cmd": "call", "to": e.numberJID("+15551234567"), "jmi": true})
+	if _, err := alice.Expect(ctx, "connected", nil); err != nil {
+		t.Fatal(err)
+	}
+	e.stop()
+	end, err := alice.Expect(ctx, "terminated", nil)
+	if err != nil {
+		t.Fatalf("the user was not told: %v", err)
+	}
+	if end.Str("reason") != "general-error" || !strings.Contains(end.Str("text"), "shutting down") {
+		t.Errorf("terminated: %s", end)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario (expects our BYE): %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Reason != "general-error" || cdr.Answer.IsZero() {
+		t.Errorf("call record: %+v", cdr)
+	}
 }

@@ -233,3 +233,22 @@ func TestRingAllResources(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpusOnlyClient: a client that offers no G.711 is told why, instead
+// of getting a call with no sound (the gateway does not transcode).
+func TestOpusOnlyClient(t *testing.T) {
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	alice := e.voiceUser(t, "alice", callerNumber, jinglepeer.Options{Codecs: []string{"opus"}})
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	alice.Do(map[string]any{"cmd": "call", "to": e.numberJID("+15551234567"), "jmi": false})
+	end, err := alice.Expect(ctx, "terminated", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Str("reason") != "incompatible-parameters" || !strings.Contains(end.Str("text"), "G.711") {
+		t.Errorf("terminated: %s", end)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Reason != "incompatible-parameters" {
+		t.Errorf("call record: %+v", cdr)
+	}
+}
