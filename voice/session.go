@@ -57,6 +57,7 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 		c.mu.Lock()
 		c.sessionUp = true // the client's session exists: terminate it
 		c.mu.Unlock()
+		c.cancel() // nothing may dial for this call
 		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, noG711))
 		return nil
 	}
