@@ -1,0 +1,86 @@
+package softphone
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func do(t *testing.T, h http.Handler, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// The page's API refuses bad input with a status and a message, and a
+// number belongs to one live page at a time.
+func TestAPI(t *testing.T) {
+	p := New(Settings{LineIdle: time.Hour})
+	h := p.Handler()
+	code, out := do(t, h, "POST", "/sandbox/phone/lines", `{"number":"+1 201 555 0123"}`)
+	if code != 201 || out["number"] != "+12015550123" {
+		t.Fatalf("open: %d %v", code, out)
+	}
+	line := out["line"].(string)
+	if !p.Has("+12015550123") {
+		t.Error("Has is false for a held number")
+	}
+	tests := []struct {
+		name, method, path, body string
+		code                     int
+		msg                      string
+	}{
+		{"held elsewhere", "POST", "/sandbox/phone/lines", `{"number":"+12015550123"}`, 409, "in use"},
+		{"not a number", "POST", "/sandbox/phone/lines", `{"number":"hello"}`, 400, "not a phone number"},
+		{"bad json", "POST", "/sandbox/phone/lines", `{`, 400, "bad JSON"},
+		{"unknown line", "GET", "/sandbox/phone/lines/nope/events", ``, 404, "no such line"},
+		{"call a non-number", "POST", "/sandbox/phone/lines/" + line + "/calls", `{"to":"x","sdp":""}`, 400, "not a phone number"},
+		{"call without G.711", "POST", "/sandbox/phone/lines/" + line + "/calls", `{"to":"+12015550100","sdp":"v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n"}`, 400, "G.711"},
+		{"answer no call", "POST", "/sandbox/phone/lines/" + line + "/calls/nope/answer", `{"sdp":""}`, 404, "no such call"},
+		{"hang up no call", "POST", "/sandbox/phone/lines/" + line + "/calls/nope/hangup", ``, 404, "no such call"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := do(t, h, tt.method, tt.path, tt.body)
+			msg, _ := out["error"].(string)
+			if code != tt.code || !strings.Contains(msg, tt.msg) {
+				t.Errorf("%d %q, want %d with %q", code, msg, tt.code, tt.msg)
+			}
+		})
+	}
+	if code, _ := do(t, h, "DELETE", "/sandbox/phone/lines/"+line, ""); code != 204 {
+		t.Errorf("close: %d", code)
+	}
+	if p.Has("+12015550123") {
+		t.Error("Has is true after the line closed")
+	}
+	if code, _ := do(t, h, "POST", "/sandbox/phone/lines", `{"number":"+12015550123"}`); code != 201 {
+		t.Errorf("reopen: %d", code)
+	}
+}
+
+// A page that stopped polling gives its number up.
+func TestIdleLineGivesWay(t *testing.T) {
+	p := New(Settings{LineIdle: time.Nanosecond})
+	h := p.Handler()
+	if code, _ := do(t, h, "POST", "/sandbox/phone/lines", `{"number":"+12015550123"}`); code != 201 {
+		t.Fatal(code)
+	}
+	time.Sleep(time.Millisecond)
+	if p.Has("+12015550123") {
+		t.Error("an idle line still holds its number")
+	}
+	if code, _ := do(t, h, "POST", "/sandbox/phone/lines", `{"number":"+12015550123"}`); code != 201 {
+		t.Errorf("the idle line did not give way: %d", code)
+	}
+}
