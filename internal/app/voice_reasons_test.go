@@ -27,6 +27,7 @@ func TestPhoneCallsUser(t *testing.T) {
 	}{
 		{name: "conversations-like", opts: jinglepeer.Options{Tone: 440}},
 		{name: "dino-like setup active without bundle", opts: jinglepeer.Options{Tone: 440, NoBundle: true, SetupActive: true}},
+		{name: "client with telephone-event", opts: jinglepeer.Options{Tone: 440, DTMF: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
@@ -53,6 +54,12 @@ func TestPhoneCallsUser(t *testing.T) {
 				t.Fatalf("no audio from the phone: %v", err)
 			}
 			t.Logf("received: %s", audio)
+			if tt.opts.DTMF {
+				// SIPp plays an RFC 2833 "1" after its audio.
+				if _, err := bob.Expect(ctx, "dtmf", func(ev jinglepeer.Event) bool { return ev.Str("digit") == "1" }); err != nil {
+					t.Fatalf("the phone's digit did not reach the client: %v", err)
+				}
+			}
 			end, err := bob.Expect(ctx, "terminated", nil)
 			if err != nil {
 				t.Fatal(err)

@@ -43,6 +43,7 @@ type Options struct {
 	AutoAnswer  bool     // accept incoming calls at once
 	AutoReject  string   // reject incoming calls with this reason, e.g. "busy"
 	Codecs      []string // offered codecs in order; default PCMU, PCMA, opus
+	DTMF        bool     // also negotiate telephone-event; received digits become "dtmf" events
 	Trickle     bool     // candidates go in transport-info, not session-initiate/accept
 
 	Settings Settings
@@ -164,6 +165,7 @@ func args(opts Options, s Settings) []string {
 		{opts.NoJMI, "--no-jmi"},
 		{opts.AutoAnswer, "--auto-answer"},
 		{opts.Trickle, "--trickle"},
+		{opts.DTMF, "--dtmf"},
 		{s.Verbose, "--verbose"},
 	}
 	for _, f := range flags {

@@ -75,6 +75,31 @@ def _patch_g711():
 
 _patch_g711()
 
+
+def _enable_telephone_event():
+    """aiortc 1.4 has no RFC 4733. With --dtmf, negotiate
+    telephone-event/8000 and report each digit received as a "dtmf" event
+    (once per event, on its end bit) instead of feeding it to a decoder."""
+    from aiortc import codecs as ac, rtcrtpreceiver
+    from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+    ac.CODECS["audio"].append(RTCRtpCodecParameters(
+        mimeType="audio/telephone-event", clockRate=8000, channels=1, payloadType=101))
+    orig = rtcrtpreceiver.RTCRtpReceiver._handle_rtp_packet
+    seen = set()
+
+    async def handle(self, packet, arrival_time_ms):
+        codec = self._RTCRtpReceiver__codecs.get(packet.payload_type)
+        if codec is not None and codec.mimeType.lower() == "audio/telephone-event":
+            p = packet.payload
+            if len(p) >= 4 and p[1] & 0x80 and (packet.ssrc, packet.timestamp) not in seen:
+                seen.add((packet.ssrc, packet.timestamp))
+                digit = "0123456789*#ABCD"[p[0]] if p[0] < 16 else str(p[0])
+                emit("dtmf", digit=digit, pt=packet.payload_type)
+            return
+        return await orig(self, packet, arrival_time_ms)
+
+    rtcrtpreceiver.RTCRtpReceiver._handle_rtp_packet = handle
+
 NS_JMI = "urn:xmpp:jingle-message:0"
 NS_RECEIPTS = "urn:xmpp:receipts"
 NS_HINTS = "urn:xmpp:hints"
@@ -804,7 +829,11 @@ def main():
     p.add_argument("--trickle", action="store_true", help="send candidates in transport-info, not in the offer/answer")
     p.add_argument("--host-ip", default="127.0.0.1")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--dtmf", action="store_true", help="negotiate telephone-event and report received digits")
     args = p.parse_args()
+    if args.dtmf:
+        _enable_telephone_event()
+        args.codecs += ",telephone-event"
     logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     known = {c.name.lower() for c in RTCRtpSender.getCapabilities("audio").codecs}
