@@ -3,6 +3,7 @@ package voice
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -234,6 +235,10 @@ func (c *call) sessionInfo(name string) {
 func (b *Bridge) redact(number string) string {
 	if b.set.FullNumbers {
 		return number
+	}
+	if u, host, ok := strings.Cut(number, "@"); ok { // a SIP URI target
+		scheme, user, _ := strings.Cut(u, ":")
+		return scheme + ":" + phone.Redact(user) + "@" + host
 	}
 	return phone.Redact(number)
 }

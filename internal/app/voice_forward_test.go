@@ -16,12 +16,24 @@ import (
 // sees the caller's ID, and tshark sees the caller's A-law audio and its
 // RFC 2833 digit arrive at the target's media port.
 func TestForwardedCall(t *testing.T) {
+	t.Run("to a number", func(t *testing.T) { testForward(t, false) })
+	t.Run("to a SIP URI", func(t *testing.T) { testForward(t, true) })
+}
+
+// testForward forwards to the target through the trunk, or straight to
+// its SIP URI (then the configured trunk is a dead port).
+func testForward(t *testing.T, uri bool) {
 	target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
 	capture := siptest.CaptureRTP(t, target.MediaPort)
 	logs := &syncBuffer{}
-	e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, target.Addr)})
+	trunk, forward, wantTo := target.Addr, "+15551234567", "+15551234567"
+	if uri {
+		trunk, forward = "127.0.0.1:9", "sip:+15551234567@"+target.Addr
+		wantTo = forward
+	}
+	e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, trunk)})
 	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
-	if err := e.store.SetForward(context.Background(), "+12015550100", "+15551234567"); err != nil {
+	if err := e.store.SetForward(context.Background(), "+12015550100", forward); err != nil {
 		t.Fatal(err)
 	}
 	ctx := ctxTimeoutT(t, 60*time.Second)
@@ -38,7 +50,7 @@ func TestForwardedCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	cdr := e.lastCDR(t, ctx)
-	if cdr.Direction != "forwarded" || cdr.From != callerNumber || cdr.To != "+15551234567" || cdr.Reason != "success" || cdr.Answer.IsZero() {
+	if cdr.Direction != "forwarded" || cdr.From != callerNumber || cdr.To != wantTo || cdr.Reason != "success" || cdr.Answer.IsZero() {
 		t.Errorf("call record: %+v", cdr)
 	}
 	// Logs at debug level still carry no whole phone number.
