@@ -22,13 +22,18 @@ type ejEnv struct {
 
 func startEjabberdEnv(t *testing.T) *ejEnv {
 	t.Helper()
+	return startEjabberdEnvWith(t, envOptions{})
+}
+
+func startEjabberdEnvWith(t *testing.T, o envOptions) *ejEnv {
+	t.Helper()
 	begin := time.Now()
 	ej := testenv.StartEjabberd(t, testenv.ProsodyOptions{})
 	t.Logf("ejabberd started in %v", time.Since(begin).Round(time.Millisecond))
 	e := &ejEnv{env: &env{redis: testenv.StartRedis(t)}, ej: ej}
 	e.serverLog = ej.LogTail
-	e.cfg = gatewayConfig(t, ej.ComponentDomain, ej.ComponentAddr, ej.ComponentSecret, e.redis.URL, envOptions{})
-	e.launch(t, nil)
+	e.cfg = gatewayConfig(t, ej.ComponentDomain, ej.ComponentAddr, ej.ComponentSecret, e.redis.URL, o)
+	e.launch(t, o.logTo)
 	return e
 }
 
