@@ -1,6 +1,10 @@
 package app
 
 import (
+	"context"
+	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +162,97 @@ func TestShutdownEndsCalls(t *testing.T) {
 	}
 	if cdr := e.lastCDR(t, ctx); cdr.Reason != "general-error" || cdr.Answer.IsZero() {
 		t.Errorf("call record: %+v", cdr)
+	}
+}
+
+// TestDTLSNeverCompletes: a client that completes ICE but never answers
+// DTLS (the gateway's ClientHellos go unanswered) has its call torn down
+// at the connect timeout: session-terminate, BYE to the trunk, a record,
+// nothing left running.
+func TestDTLSNeverCompletes(t *testing.T) {
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml"})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr, "SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=4s")})
+	alice := e.user(t, "alice", callerNumber, "sandbox")
+	ice := startICEOnly(t)
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	num := e.numberJID("+15551234567")
+	fp := strings.TrimSuffix(strings.Repeat("CD:", 32), ":")
+	offer := `<iq type="set" id="si1" to="` + num + `"><jingle xmlns="urn:xmpp:jingle:1" action="session-initiate" sid="nodtls" initiator="` + alice.JID.String() + `">` +
+		`<content creator="initiator" name="0" senders="both"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio">` +
+		`<payload-type id="0" name="PCMU" clockrate="8000"/><rtcp-mux/></description>` +
+		`<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="` + ice.ufrag + `" pwd="` + ice.pwd + `">` +
+		`<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">` + fp + `</fingerprint>` +
+		`<candidate component="1" foundation="1" generation="0" id="c1" ip="127.0.0.1" network="0" port="` + strconv.Itoa(ice.port()) + `" priority="2130706431" protocol="udp" type="host"/>` +
+		`</transport></content></jingle></iq>`
+	if err := alice.Send(ctx, offer); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "iq" && s.Type == "set" && strings.Contains(s.Raw, `action="session-accept"`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attr := func(raw, name string) string {
+		m := regexp.MustCompile(`<transport [^>]*\b` + name + `="([^"]+)"`).FindStringSubmatch(raw)
+		if m == nil {
+			t.Fatalf("no transport %s in %s", name, raw)
+		}
+		return m[1]
+	}
+	ufrag, pwd := attr(acc.Raw, "ufrag"), attr(acc.Raw, "pwd")
+	candRe := regexp.MustCompile(`<candidate [^>]*>`)
+	portRe := regexp.MustCompile(`\bport="(\d+)"`)
+	var targets []*net.UDPAddr
+	addCands := func(raw string) {
+		for _, c := range candRe.FindAllString(raw, -1) {
+			if m := portRe.FindStringSubmatch(c); m != nil && strings.Contains(c, `ip="127.0.0.1"`) {
+				port, _ := strconv.Atoi(m[1])
+				targets = append(targets, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+			}
+		}
+	}
+	addCands(acc.Raw)
+	// Check every candidate the gateway gives until one answers.
+	for !ice.nominated.Load() {
+		if ctx.Err() != nil {
+			t.Fatal("ICE never completed")
+		}
+		tctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		if ti, err := alice.Expect(tctx, func(s testenv.Stanza) bool {
+			return s.Name == "iq" && strings.Contains(s.Raw, `action="transport-info"`)
+		}); err == nil {
+			addCands(ti.Raw)
+		}
+		cancel()
+		for _, to := range targets {
+			if err := ice.check(to, ufrag, pwd); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	term, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "iq" && strings.Contains(s.Raw, `action="session-terminate"`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(term.Raw, "<failed-transport") {
+		t.Errorf("terminate reason: %s", term)
+	}
+	if ice.dtlsRecords.Load() == 0 {
+		t.Error("the gateway never tried DTLS: ICE did not complete, so this tested the wrong thing")
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario (expects our BYE): %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Reason != "failed-transport" {
+		t.Errorf("call record: %+v", cdr)
+	}
+	for e.gw.voice.bridge.Active() != 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the call is still live")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
