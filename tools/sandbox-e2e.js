@@ -129,6 +129,8 @@ async function run() {
       // and loopback candidates: the test's gateway is on 127.0.0.1.
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${spec.fakeAudio}`, '--allow-loopback-in-peer-connection',
+      // Plain host candidates: no multicast DNS needed to reach the gateway.
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
       '--autoplay-policy=no-user-gesture-required'] : []),
   });
   const context = await browser.newContext();

@@ -47,7 +47,7 @@ func TestSandboxSoftphone(t *testing.T) {
 			{Op: "text", Sel: "#call-stats", Want: "receiving audio"},
 			// The test hangs up as bob once he has heard the page.
 			{Op: "text", Sel: "#call-state", Want: "call ended"},
-		}, map[string]any{"fakeAudio": tone})
+		}, map[string]any{"fakeAudio": tone, "timeoutMs": 40000})
 		ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 		defer cancel()
 		prop, err := bob.Expect(ctx, "session-initiate", nil)
@@ -82,7 +82,7 @@ func TestSandboxSoftphone(t *testing.T) {
 			{Op: "text", Sel: "li.msg.out .body", Want: "heard you"},
 			{Op: "click", Sel: "#hangup"},
 			{Op: "text", Sel: "#call-state", Want: "call ended"},
-		}, map[string]any{"fakeAudio": tone})
+		}, map[string]any{"fakeAudio": tone, "timeoutMs": 40000})
 		ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 		defer cancel()
 		for !e.gw.voice.soft.Has(pageNum) {
