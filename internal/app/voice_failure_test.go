@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net"
 	"regexp"
 	"strconv"
@@ -255,4 +256,76 @@ func TestDTLSNeverCompletes(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestMediaSettings: [media] udp_ports and public_ip decide the ports and
+// the address the gateway advertises, to the trunk (SIPp checks its SDP)
+// and to the client (its ICE candidates). public_ip is another loopback
+// address here, so nothing leaves the machine; no media flows.
+func TestMediaSettings(t *testing.T) {
+	lo, err := freeRange(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer_media.xml", Replace: map[string]string{
+		"IP": `127\.0\.0\.2`, "PORT": portPattern(lo)}})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr,
+		"SWITCHBOARD_MEDIA_UDP_PORTS="+strconv.Itoa(lo)+"-"+strconv.Itoa(lo+99), "SWITCHBOARD_MEDIA_PUBLIC_IP=127.0.0.2")})
+	alice := e.user(t, "alice", callerNumber, "sandbox")
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	ice := startICEOnly(t)
+	fp := strings.TrimSuffix(strings.Repeat("EF:", 32), ":")
+	if err := alice.Send(ctx, `<iq type="set" id="si1" to="`+e.numberJID("+15551234567")+`"><jingle xmlns="urn:xmpp:jingle:1" action="session-initiate" sid="ms" initiator="`+alice.JID.String()+`">`+
+		`<content creator="initiator" name="0"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio"><payload-type id="0" name="PCMU" clockrate="8000"/></description>`+
+		`<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="`+ice.ufrag+`" pwd="`+ice.pwd+`"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">`+fp+`</fingerprint></transport>`+
+		`</content></jingle></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	var cands []string
+	for len(cands) == 0 {
+		st, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+			return s.Name == "iq" && s.Type == "set" && (strings.Contains(s.Raw, `action="session-accept"`) || strings.Contains(s.Raw, `action="transport-info"`))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cands = regexp.MustCompile(`<candidate [^>]*>`).FindAllString(st.Raw, -1)
+	}
+	for _, c := range cands {
+		port, _ := strconv.Atoi(regexp.MustCompile(`\bport="(\d+)"`).FindStringSubmatch(c)[1])
+		if !strings.Contains(c, `ip="127.0.0.2"`) || port < lo || port > lo+99 {
+			t.Errorf("candidate outside the settings: %s", c)
+		}
+	}
+	if err := alice.Send(ctx, `<iq type="set" id="st1" to="`+e.numberJID("+15551234567")+`"><jingle xmlns="urn:xmpp:jingle:1" action="session-terminate" sid="ms"><reason><success/></reason></jingle></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario (checks the SDP address and port): %v", err)
+	}
+}
+
+// freeRange finds n consecutive free UDP ports on loopback, starting even.
+func freeRange(n int) (int, error) {
+	for lo := 30000; lo+n < 60000; lo += 200 {
+		ok := true
+		for p := lo; p < lo+n && ok; p++ {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+			if err != nil {
+				ok = false
+				continue
+			}
+			c.Close()
+		}
+		if ok {
+			return lo, nil
+		}
+	}
+	return 0, errors.New("no free port range")
+}
+
+// portPattern is a regular expression for the 100 ports from lo, a
+// multiple of 100 (as freeRange's are).
+func portPattern(lo int) string {
+	return strconv.Itoa(lo/100) + "[0-9][0-9]"
 }
