@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -94,4 +95,34 @@ func TestVoiceBadInput(t *testing.T) {
 			t.Errorf("malformed proposal: %s", res)
 		}
 	})
+}
+
+// TestProceedToFullJID: Conversations takes <proceed/> only when it is
+// addressed to the resource that proposed; the ringing and the receipt go
+// there too.
+func TestProceedToFullJID(t *testing.T) {
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml"})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr)})
+	alice := e.user(t, "alice", callerNumber, "sandbox")
+	ctx := ctxT(t)
+	num := e.numberJID("+15551234567")
+	if err := alice.Send(ctx, `<message type="chat" id="jm-propose-fj1" to="`+num+`"><propose xmlns="urn:xmpp:jingle-message:0" id="fj1"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio"/></propose><request xmlns="urn:xmpp:receipts"/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<received xmlns="urn:xmpp:receipts" id="jm-propose-fj1"`, `<ringing xmlns="urn:xmpp:jingle-message:0" id="fj1"`, `<proceed xmlns="urn:xmpp:jingle-message:0" id="fj1"`} {
+		m, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && strings.Contains(s.Raw, want) })
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", want, err)
+		}
+		if m.To != alice.JID.String() || m.From != num {
+			t.Errorf("%s went from %s to %s, want from %s to the full JID %s", want, m.From, m.To, num, alice.JID)
+		}
+	}
+	// Hang up before any session: the trunk gets its BYE.
+	if err := alice.Send(ctx, `<message type="chat" to="`+num+`"><retract xmlns="urn:xmpp:jingle-message:0" id="fj1"><reason xmlns="urn:xmpp:jingle:1"><cancel/></reason></retract></message>`); err != nil {
+		t.Fatal(err)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario: %v", err)
+	}
 }
