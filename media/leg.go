@@ -322,3 +322,25 @@ func (l *Leg) PreferCodecs(names ...string) error {
 	}
 	return nil
 }
+
+// Codecs returns the payload types negotiated on the leg: those of the
+// answer (ours or the peer's), which carries the offerer's numbers.
+func (l *Leg) Codecs() ([]Codec, error) {
+	desc := l.pc.LocalDescription()
+	if desc != nil && desc.Type == webrtc.SDPTypeOffer {
+		desc = l.pc.RemoteDescription()
+	}
+	if desc == nil {
+		return nil, ErrNotReady
+	}
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(desc.SDP); err != nil {
+		return nil, fmt.Errorf("media: negotiated description: %w", err)
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media == "audio" {
+			return Codecs(md), nil
+		}
+	}
+	return nil, errors.New("media: no audio in the session")
+}

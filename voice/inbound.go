@@ -170,7 +170,7 @@ func (c *call) answer(in Incoming) error {
 	c.mu.Lock()
 	leg := c.leg
 	c.mu.Unlock()
-	web, err := legCodecs(leg)
+	web, err := leg.Codecs()
 	if err != nil {
 		_ = in.Reject(500, "Server Internal Error")
 		return err

@@ -191,7 +191,7 @@ func (c *call) bridgeMedia() {
 	case <-c.ctx.Done():
 		return
 	}
-	webCs, err := legCodecs(leg)
+	webCs, err := leg.Codecs()
 	if err != nil {
 		c.end(sideNone, jingle.NewReason(jingle.FailedApplication, err.Error()))
 		return

@@ -347,24 +347,3 @@ func answersAudio(text string) bool {
 	return false
 }
 
-// legCodecs returns the payload types negotiated on the WebRTC leg: those
-// of the answer, which carries the offerer's numbers.
-func legCodecs(leg *media.Leg) ([]media.Codec, error) {
-	desc := leg.PC().LocalDescription()
-	if desc != nil && desc.Type == webrtc.SDPTypeOffer {
-		desc = leg.PC().RemoteDescription()
-	}
-	if desc == nil {
-		return nil, errors.New("voice: no local description")
-	}
-	var sd sdp.SessionDescription
-	if err := sd.UnmarshalString(desc.SDP); err != nil {
-		return nil, fmt.Errorf("voice: local description: %w", err)
-	}
-	for _, md := range sd.MediaDescriptions {
-		if md.MediaName.Media == "audio" {
-			return media.Codecs(md), nil
-		}
-	}
-	return nil, errors.New("voice: no audio in the session")
-}

@@ -3,13 +3,11 @@ package softphone
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-gw/switchboard/media"
@@ -129,7 +127,7 @@ func (c *pcall) relay(bridgeCodecs []media.Codec) {
 	case <-c.ctx.Done():
 		return
 	}
-	web, err := negotiated(c.leg)
+	web, err := c.leg.Codecs()
 	if err != nil {
 		c.finish(err.Error())
 		return
@@ -138,23 +136,6 @@ func (c *pcall) relay(bridgeCodecs []media.Codec) {
 	c.log.Debug("softphone: relay ended", "stats", stats, "err", err)
 }
 
-// negotiated returns the payload types of the browser leg.
-func negotiated(leg *media.Leg) ([]media.Codec, error) {
-	desc := leg.PC().LocalDescription()
-	if desc == nil {
-		return nil, errors.New("softphone: no local description")
-	}
-	var sd sdp.SessionDescription
-	if err := sd.UnmarshalString(desc.SDP); err != nil {
-		return nil, fmt.Errorf("softphone: %w", err)
-	}
-	for _, md := range sd.MediaDescriptions {
-		if md.MediaName.Media == "audio" {
-			return media.Codecs(md), nil
-		}
-	}
-	return nil, errors.New("softphone: no audio")
-}
 
 // complete sets d as the local description and waits for ICE gathering,
 // so the page gets one description with every candidate.
