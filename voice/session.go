@@ -97,7 +97,7 @@ func (c *call) sendAccept() error {
 	if !answersAudio(answer.SDP) {
 		return errNoCommonCodec
 	}
-	c.log.Debug("voice: answering the client", "codecs", codecNames(sipCs), "sdp", answer.SDP)
+	c.log.Debug("voice: answering the client", "codecs", codecNames(sipCs))
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return fmt.Errorf("voice: answer: %w", err)
 	}
