@@ -1,7 +1,6 @@
 package browserpeer
 
 import (
-	"bufio"
 	"context"
 	"embed"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,21 +37,11 @@ type Peer struct {
 	cmd        *exec.Cmd
 	stdin      io.WriteCloser
 	stderrPath string
+	s          *jinglepeer.Stream
 	done       chan struct{} // closed once node has exited and stdout is drained
-
-	writeMu sync.Mutex
-
-	mu      sync.Mutex
-	queue   []Event       // not yet taken by Expect
-	recent  []Event       // the last events, for failure messages
-	errs    []Event       // every error, garbage or fatal event
-	changed chan struct{} // closed and replaced when queue or ended changes
-	ended   error         // set once stdout ends
 
 	profile string // chromium's --user-data-dir, which identifies its processes
 }
-
-const recentMax = 40
 
 // Start writes the driver and page into t.TempDir(), starts node, which
 // launches chromium, and waits until the page has logged in. t.Cleanup stops
@@ -95,7 +83,6 @@ func Start(t testing.TB, opts Options) *Peer {
 		stderrPath: filepath.Join(dir, "stderr.log"),
 		profile:    filepath.Join(dir, "profile"),
 		done:       make(chan struct{}),
-		changed:    make(chan struct{}),
 	}
 	if err := p.start(node, dir, tools, string(arg)); err != nil {
 		t.Fatal(err)
@@ -104,17 +91,18 @@ func Start(t testing.TB, opts Options) *Peer {
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.ReadyTimeout)
 	defer cancel()
-	ev, err := p.expectAny(ctx, func(e Event) bool { return e.Name == "ready" || e.Name == "fatal" })
+	ev, err := p.s.ExpectAny(ctx, func(e Event) bool { return e.Name == "ready" || e.Name == "fatal" })
 	if err != nil {
-		t.Fatalf("browserpeer: %s did not log in: %v\n%s", opts.JID, err, p.diagnostics())
+		t.Fatalf("browserpeer: %s did not log in: %v\n%s", opts.JID, err, p.s.Diagnostics())
 	}
 	if ev.Name == "fatal" {
 		if ev.Str("missing") != "" {
 			t.Fatalf("browserpeer: %s: run %s", ev.Str("error"), installScript)
 		}
-		t.Fatalf("browserpeer: %s: %s\n%s", opts.JID, ev.Str("error"), p.diagnostics())
+		t.Fatalf("browserpeer: %s: %s\n%s", opts.JID, ev.Str("error"), p.s.Diagnostics())
 	}
 	p.JID = ev.Str("jid")
+	p.s.SetJID(p.JID)
 	return p
 }
 
@@ -143,48 +131,18 @@ func (p *Peer) start(node, dir, tools, arg string) error {
 		return fmt.Errorf("browserpeer: start %s: %w", node, err)
 	}
 	p.cmd, p.stdin = cmd, stdin
+	// The driver's stderr has the page's console too.
+	p.s = jinglepeer.NewStream("browserpeer", stdin, p.stderrPath)
 	go p.read(stdout)
 	return nil
 }
 
 // read queues events until stdout ends, then reaps node.
 func (p *Peer) read(stdout io.Reader) {
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024) // SDP can be long
-	for sc.Scan() {
-		ev, err := jinglepeer.ParseEvent(sc.Bytes())
-		if err != nil {
-			ev = Event{Name: "garbage", Fields: map[string]any{"line": sc.Text()}, Raw: sc.Text()}
-		}
-		p.mu.Lock()
-		p.queue = append(p.queue, ev)
-		p.recent = append(p.recent, ev)
-		if len(p.recent) > recentMax {
-			p.recent = p.recent[len(p.recent)-recentMax:]
-		}
-		if ev.Name == "error" || ev.Name == "garbage" || ev.Name == "fatal" {
-			p.errs = append(p.errs, ev)
-		}
-		p.notifyLocked()
-		p.mu.Unlock()
-	}
-	err := sc.Err()
-	if err == nil {
-		err = io.EOF
-	}
-	// Drain anything left so node never blocks on a full pipe.
-	_, _ = io.Copy(io.Discard, stdout)
+	err := p.s.Read(stdout)
 	werr := p.cmd.Wait()
-	p.mu.Lock()
-	p.ended = fmt.Errorf("browserpeer: peer output ended (%v), process: %v", err, werr)
-	p.notifyLocked()
-	p.mu.Unlock()
+	p.s.End(fmt.Errorf("browserpeer: peer output ended (%v), process: %v", err, werr))
 	close(p.done)
-}
-
-func (p *Peer) notifyLocked() {
-	close(p.changed)
-	p.changed = make(chan struct{})
 }
 
 // Do sends one command, e.g. {"cmd":"call","to":"bob@localhost","jmi":true}.
@@ -192,102 +150,34 @@ func (p *Peer) notifyLocked() {
 // goroutine.
 func (p *Peer) Do(cmd map[string]any) {
 	p.t.Helper()
-	if err := p.send(cmd); err != nil {
-		p.t.Fatalf("%v\n%s", err, p.diagnostics())
+	if err := p.s.Send(cmd); err != nil {
+		p.t.Fatalf("%v\n%s", err, p.s.Diagnostics())
 	}
 }
 
-func (p *Peer) send(cmd map[string]any) error {
-	b, err := json.Marshal(cmd)
-	if err != nil {
-		return fmt.Errorf("browserpeer: encode command: %w", err)
-	}
-	p.writeMu.Lock()
-	defer p.writeMu.Unlock()
-	if _, err := p.stdin.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("browserpeer: send %s: %w", b, err)
-	}
-	return nil
-}
-
-// Expect waits for the first event named event for which match (which may
-// be nil) returns true and takes it from the queue; other events stay queued.
-// On timeout the error shows the recent events and the driver's stderr.
+// Expect waits for and takes the first event named event that match (nil:
+// any) accepts; see [jinglepeer.Stream.Expect].
 func (p *Peer) Expect(ctx context.Context, event string, match func(Event) bool) (Event, error) {
-	ev, err := p.expectAny(ctx, func(e Event) bool {
-		return e.Name == event && (match == nil || match(e))
-	})
-	if err != nil {
-		return Event{}, fmt.Errorf("browserpeer: %s: waiting for %q: %w\n%s", p.JID, event, err, p.diagnostics())
-	}
-	return ev, nil
-}
-
-func (p *Peer) expectAny(ctx context.Context, match func(Event) bool) (Event, error) {
-	for {
-		p.mu.Lock()
-		for i, ev := range p.queue {
-			if match(ev) {
-				p.queue = append(p.queue[:i], p.queue[i+1:]...)
-				p.mu.Unlock()
-				return ev, nil
-			}
-		}
-		changed, ended := p.changed, p.ended
-		p.mu.Unlock()
-		if ended != nil {
-			return Event{}, ended
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return Event{}, ctx.Err()
-		}
-	}
+	return p.s.Expect(ctx, event, match)
 }
 
 // WaitTone waits for a "tone" event whose power at the first detected
 // frequency (Options.Detect, default Options.Tone) is at least minPower.
 func (p *Peer) WaitTone(ctx context.Context, minPower float64) (Event, error) {
-	return p.Expect(ctx, "tone", func(e Event) bool { return e.Float("power") >= minPower })
+	return p.s.WaitTone(ctx, minPower)
 }
 
 // Events returns the recent events (at most 40), oldest first.
-func (p *Peer) Events() []Event {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Event(nil), p.recent...)
-}
+func (p *Peer) Events() []Event { return p.s.Events() }
 
-// Errors returns every "error" and "fatal" event so far, and any output
-// line that was not an event (named "garbage").
-func (p *Peer) Errors() []Event {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Event(nil), p.errs...)
-}
-
-// diagnostics describes the peer's recent events and the driver's stderr
-// (which has the page's console).
-func (p *Peer) diagnostics() string {
-	var b strings.Builder
-	b.WriteString("recent events:\n")
-	for _, ev := range p.Events() {
-		line := ev.Raw
-		if len(line) > 600 {
-			line = line[:600] + "…"
-		}
-		b.WriteString("\t" + line + "\n")
-	}
-	b.WriteString("stderr tail:\n" + launch.Tail(p.stderrPath, 25))
-	return b.String()
-}
+// Errors returns every "error", "fatal" and "garbage" event so far.
+func (p *Peer) Errors() []Event { return p.s.Errors() }
 
 // stop asks the peer to quit (it hangs up and closes chromium), kills node's
 // process group if it has not gone after grace, then any chromium process
 // left with its profile: playwright starts chromium in a group of its own.
 func (p *Peer) stop(grace time.Duration) {
-	_ = p.send(map[string]any{"cmd": "quit"})
+	_ = p.s.Send(map[string]any{"cmd": "quit"})
 	_ = p.stdin.Close()
 	select {
 	case <-p.done:
@@ -299,7 +189,7 @@ func (p *Peer) stop(grace time.Duration) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	if p.t.Failed() {
-		p.t.Logf("browserpeer %s:\n%s", p.JID, p.diagnostics())
+		p.t.Logf("browserpeer %s:\n%s", p.JID, p.s.Diagnostics())
 	}
 }
 

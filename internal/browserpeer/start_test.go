@@ -1,51 +1,14 @@
 package browserpeer
 
 import (
-	"fmt"
 	"os/exec"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 )
-
-// fatalRecorder is a testing.TB whose Fatal records the message and ends
-// the goroutine, so a test can check why Start gave up.
-type fatalRecorder struct {
-	testing.TB
-	msg string
-}
-
-func (f *fatalRecorder) Helper() {}
-
-func (f *fatalRecorder) Fatal(args ...any) {
-	f.msg = fmt.Sprint(args...)
-	runtime.Goexit()
-}
-
-func (f *fatalRecorder) Fatalf(format string, args ...any) {
-	f.msg = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
-// startFails runs Start in a goroutine of its own and returns its fatal
-// message, or fails t when Start succeeded.
-func startFails(t *testing.T, opts Options) string {
-	t.Helper()
-	rec := &fatalRecorder{TB: t}
-	done := make(chan bool)
-	go func() {
-		ok := false
-		defer func() { done <- ok }()
-		Start(rec, opts)
-		ok = true
-	}()
-	if <-done {
-		t.Fatalf("Start(%+v) succeeded, want a fatal error", opts)
-	}
-	return rec.msg
-}
 
 func TestStartFails(t *testing.T) {
 	t.Parallel()
@@ -67,7 +30,7 @@ func TestStartFails(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := base
 			tc.edit(&opts)
-			msg := startFails(t, opts)
+			msg := jinglepeer.FatalMessage(t, func(tb testing.TB) { Start(tb, opts) })
 			for _, want := range tc.wants {
 				if !strings.Contains(msg, want) {
 					t.Errorf("fatal message %q lacks %q", msg, want)
