@@ -113,11 +113,12 @@ type Bridge struct {
 	sip   Dialer
 	store Store
 
-	mu    sync.Mutex
-	calls map[string]*call // by Jingle session id
-	wg    sync.WaitGroup   // call goroutines
-	base  context.Context  // cancelled by Run's end: ends every call
-	stop  context.CancelFunc
+	mu      sync.Mutex
+	calls   map[string]*call // by Jingle session id
+	stopped bool             // Run is ending: no new call goroutines
+	wg      sync.WaitGroup   // call goroutines
+	base    context.Context  // cancelled by Run's end: ends every call
+	stop    context.CancelFunc
 }
 
 // SetDialer sets the trunk calls go out through (it is built after the
@@ -145,7 +146,10 @@ func (b *Bridge) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			b.endAll()
+			b.mu.Lock()
+			b.stopped = true
 			b.stop()
+			b.mu.Unlock()
 			b.wg.Wait()
 			return nil
 		case <-t.C:
@@ -211,6 +215,19 @@ func (b *Bridge) ids() []string {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// track counts a call goroutine about to start, unless Run is ending (then
+// the caller ends the call instead): Add after Wait began would be a
+// misuse of the WaitGroup.
+func (b *Bridge) track() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return false
+	}
+	b.wg.Add(1)
+	return true
 }
 
 func (b *Bridge) lookup(sid string) *call {

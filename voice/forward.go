@@ -38,7 +38,11 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		_ = in.Reject(503, "Service Unavailable")
 		return
 	}
-	b.wg.Add(1)
+	if !b.track() {
+		_ = in.Reject(503, "Service Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		return
+	}
 	defer b.wg.Done()
 	c.log.Info("voice: forwarding a call", "from", b.redact(caller), "to", b.redact(bind.Number), "target", b.redact(bind.Forward))
 

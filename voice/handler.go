@@ -30,7 +30,10 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 			go c.end(sideNone, jingle.NewReason(jingle.FailedApplication, e.Text["en"]))
 			return e
 		}
-		b.wg.Add(1)
+		if !b.track() {
+			go c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+			return nil
+		}
 		go c.dial()
 		return nil
 	}

@@ -67,7 +67,11 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		_ = in.Reject(503, "Service Unavailable")
 		return
 	}
-	b.wg.Add(1)
+	if !b.track() {
+		_ = in.Reject(503, "Service Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		return
+	}
 	defer b.wg.Done()
 	c.log.Info("voice: incoming call", "from", b.redact(caller), "to", b.redact(number))
 	c.ring(in)

@@ -41,7 +41,10 @@ func (b *Bridge) propose(ctx context.Context, from, to jid.JID, p *jingle.Propos
 		b.refuse(ctx, from, to, p.ID, jingle.NewReason(jingle.GeneralError, e.Text["en"]))
 		return
 	}
-	b.wg.Add(1)
+	if !b.track() {
+		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		return
+	}
 	go c.dial()
 }
 

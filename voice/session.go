@@ -346,4 +346,3 @@ func answersAudio(text string) bool {
 	}
 	return false
 }
-

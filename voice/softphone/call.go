@@ -136,7 +136,6 @@ func (c *pcall) relay(bridgeCodecs []media.Codec) {
 	c.log.Debug("softphone: relay ended", "stats", stats, "err", err)
 }
 
-
 // complete sets d as the local description and waits for ICE gathering,
 // so the page gets one description with every candidate.
 func complete(ctx context.Context, pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, error) {
