@@ -196,7 +196,7 @@ func (r browserResult) timings() string {
 
 // browser is one run of tools/sandbox-e2e.js.
 type browser struct {
-	stdout, stderr bytes.Buffer // written by exec until exited is closed
+	stdout, stderr syncBuffer // written by exec until exited is closed; stderr is read while it runs
 	exited         chan struct{}
 	err            error              // from Wait, once exited is closed
 	ctx            context.Context    // ends when the script exits
@@ -274,7 +274,7 @@ func (b *browser) wait(t *testing.T) browserResult {
 	t.Helper()
 	<-b.exited
 	var res browserResult
-	out := bytes.TrimSpace(b.stdout.Bytes())
+	out := bytes.TrimSpace([]byte(b.stdout.String()))
 	err := json.Unmarshal(out[bytes.LastIndexByte(out, '\n')+1:], &res)
 	if b.err != nil || err != nil || !res.OK {
 		t.Fatalf("tools/sandbox-e2e.js failed: %s (exit: %v)\nscreenshot and page: %s\n%s", res.Error, b.err, res.Artifacts, b.output())
@@ -289,6 +289,27 @@ func (b *browser) fail(t *testing.T, format string, args ...any) {
 	b.stop()
 	<-b.exited
 	t.Fatalf("%s\n%s", fmt.Sprintf(format, args...), b.output())
+}
+
+// waitStep waits until the script reports step n (from 0) done, so the
+// test can act on what the page has shown.
+func (b *browser) waitStep(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	done := fmt.Sprintf(": step %d ", n)
+	for {
+		for _, line := range strings.Split(b.stderr.String(), "\n") {
+			if strings.Contains(line, done) && strings.Contains(line, ": ok in ") {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			b.fail(t, "the page never got past step %d", n)
+		case <-b.exited:
+			b.fail(t, "the script ended before step %d", n)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (b *browser) output() string {

@@ -60,6 +60,7 @@ func TestSandboxSoftphone(t *testing.T) {
 		if _, err := bob.WaitTone(ctx, 0.5); err != nil {
 			b.fail(t, "bob did not hear the page: %v", err)
 		}
+		b.waitStep(t, ctx, 6) // the page shows bob's audio coming in
 		bob.Do(map[string]any{"cmd": "hangup"})
 		b.wait(t)
 		if cdr := e.lastCDR(t, ctxT(t)); cdr.Direction != "inbound" || cdr.From != pageNum || cdr.Reason != "success" {
