@@ -68,6 +68,7 @@ type call struct {
 	held      bool            // the phone has put the call on hold
 	retracted bool            // inbound: the owner's clients were told to stop ringing
 	ended     bool
+	reason    *jingle.Reason // why it ended
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
 	proceeded   chan jid.JID  // inbound: the resource that took the call
@@ -108,7 +109,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		c.mu.Unlock()
 		return
 	}
-	c.ended = true
+	c.ended, c.reason = true, reason
 	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()

@@ -111,7 +111,7 @@ func (c *call) ring(in Incoming) {
 		_ = in.Reject(jingle.SIPForCondition(r.Condition), string(r.Condition))
 		c.end(sideXMPP, r)
 		return
-	case <-c.ctx.Done():
+	case <-c.ctx.Done(): // only shutdown ends a call that nobody took
 		_ = in.Reject(503, "Service Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
 		return
@@ -151,7 +151,7 @@ func (c *call) ring(in Incoming) {
 		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "the session was not accepted"))
 		return
 	case <-c.ctx.Done():
-		_ = in.Reject(487, "Request Terminated")
+		c.rejectEnded(in)
 		return
 	}
 	if err := c.answer(in); err != nil {
@@ -213,4 +213,23 @@ func (c *call) retract(r *jingle.Reason) {
 	if !done {
 		c.sendJMI(c.ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: r})
 	}
+}
+
+// rejectEnded refuses the caller of a call that ended before it was
+// answered, with the status that matches why (the user's session-terminate
+// <decline/> is a 603, say).
+func (c *call) rejectEnded(in Incoming) {
+	c.mu.Lock()
+	r := c.reason
+	c.mu.Unlock()
+	switch {
+	case r == nil || r.Condition == jingle.Success:
+		_ = in.Reject(487, "Request Terminated")
+		return
+	case r.Condition == jingle.GeneralError:
+		_ = in.Reject(503, "Service Unavailable")
+		return
+	}
+	code := jingle.SIPForCondition(r.Condition)
+	_ = in.Reject(code, string(r.Condition))
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
 // callGateway has SIPp call number through the gateway's SIP listener.
@@ -256,6 +258,38 @@ func TestOpusOnlyClient(t *testing.T) {
 		t.Errorf("terminated: %s", end)
 	}
 	if cdr := e.lastCDR(t, ctx); cdr.Reason != "incompatible-parameters" {
+		t.Errorf("call record: %+v", cdr)
+	}
+}
+
+// TestDeclineAfterInitiate: a client that takes the call (proceed) and
+// then declines the session (session-terminate <decline/>) gets the caller
+// a 603, as a JMI reject would.
+func TestDeclineAfterInitiate(t *testing.T) {
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	bob := e.user(t, "bob", "+12015550100", "sandbox")
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	sipp := e.callGateway(t, "uac_ring_reject.xml", "+12015550100", map[string]string{"CODE": "603"})
+	prop, err := bob.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && strings.Contains(s.Raw, "<propose") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := regexp.MustCompile(`<propose [^>]*id="([^"]+)"`).FindStringSubmatch(prop.Raw)[1]
+	if err := bob.Send(ctx, `<message type="chat" to="`+prop.From+`"><proceed xmlns="urn:xmpp:jingle-message:0" id="`+sid+`"/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "iq" && strings.Contains(s.Raw, `action="session-initiate"`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Send(ctx, `<iq type="set" id="t1" to="`+prop.From+`"><jingle xmlns="urn:xmpp:jingle:1" action="session-terminate" sid="`+sid+`"><reason><decline/></reason></jingle></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario (expects 603): %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Reason != "decline" {
 		t.Errorf("call record: %+v", cdr)
 	}
 }
