@@ -73,7 +73,15 @@ func Normalize(s, region string) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: %q", ErrImpossible, s)
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// Degenerate national numbers (leading zeros that some regions strip)
+	// can format to an E.164 string that reads back as another number;
+	// only fixed points are usable as JIDs and bindings.
+	back, err := phonenumbers.Parse(e164, "ZZ")
+	if err != nil || phonenumbers.Format(back, phonenumbers.E164) != e164 || !phonenumbers.IsPossibleNumber(back) {
+		return "", fmt.Errorf("%w: %q", ErrImpossible, s)
+	}
+	return e164, nil
 }
 
 // IsE164 reports whether s is already in canonical E.164 form.
