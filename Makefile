@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJingle -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzFromSDP -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJMI -fuzztime $(FUZZTIME)
-	$(GO) test ./voice -run '^$$' -fuzz FuzzParseSIPSDP -fuzztime $(FUZZTIME)
+	$(GO) test ./voice -run '^$$' -fuzz FuzzParsePlainSDP -fuzztime $(FUZZTIME)
 	$(GO) test ./trunk -run '^$$' -fuzz FuzzUserOf -fuzztime $(FUZZTIME)
 	$(GO) test ./trunk -run '^$$' -fuzz FuzzGrantedExpiry -fuzztime $(FUZZTIME)
 	$(GO) test ./media -run '^$$' -fuzz FuzzParsePortRange -fuzztime $(FUZZTIME)

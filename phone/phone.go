@@ -91,8 +91,22 @@ func IsE164(s string) bool {
 }
 
 // Redact shortens a number for logs: enough to tell numbers apart when
-// debugging, not enough to identify the person ("+1201…23").
+// debugging, not enough to identify the person ("+1201…23"). In a SIP URI
+// (a call forwarding target) it shortens a numeric user part and keeps the
+// rest ("sip:+1555…67@pbx.example.org").
 func Redact(e164 string) string {
+	for _, scheme := range []string{"sip:", "sips:"} {
+		if rest, ok := strings.CutPrefix(e164, scheme); ok {
+			user, host, found := strings.Cut(rest, "@")
+			if user != "" && (user[0] == '+' || user[0] >= '0' && user[0] <= '9') {
+				user = Redact(user)
+			}
+			if !found {
+				return scheme + user
+			}
+			return scheme + user + "@" + host
+		}
+	}
 	if len(e164) <= 6 {
 		return "…"
 	}

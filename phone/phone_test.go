@@ -64,6 +64,15 @@ func TestRedact(t *testing.T) {
 	if got := Redact("+1"); got != "…" {
 		t.Fatalf("Redact short = %q", got)
 	}
+	for in, want := range map[string]string{
+		"sip:+15551234567@pbx.example.org": "sip:+1555…67@pbx.example.org",
+		"sips:desk@pbx.example.org":        "sips:desk@pbx.example.org",
+		"sip:+15551234567":                 "sip:+1555…67",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 // FuzzNormalize checks that any input either fails cleanly or yields a

@@ -53,17 +53,8 @@ func (h quietHandler) WithGroup(name string) slog.Handler {
 // redact shortens what looks like a phone number for logs and leaves
 // other users (e.g. "alice") alone.
 func redact(user string) string {
-	for _, scheme := range []string{"sip:", "sips:"} {
-		if rest, ok := strings.CutPrefix(user, scheme); ok {
-			// A SIP URI target: shorten its user part, keep the host.
-			u, host, found := strings.Cut(rest, "@")
-			if !found {
-				return scheme + redact(rest)
-			}
-			return scheme + redact(u) + "@" + host
-		}
-	}
-	if len(user) > 0 && (user[0] == '+' || (user[0] >= '0' && user[0] <= '9')) {
+	if strings.HasPrefix(user, "sip:") || strings.HasPrefix(user, "sips:") ||
+		len(user) > 0 && (user[0] == '+' || (user[0] >= '0' && user[0] <= '9')) {
 		return phone.Redact(user)
 	}
 	return user

@@ -194,7 +194,7 @@ func (b *Bridge) endAll() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+			c.end(sideNone, shuttingDown())
 		}()
 	}
 	wg.Wait()
@@ -215,6 +215,44 @@ func (b *Bridge) ids() []string {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// errSessionInUse: a call with this session id is live already.
+var errSessionInUse = errors.New("voice: session id in use")
+
+func shuttingDown() *jingle.Reason {
+	return jingle.NewReason(jingle.GeneralError, "the gateway is shutting down")
+}
+
+// open makes c live: known here by its session id and owned by this
+// instance in Redis. On failure c is cancelled and forgotten.
+func (b *Bridge) open(ctx context.Context, c *call) error {
+	if !b.add(c) {
+		c.cancel()
+		return errSessionInUse
+	}
+	if err := b.store.ClaimCall(ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
+		b.remove(c)
+		c.cancel()
+		b.log.Error("voice: cannot record the call", "err", err)
+		return err
+	}
+	return nil
+}
+
+// openIncoming opens a call from the phone side and counts the goroutine
+// that runs it (the caller must wg.Done); on failure the caller gets 503.
+func (b *Bridge) openIncoming(ctx context.Context, c *call, in Incoming) bool {
+	if err := b.open(ctx, c); err != nil {
+		_ = in.Reject(503, "Service Unavailable")
+		return false
+	}
+	if !b.track() {
+		_ = in.Reject(503, "Service Unavailable")
+		c.end(sideSIP, shuttingDown())
+		return false
+	}
+	return true
 }
 
 // track counts a call goroutine about to start, unless Run is ending (then

@@ -67,8 +67,7 @@ type call struct {
 	sessionUp bool            // a Jingle session exists (initiate sent or received)
 	held      bool            // the phone has put the call on hold
 	retracted bool            // inbound: the owner's clients were told to stop ringing
-	ended     bool
-	reason    *jingle.Reason // why it ended
+	reason    *jingle.Reason  // why it ended; nil while it goes on
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
 	proceeded   chan jid.JID  // inbound: the resource that took the call
@@ -104,12 +103,15 @@ func (c *call) peer() jid.JID {
 // end finishes the call once: it tells the side that did not end it,
 // frees media and records the call.
 func (c *call) end(by side, reason *jingle.Reason) {
+	if reason == nil {
+		reason = jingle.NewReason(jingle.Success, "")
+	}
 	c.mu.Lock()
-	if c.ended {
+	if c.reason != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.ended, c.reason = true, reason
+	c.reason = reason
 	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
@@ -173,13 +175,13 @@ func (c *call) watchSIP(sc PhoneCall) {
 // remoteReinvite answers the trunk's re-INVITE and tells the user when the
 // phone puts the call on hold (sendonly, inactive) or resumes it.
 func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
-	sm, err := parseSIPSDP(offer)
+	sm, err := ParsePlainSDP(offer)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	conn, held := c.rtp, c.held
-	c.held = sm.dir == "sendonly" || sm.dir == "inactive"
+	c.held = sm.Dir == "sendonly" || sm.Dir == "inactive"
 	changed := held != c.held
 	info := jingle.InfoActive
 	if c.held {
@@ -189,7 +191,7 @@ func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
 	if conn == nil {
 		return nil, errors.New("voice: no media for this call")
 	}
-	conn.SetRemote(sm.addr)
+	conn.SetRemote(sm.Addr)
 	if changed {
 		// The SIP goroutine must not wait for the user's answer.
 		go func() {
@@ -198,5 +200,5 @@ func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
 			}
 		}()
 	}
-	return sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), sm.codecs, answerDirection(sm.dir)), nil
+	return PlainSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), sm.Codecs, answerDirection(sm.Dir)), nil
 }

@@ -21,7 +21,7 @@ const forwarded direction = "forwarded"
 // the audio passes through without transcoding; the caller's number stays
 // the caller ID.
 func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
-	offer, err := parseSIPSDP(in.Offer())
+	offer, err := ParsePlainSDP(in.Offer())
 	if err != nil {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
@@ -29,18 +29,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	c := b.newCall(newSID(), forwarded, "")
 	c.owner, _ = ownerJID(bind.JID)
 	c.from, c.to = caller, bind.Forward
-	if !b.add(c) {
-		_ = in.Reject(503, "Service Unavailable")
-		return
-	}
-	if err := b.store.ClaimCall(c.ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
-		b.remove(c)
-		_ = in.Reject(503, "Service Unavailable")
-		return
-	}
-	if !b.track() {
-		_ = in.Reject(503, "Service Unavailable")
-		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+	if !b.openIncoming(c.ctx, c, in) {
 		return
 	}
 	defer b.wg.Done()
@@ -79,7 +68,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	if from == "" || from[0] != '+' {
 		from = bind.Number // a caller without a number: show the forwarding number
 	}
-	out, err := b.sip.Dial(c.ctx, from, bind.Forward, sipSDP(b.set.PublicIP, outConn.LocalAddr().Port(), offer.codecs, "sendrecv"), nil)
+	out, err := b.sip.Dial(c.ctx, from, bind.Forward, PlainSDP(b.set.PublicIP, outConn.LocalAddr().Port(), offer.Codecs, "sendrecv"), nil)
 	if err != nil {
 		var se *trunk.StatusError
 		switch {
@@ -95,21 +84,21 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	c.mu.Lock()
 	c.sip2 = out
 	c.mu.Unlock()
-	ans, err := parseSIPSDP(out.RemoteSDP())
+	ans, err := ParsePlainSDP(out.RemoteSDP())
 	if err != nil {
 		fail(488, "Not Acceptable Here", jingle.NewReason(jingle.IncompatibleParameters, "the forwarding target answered with no usable audio"))
 		return
 	}
 	// Answer the caller with what the target chose, in the caller's own
 	// payload types.
-	common := commonCodecs(offer.codecs, ans.codecs)
+	common := commonCodecs(offer.Codecs, ans.Codecs)
 	if !hasG711(common) {
 		fail(488, "Not Acceptable Here", jingle.NewReason(jingle.IncompatibleParameters, "the forwarding target chose a codec the caller did not offer"))
 		return
 	}
-	outConn.SetRemote(ans.addr)
-	inConn.SetRemote(offer.addr)
-	leg, err := in.Answer(c.ctx, sipSDP(b.set.PublicIP, inConn.LocalAddr().Port(), common, answerDirection(offer.dir)))
+	outConn.SetRemote(ans.Addr)
+	inConn.SetRemote(offer.Addr)
+	leg, err := in.Answer(c.ctx, PlainSDP(b.set.PublicIP, inConn.LocalAddr().Port(), common, answerDirection(offer.Dir)))
 	if err != nil {
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the caller went away"))
 		return
@@ -118,7 +107,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	c.sip, c.answered = leg, time.Now()
 	c.mu.Unlock()
 	go c.watchForward(leg, out)
-	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.codecs), media.MapCodecs(ans.codecs, common))
+	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.Codecs), media.MapCodecs(ans.Codecs, common))
 	c.log.Debug("voice: relay ended", "stats", stats, "err", err)
 }
 

@@ -31,7 +31,7 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 			return e
 		}
 		if !b.track() {
-			go c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+			go c.end(sideNone, shuttingDown())
 			return nil
 		}
 		go c.dial()

@@ -45,7 +45,7 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 	} else {
 		callerJID = "anonymous@" + callerJID
 	}
-	if _, err := parseSIPSDP(in.Offer()); err != nil {
+	if _, err := ParsePlainSDP(in.Offer()); err != nil {
 		b.log.Info("voice: refusing a call with no usable audio", "err", err)
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
@@ -57,19 +57,7 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 	c := b.newCall(newSID(), inbound, callerJID)
 	c.jmi, c.owner = true, owner
 	c.from, c.to = caller, number
-	if !b.add(c) {
-		_ = in.Reject(503, "Service Unavailable")
-		return
-	}
-	if err := b.store.ClaimCall(ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
-		b.remove(c)
-		b.log.Error("voice: cannot record the call", "err", err)
-		_ = in.Reject(503, "Service Unavailable")
-		return
-	}
-	if !b.track() {
-		_ = in.Reject(503, "Service Unavailable")
-		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+	if !b.openIncoming(ctx, c, in) {
 		return
 	}
 	defer b.wg.Done()
@@ -113,7 +101,7 @@ func (c *call) ring(in Incoming) {
 		return
 	case <-c.ctx.Done(): // only shutdown ends a call that nobody took
 		_ = in.Reject(503, "Service Unavailable")
-		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		c.end(sideSIP, shuttingDown())
 		return
 	case user = <-c.proceeded:
 	}
@@ -129,9 +117,9 @@ func (c *call) ring(in Incoming) {
 	}
 	// Offer the client only the G.711 laws the phone offered; answer() then
 	// answers the phone with those.
-	if sm, err := parseSIPSDP(in.Offer()); err == nil {
+	if sm, err := ParsePlainSDP(in.Offer()); err == nil {
 		c.mu.Lock()
-		c.sipCodecs = sm.codecs
+		c.sipCodecs = sm.Codecs
 		c.mu.Unlock()
 	}
 	if err := c.sendInitiate(); err != nil {
@@ -164,7 +152,7 @@ func (c *call) ring(in Incoming) {
 
 // answer answers the trunk's INVITE with G.711 on a new RTP socket.
 func (c *call) answer(in Incoming) error {
-	sm, err := parseSIPSDP(in.Offer())
+	sm, err := ParsePlainSDP(in.Offer())
 	if err != nil {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return err
@@ -179,7 +167,7 @@ func (c *call) answer(in Incoming) error {
 		_ = in.Reject(500, "Server Internal Error")
 		return err
 	}
-	codecs := commonCodecs(sm.codecs, web)
+	codecs := commonCodecs(sm.Codecs, web)
 	if !hasG711(codecs) {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return errNoCommonCodec
@@ -192,8 +180,8 @@ func (c *call) answer(in Incoming) error {
 	c.mu.Lock()
 	c.rtp, c.sipCodecs = conn, codecs
 	c.mu.Unlock()
-	conn.SetRemote(sm.addr)
-	sc, err := in.Answer(c.ctx, sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), codecs, answerDirection(sm.dir)))
+	conn.SetRemote(sm.Addr)
+	sc, err := in.Answer(c.ctx, PlainSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), codecs, answerDirection(sm.Dir)))
 	if err != nil {
 		return err
 	}

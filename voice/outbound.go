@@ -3,7 +3,6 @@ package voice
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -42,7 +41,7 @@ func (b *Bridge) propose(ctx context.Context, from, to jid.JID, p *jingle.Propos
 		return
 	}
 	if !b.track() {
-		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway is shutting down"))
+		c.end(sideNone, shuttingDown())
 		return
 	}
 	go c.dial()
@@ -74,14 +73,9 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	c := b.newCall(sid, outbound, to.Bare().String())
 	c.jmi, c.user, c.owner = jmi, from, from.Bare()
 	c.from, c.to = fromB.Number, number
-	if !b.add(c) {
-		c.cancel()
+	if err := b.open(ctx, c); errors.Is(err, errSessionInUse) {
 		return nil, &stanza.Error{Type: stanza.Cancel, Condition: stanza.Conflict, Text: map[string]string{"en": "this session id is in use"}}
-	}
-	if err := b.store.ClaimCall(ctx, sid, b.set.Instance, b.set.OwnerTTL); err != nil {
-		b.remove(c)
-		c.cancel()
-		b.log.Error("voice: cannot record the call", "err", err)
+	} else if err != nil {
 		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
 	}
 	c.log.Info("voice: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
@@ -104,7 +98,7 @@ func (c *call) dial() {
 	c.mu.Lock()
 	c.rtp = conn
 	c.mu.Unlock()
-	offer := sipSDP(b.set.PublicIP, conn.LocalAddr().Port(), sipCodecs, "sendrecv")
+	offer := PlainSDP(b.set.PublicIP, conn.LocalAddr().Port(), sipCodecs, "sendrecv")
 	var rang sync.Once // progress may come from several SIP goroutines
 	sc, err := b.sip.Dial(c.ctx, c.from, c.to, offer, func(code int) {
 		if code == 180 || code == 183 {
@@ -126,22 +120,22 @@ func (c *call) dial() {
 	}
 	c.mu.Lock()
 	c.sip, c.answered = sc, time.Now()
-	ended := c.ended
+	ended := c.reason != nil
 	c.mu.Unlock()
 	if ended {
 		_ = sc.Hangup(context.Background())
 		return
 	}
 	c.watchSIP(sc)
-	sm, err := parseSIPSDP(sc.RemoteSDP())
+	sm, err := ParsePlainSDP(sc.RemoteSDP())
 	if err != nil {
 		c.log.Warn("voice: unusable answer from the trunk", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "the phone network answered with no usable audio"))
 		return
 	}
-	conn.SetRemote(sm.addr)
+	conn.SetRemote(sm.Addr)
 	c.mu.Lock()
-	c.sipCodecs = sm.codecs
+	c.sipCodecs = sm.Codecs
 	c.mu.Unlock()
 	if c.jmi {
 		c.sendJMI(c.ctx, c.peer().String(), &jingle.Proceed{ID: c.sid})
@@ -229,7 +223,7 @@ func (c *call) sessionInfo(name string) {
 		return
 	}
 	go func() {
-		if _, err := sc.Reinvite(c.ctx, sipSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), cs, dir)); err != nil {
+		if _, err := sc.Reinvite(c.ctx, PlainSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), cs, dir)); err != nil {
 			c.log.Warn("voice: re-INVITE for "+name+" failed", "err", err)
 		}
 	}()
@@ -238,10 +232,6 @@ func (c *call) sessionInfo(name string) {
 func (b *Bridge) redact(number string) string {
 	if b.set.FullNumbers {
 		return number
-	}
-	if u, host, ok := strings.Cut(number, "@"); ok { // a SIP URI target
-		scheme, user, _ := strings.Cut(u, ":")
-		return scheme + ":" + phone.Redact(user) + "@" + host
 	}
 	return phone.Redact(number)
 }

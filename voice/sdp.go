@@ -16,6 +16,10 @@ import (
 // ErrNoG711 means a peer offered no codec the bridge can pass through.
 var ErrNoG711 = errors.New("voice: no G.711 codec in common (PCMU or PCMA)")
 
+// G711Codecs are the payload types the bridge offers: PCMU, PCMA and
+// telephone-event.
+func G711Codecs() []media.Codec { return append([]media.Codec(nil), sipCodecs...) }
+
 // sipCodecs are what the bridge offers the trunk, in preference order.
 var sipCodecs = []media.Codec{
 	{Name: "PCMU", ClockRate: 8000, PT: 0},
@@ -23,8 +27,9 @@ var sipCodecs = []media.Codec{
 	{Name: "telephone-event", ClockRate: 8000, PT: 101},
 }
 
-// sipSDP writes a plain RTP/AVP description for the trunk.
-func sipSDP(ip netip.Addr, port uint16, codecs []media.Codec, dir string) []byte {
+// PlainSDP writes a plain RTP/AVP audio description (as the bridge sends
+// to trunks) for the given payload types and direction.
+func PlainSDP(ip netip.Addr, port uint16, codecs []media.Codec, dir string) []byte {
 	id := strconv.FormatInt(time.Now().UnixNano()/1000, 10)
 	fam := "IP4"
 	if ip.Is6() && !ip.Is4In6() {
@@ -47,18 +52,21 @@ func sipSDP(ip netip.Addr, port uint16, codecs []media.Codec, dir string) []byte
 	return []byte(b.String())
 }
 
-// sipMedia is what the bridge needs from a trunk's description.
-type sipMedia struct {
-	addr   netip.AddrPort // where to send RTP
-	codecs []media.Codec  // relayable payload types, in the peer's order
-	dir    string         // sendrecv, sendonly, recvonly or inactive
+// PlainMedia is what the bridge needs from a plain RTP/AVP description
+// (a trunk's, or the softphone's).
+type PlainMedia struct {
+	Addr   netip.AddrPort // where to send RTP
+	Codecs []media.Codec  // relayable payload types, in the peer's order
+	Dir    string         // sendrecv, sendonly, recvonly or inactive
 }
 
-// parseSIPSDP reads the first audio stream of a trunk's description.
-func parseSIPSDP(b []byte) (sipMedia, error) {
+// ParsePlainSDP reads the first audio stream of a plain RTP/AVP
+// description (a trunk's, or the softphone's). It fails when no G.711
+// codec is offered.
+func ParsePlainSDP(b []byte) (PlainMedia, error) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(string(b)); err != nil {
-		return sipMedia{}, fmt.Errorf("voice: bad SDP from the trunk: %w", err)
+		return PlainMedia{}, fmt.Errorf("voice: bad SDP from the trunk: %w", err)
 	}
 	for _, md := range sd.MediaDescriptions {
 		if md.MediaName.Media != "audio" || md.MediaName.Port.Value == 0 {
@@ -69,32 +77,32 @@ func parseSIPSDP(b []byte) (sipMedia, error) {
 			conn = sd.ConnectionInformation
 		}
 		if conn == nil || conn.Address == nil {
-			return sipMedia{}, errors.New("voice: trunk SDP has no connection address")
+			return PlainMedia{}, errors.New("voice: trunk SDP has no connection address")
 		}
 		ip, err := netip.ParseAddr(conn.Address.Address)
 		if err != nil {
-			return sipMedia{}, fmt.Errorf("voice: trunk SDP address %q is not an IP address", conn.Address.Address)
+			return PlainMedia{}, fmt.Errorf("voice: trunk SDP address %q is not an IP address", conn.Address.Address)
 		}
-		m := sipMedia{addr: netip.AddrPortFrom(ip, uint16(md.MediaName.Port.Value)), dir: "sendrecv"}
+		m := PlainMedia{Addr: netip.AddrPortFrom(ip, uint16(md.MediaName.Port.Value)), Dir: "sendrecv"}
 		for _, c := range media.Codecs(md) {
 			for _, want := range sipCodecs {
 				if strings.EqualFold(c.Name, want.Name) && c.ClockRate == want.ClockRate {
-					m.codecs = append(m.codecs, c)
+					m.Codecs = append(m.Codecs, c)
 				}
 			}
 		}
 		for _, a := range append(sd.Attributes, md.Attributes...) {
 			switch a.Key {
 			case "sendrecv", "sendonly", "recvonly", "inactive":
-				m.dir = a.Key
+				m.Dir = a.Key
 			}
 		}
-		if !hasG711(m.codecs) {
+		if !hasG711(m.Codecs) {
 			return m, ErrNoG711
 		}
 		return m, nil
 	}
-	return sipMedia{}, errors.New("voice: trunk SDP has no audio stream")
+	return PlainMedia{}, errors.New("voice: trunk SDP has no audio stream")
 }
 
 func hasG711(cs []media.Codec) bool {

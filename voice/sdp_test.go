@@ -12,17 +12,17 @@ import (
 
 func TestSIPSDPRoundTrip(t *testing.T) {
 	ip := netip.MustParseAddr("192.0.2.10")
-	b := sipSDP(ip, 20002, sipCodecs, "sendonly")
+	b := PlainSDP(ip, 20002, sipCodecs, "sendonly")
 	for _, want := range []string{"c=IN IP4 192.0.2.10\r\n", "m=audio 20002 RTP/AVP 0 8 101\r\n", "a=rtpmap:101 telephone-event/8000\r\n", "a=fmtp:101 0-16\r\n", "a=sendonly\r\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("SDP lacks %q:\n%s", want, b)
 		}
 	}
-	m, err := parseSIPSDP(b)
+	m, err := ParsePlainSDP(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.addr != netip.MustParseAddrPort("192.0.2.10:20002") || m.dir != "sendonly" || len(m.codecs) != 3 {
+	if m.Addr != netip.MustParseAddrPort("192.0.2.10:20002") || m.Dir != "sendonly" || len(m.Codecs) != 3 {
 		t.Errorf("parsed %+v", m)
 	}
 }
@@ -51,7 +51,7 @@ func TestParseSIPSDP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := parseSIPSDP([]byte(tt.sdp))
+			m, err := ParsePlainSDP([]byte(tt.sdp))
 			if tt.addr == "" {
 				if err == nil {
 					t.Fatalf("no error for %q", tt.sdp)
@@ -65,11 +65,11 @@ func TestParseSIPSDP(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, c := range m.codecs {
+			for _, c := range m.Codecs {
 				got = append(got, c.Name+"/"+itoa(c.PT))
 			}
-			if m.addr.String() != tt.addr || strings.Join(got, ",") != strings.Join(tt.codecs, ",") || m.dir != tt.dir {
-				t.Errorf("got %v %v %s, want %s %v %s", m.addr, got, m.dir, tt.addr, tt.codecs, tt.dir)
+			if m.Addr.String() != tt.addr || strings.Join(got, ",") != strings.Join(tt.codecs, ",") || m.Dir != tt.dir {
+				t.Errorf("got %v %v %s, want %s %v %s", m.Addr, got, m.Dir, tt.addr, tt.codecs, tt.dir)
 			}
 		})
 	}
@@ -94,12 +94,12 @@ func TestHasG711(t *testing.T) {
 	}
 }
 
-func FuzzParseSIPSDP(f *testing.F) {
-	f.Add(string(sipSDP(netip.MustParseAddr("127.0.0.1"), 4000, sipCodecs, "sendrecv")))
+func FuzzParsePlainSDP(f *testing.F) {
+	f.Add(string(PlainSDP(netip.MustParseAddr("127.0.0.1"), 4000, sipCodecs, "sendrecv")))
 	f.Add("v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio 1 RTP/AVP 8\r\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		m, err := parseSIPSDP([]byte(s))
-		if err == nil && (!m.addr.IsValid() || !hasG711(m.codecs)) {
+		m, err := ParsePlainSDP([]byte(s))
+		if err == nil && (!m.Addr.IsValid() || !hasG711(m.Codecs)) {
 			t.Fatalf("accepted unusable SDP: %+v", m)
 		}
 	})

@@ -31,7 +31,7 @@ func (c *call) newLeg() (*media.Leg, error) {
 	})
 	c.mu.Lock()
 	c.leg = leg
-	ended := c.ended
+	ended := c.reason != nil
 	c.mu.Unlock()
 	if ended { // end ran before the leg existed
 		_ = leg.Close()
@@ -271,7 +271,7 @@ func (c *call) localCandidate(cand string) {
 
 func (c *call) trickle(cand string) {
 	c.mu.Lock()
-	mid, ufrag, pwd, ended := c.mid, c.ufrag, c.pwd, c.ended
+	mid, ufrag, pwd, ended := c.mid, c.ufrag, c.pwd, c.reason != nil
 	c.mu.Unlock()
 	if ended {
 		return

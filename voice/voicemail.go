@@ -54,8 +54,8 @@ func pickG711(cs []media.Codec) (g711, bool) {
 // owner as a file message (XEP-0066), re-hosted by the gateway.
 func (c *call) voicemail(in Incoming) {
 	b := c.b
-	sm, err := parseSIPSDP(in.Offer())
-	codec, ok := pickG711(sm.codecs)
+	sm, err := ParsePlainSDP(in.Offer())
+	codec, ok := pickG711(sm.Codecs)
 	if err != nil || !ok {
 		_ = in.Reject(488, "Not Acceptable Here")
 		c.end(sideSIP, jingle.NewReason(jingle.IncompatibleParameters, ""))
@@ -67,11 +67,11 @@ func (c *call) voicemail(in Incoming) {
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "no free media port"))
 		return
 	}
-	conn.SetRemote(sm.addr)
+	conn.SetRemote(sm.Addr)
 	c.mu.Lock()
 	c.rtp = conn
 	c.mu.Unlock()
-	sc, err := in.Answer(c.ctx, sipSDP(b.set.PublicIP, conn.LocalAddr().Port(), []media.Codec{codec.codec}, answerDirection(sm.dir)))
+	sc, err := in.Answer(c.ctx, PlainSDP(b.set.PublicIP, conn.LocalAddr().Port(), []media.Codec{codec.codec}, answerDirection(sm.Dir)))
 	if err != nil {
 		c.log.Warn("voice: cannot answer for voicemail", "err", err)
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, ""))

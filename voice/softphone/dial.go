@@ -20,10 +20,11 @@ func (p *Phone) Dial(ctx context.Context, from, to string, offer []byte, progres
 	if l == nil || l.idle(p.set.LineIdle) {
 		return nil, &trunk.StatusError{Code: 404, Reason: "Not Found"}
 	}
-	addr, codecs, _, err := voice.ParsePlainSDP(offer)
+	m, err := voice.ParsePlainSDP(offer)
 	if err != nil {
 		return nil, &trunk.StatusError{Code: 488, Reason: "Not Acceptable Here"}
 	}
+	addr, codecs := m.Addr, m.Codecs
 	c, err := p.newCall(l, from)
 	if err != nil {
 		return nil, &trunk.StatusError{Code: 503, Reason: "Service Unavailable"}

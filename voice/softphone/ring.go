@@ -87,10 +87,11 @@ func (in *incoming) Reject(code int, reason string) error {
 }
 
 func (in *incoming) Answer(_ context.Context, sdp []byte) (voice.PhoneCall, error) {
-	addr, codecs, _, err := voice.ParsePlainSDP(sdp)
+	m, err := voice.ParsePlainSDP(sdp)
 	if err != nil {
 		return nil, err
 	}
+	addr, codecs := m.Addr, m.Codecs
 	c := in.c
 	c.mu.Lock()
 	if c.ctx.Err() != nil {
