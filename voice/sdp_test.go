@@ -10,7 +10,7 @@ import (
 	"github.com/switchboard-gw/switchboard/media"
 )
 
-func TestSIPSDPRoundTrip(t *testing.T) {
+func TestPlainSDPRoundTrip(t *testing.T) {
 	ip := netip.MustParseAddr("192.0.2.10")
 	b := PlainSDP(ip, 20002, sipCodecs, "sendonly")
 	for _, want := range []string{"c=IN IP4 192.0.2.10\r\n", "m=audio 20002 RTP/AVP 0 8 101\r\n", "a=rtpmap:101 telephone-event/8000\r\n", "a=fmtp:101 0-16\r\n", "a=sendonly\r\n"} {
@@ -27,7 +27,7 @@ func TestSIPSDPRoundTrip(t *testing.T) {
 	}
 }
 
-func TestParseSIPSDP(t *testing.T) {
+func TestParsePlainSDP(t *testing.T) {
 	const head = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
 	tests := []struct {
 		name   string
