@@ -36,20 +36,20 @@ test: tools
 # Short fuzzing of every parser, beyond the seed corpora `make test` runs.
 FUZZTIME ?= 20s
 fuzz:
-	$(GO) test ./phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJingle -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzFromSDP -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJMI -fuzztime $(FUZZTIME)
-	$(GO) test ./voice -run '^$$' -fuzz FuzzParsePlainSDP -fuzztime $(FUZZTIME)
-	$(GO) test ./trunk -run '^$$' -fuzz FuzzUserOf -fuzztime $(FUZZTIME)
-	$(GO) test ./trunk -run '^$$' -fuzz FuzzGrantedExpiry -fuzztime $(FUZZTIME)
-	$(GO) test ./media -run '^$$' -fuzz FuzzParsePortRange -fuzztime $(FUZZTIME)
-	$(GO) test ./media -run '^$$' -fuzz FuzzCodecs -fuzztime $(FUZZTIME)
-	$(GO) test ./media -run '^$$' -fuzz FuzzDecodeWAV -fuzztime $(FUZZTIME)
-	$(GO) test ./media -run '^$$' -fuzz FuzzG711 -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzParsePlainSDP -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzUserOf -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzGrantedExpiry -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzParsePortRange -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzCodecs -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzDecodeWAV -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzG711 -fuzztime $(FUZZTIME)
 
 lint:
 	$(GO) vet ./...

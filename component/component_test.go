@@ -7,8 +7,8 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
-	"github.com/switchboard-gw/switchboard/store"
 )
 
 func waitFor(t *testing.T, what string, cond func() bool) {

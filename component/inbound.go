@@ -13,7 +13,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 var _ carriers.Receiver = (*Component)(nil)

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"runtime"
 
-	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 	"mellium.im/xmpp/stanza"
 )
 

@@ -3,7 +3,7 @@ package component
 import (
 	"sync"
 
-	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 // numberCache remembers phone.Normalize results: parsing is the costliest

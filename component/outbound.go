@@ -10,8 +10,8 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
-	"github.com/switchboard-gw/switchboard/phone"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // handleMessage relays a user's message to a number JID as an SMS sent from

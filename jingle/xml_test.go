@@ -238,33 +238,3 @@ func TestJMI(t *testing.T) {
 		t.Error("Media / ProposeMessageID")
 	}
 }
-
-func TestSIPReasons(t *testing.T) {
-	for _, tt := range []struct {
-		status int
-		want   Condition
-	}{
-		{180, ""}, {183, ""}, {200, Success}, {486, Busy}, {600, Busy}, {603, Decline},
-		{487, Cancel}, {408, Timeout}, {480, Timeout}, {404, GeneralError}, {503, GeneralError}, {606, GeneralError},
-	} {
-		if got := ConditionForSIP(tt.status); got != tt.want {
-			t.Errorf("ConditionForSIP(%d) = %q, want %q", tt.status, got, tt.want)
-		}
-	}
-	for _, tt := range []struct {
-		c    Condition
-		want int
-	}{
-		{Busy, 486}, {Decline, 603}, {Timeout, 480}, {Cancel, 487}, {GeneralError, 500}, {Success, 500}, {"", 500},
-	} {
-		if got := SIPForCondition(tt.c); got != tt.want {
-			t.Errorf("SIPForCondition(%q) = %d, want %d", tt.c, got, tt.want)
-		}
-	}
-	// Each condition the notes name survives the trip SIP -> Jingle -> SIP class.
-	for _, c := range []Condition{Busy, Decline, Cancel, Timeout} {
-		if ConditionForSIP(SIPForCondition(c)) != c {
-			t.Errorf("%s does not round trip", c)
-		}
-	}
-}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
-	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 //go:embed page.html

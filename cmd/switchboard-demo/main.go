@@ -23,10 +23,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/config"
 	"github.com/switchboard-gw/switchboard/internal/app"
+	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/internal/launch"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 const (

@@ -26,10 +26,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"mellium.im/xmpp/jid"
 
-	"github.com/switchboard-gw/switchboard/config"
 	"github.com/switchboard-gw/switchboard/internal/app"
-	"github.com/switchboard-gw/switchboard/phone"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 const usage = `usage:

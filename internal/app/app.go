@@ -17,8 +17,8 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
-	"github.com/switchboard-gw/switchboard/config"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // Gateway is a configured, not yet running gateway.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
-	"github.com/switchboard-gw/switchboard/store"
 )
 
 // ejEnv is one gateway wired to a real ejabberd and a real Redis. The embedded

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/config"
+	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
-	"github.com/switchboard-gw/switchboard/store"
 )
 
 // env is one gateway wired to a real Prosody and a real Redis.

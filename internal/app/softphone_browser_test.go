@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // toneWAV writes a 48 kHz sine for chromium's fake microphone.

@@ -9,10 +9,10 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/trunk"
-	"github.com/switchboard-gw/switchboard/voice"
-	"github.com/switchboard-gw/switchboard/voice/softphone"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/jingle/softphone"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 // errNotRegistered is reported by /healthz while the trunk refuses us.
@@ -21,7 +21,7 @@ var errNotRegistered = errors.New("app: not registered with the SIP trunk")
 // voiceParts are the voice bridge's pieces, present when [sip] is set.
 type voiceParts struct {
 	trunk  *trunk.Trunk
-	bridge *voice.Bridge
+	bridge *bridge.Bridge
 	soft   *softphone.Phone // the sandbox page's phone; nil without the sandbox
 }
 
@@ -69,7 +69,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		}
 	}
 	v := &voiceParts{}
-	v.bridge = voice.New(voice.Settings{
+	v.bridge = bridge.New(bridge.Settings{
 		Domain:        domain,
 		DefaultRegion: cfg.Numbers.DefaultRegion,
 		RTPAddr:       rtpAddr,
@@ -96,7 +96,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	if err != nil {
 		return nil, err
 	}
-	var dialer voice.Dialer = voice.SIP(v.trunk)
+	var dialer bridge.Dialer = bridge.SIP(v.trunk)
 	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Enabled {
 		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Logger: g.log})
 		v.soft.SetRinger(v.bridge)
@@ -111,10 +111,10 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 // and the rest to the trunk.
 type sandboxFirst struct {
 	soft  *softphone.Phone
-	trunk voice.Dialer
+	trunk bridge.Dialer
 }
 
-func (d sandboxFirst) Dial(ctx context.Context, from, to string, offer []byte, progress func(int)) (voice.PhoneCall, error) {
+func (d sandboxFirst) Dial(ctx context.Context, from, to string, offer []byte, progress func(int)) (bridge.PhoneCall, error) {
 	if d.soft.Has(to) {
 		return d.soft.Dial(ctx, from, to, offer, progress)
 	}

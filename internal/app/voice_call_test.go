@@ -7,7 +7,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // The SIPp scenarios check the caller ID the gateway sends: this number.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
-	"github.com/switchboard-gw/switchboard/store"
 )
 
 // TestMediaNeverConnects: a client whose offer points at a closed port

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // TestVoicemail: a call nobody answers (or that the user declines) goes to

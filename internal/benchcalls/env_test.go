@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/config"
+	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/internal/launch"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
-	"github.com/switchboard-gw/switchboard/store"
 )
 
 const modulePath = "github.com/switchboard-gw/switchboard"

@@ -19,8 +19,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/switchboard-gw/switchboard/config"
 	"github.com/switchboard-gw/switchboard/internal/app"
+	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
 func main() {

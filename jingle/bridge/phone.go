@@ -1,9 +1,9 @@
-package voice
+package bridge
 
 import (
 	"context"
 
-	"github.com/switchboard-gw/switchboard/trunk"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 // The phone side of the bridge: the SIP trunk, or the sandbox page's

@@ -1,14 +1,14 @@
-package voice
+package bridge
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/phone"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // Ring takes a call from the phone side to one of the gateway's numbers and
@@ -24,11 +24,11 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 	bind, err := b.store.Lookup(ctx, number)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		b.log.Info("voice: call for a number nobody owns", "to", b.redact(number))
+		b.log.Info("bridge: call for a number nobody owns", "to", b.redact(number))
 		_ = in.Reject(404, "Not Found")
 		return
 	case err != nil:
-		b.log.Error("voice: cannot look up the called number", "err", err)
+		b.log.Error("bridge: cannot look up the called number", "err", err)
 		_ = in.Reject(503, "Service Unavailable")
 		return
 	}
@@ -46,7 +46,7 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		callerJID = "anonymous@" + callerJID
 	}
 	if _, err := ParsePlainSDP(in.Offer()); err != nil {
-		b.log.Info("voice: refusing a call with no usable audio", "err", err)
+		b.log.Info("bridge: refusing a call with no usable audio", "err", err)
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
 	}
@@ -61,7 +61,7 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		return
 	}
 	defer b.wg.Done()
-	c.log.Info("voice: incoming call", "from", b.redact(caller), "to", b.redact(number))
+	c.log.Info("bridge: incoming call", "from", b.redact(caller), "to", b.redact(number))
 	c.ring(in)
 }
 
@@ -70,7 +70,7 @@ func (c *call) ring(in Incoming) {
 	b := c.b
 	c.sendJMI(c.ctx, c.owner.String(), jingle.NewAudioPropose(c.sid))
 	if err := in.Ringing(); err != nil {
-		c.log.Debug("voice: 180 not sent", "err", err)
+		c.log.Debug("bridge: 180 not sent", "err", err)
 	}
 	t := time.NewTimer(b.set.RingTimeout)
 	defer t.Stop()
@@ -96,7 +96,7 @@ func (c *call) ring(in Incoming) {
 			c.voicemail(in)
 			return
 		}
-		_ = in.Reject(jingle.SIPForCondition(r.Condition), string(r.Condition))
+		_ = in.Reject(sipForCondition(r.Condition), string(r.Condition))
 		c.end(sideXMPP, r)
 		return
 	case <-c.ctx.Done(): // only shutdown ends a call that nobody took
@@ -123,7 +123,7 @@ func (c *call) ring(in Incoming) {
 		c.mu.Unlock()
 	}
 	if err := c.sendInitiate(); err != nil {
-		c.log.Warn("voice: cannot offer the session", "err", err)
+		c.log.Warn("bridge: cannot offer the session", "err", err)
 		_ = in.Reject(480, "Temporarily Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
 		return
@@ -143,7 +143,7 @@ func (c *call) ring(in Incoming) {
 		return
 	}
 	if err := c.answer(in); err != nil {
-		c.log.Warn("voice: cannot answer the trunk", "err", err)
+		c.log.Warn("bridge: cannot answer the trunk", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the phone call could not be answered"))
 		return
 	}
@@ -218,6 +218,6 @@ func (c *call) rejectEnded(in Incoming) {
 		_ = in.Reject(503, "Service Unavailable")
 		return
 	}
-	code := jingle.SIPForCondition(r.Condition)
+	code := sipForCondition(r.Condition)
 	_ = in.Reject(code, string(r.Condition))
 }

@@ -6,21 +6,21 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-gw/switchboard/trunk"
-	"github.com/switchboard-gw/switchboard/voice"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 // Dial offers a call from a gateway user (from) to the browser holding to.
 // It returns when the page answers; a page that declines gives 603, a
 // number no page holds 404.
-func (p *Phone) Dial(ctx context.Context, from, to string, offer []byte, progress func(int)) (voice.PhoneCall, error) {
+func (p *Phone) Dial(ctx context.Context, from, to string, offer []byte, progress func(int)) (bridge.PhoneCall, error) {
 	p.mu.Lock()
 	l := p.held[to]
 	p.mu.Unlock()
 	if l == nil || l.idle(p.set.LineIdle) {
 		return nil, &trunk.StatusError{Code: 404, Reason: "Not Found"}
 	}
-	m, err := voice.ParsePlainSDP(offer)
+	m, err := bridge.ParsePlainSDP(offer)
 	if err != nil {
 		return nil, &trunk.StatusError{Code: 488, Reason: "Not Acceptable Here"}
 	}
@@ -63,7 +63,7 @@ func (p *Phone) Dial(ctx context.Context, from, to string, offer []byte, progres
 	}
 	c.mu.Lock()
 	c.established = true
-	c.remoteSDP = voice.PlainSDP(p.set.RTPAddr, c.conn.LocalAddr().Port(), codecs, "sendrecv")
+	c.remoteSDP = bridge.PlainSDP(p.set.RTPAddr, c.conn.LocalAddr().Port(), codecs, "sendrecv")
 	c.mu.Unlock()
 	go c.relay(codecs)
 	return c, nil

@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/store"
-	"github.com/switchboard-gw/switchboard/trunk"
+	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 // forwarded is the direction of calls a number's forwarding setting sent
@@ -33,7 +33,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		return
 	}
 	defer b.wg.Done()
-	c.log.Info("voice: forwarding a call", "from", b.redact(caller), "to", b.redact(bind.Number), "target", b.redact(bind.Forward))
+	c.log.Info("bridge: forwarding a call", "from", b.redact(caller), "to", b.redact(bind.Number), "target", b.redact(bind.Forward))
 
 	fail := func(code int, phrase string, r *jingle.Reason) {
 		_ = in.Reject(code, phrase)
@@ -75,7 +75,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		case c.ctx.Err() != nil:
 			c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
 		case errors.As(err, &se):
-			fail(se.Code, se.Reason, jingle.NewReason(jingle.ConditionForSIP(se.Code), se.Reason))
+			fail(se.Code, se.Reason, jingle.NewReason(conditionForSIP(se.Code), se.Reason))
 		default:
 			fail(502, "Bad Gateway", jingle.NewReason(jingle.ConnectivityError, err.Error()))
 		}
@@ -108,7 +108,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	c.mu.Unlock()
 	go c.watchForward(leg, out)
 	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.Codecs), media.MapCodecs(ans.Codecs, common))
-	c.log.Debug("voice: relay ended", "stats", stats, "err", err)
+	c.log.Debug("bridge: relay ended", "stats", stats, "err", err)
 }
 
 // watchForward ends a forwarded call when either side hangs up.

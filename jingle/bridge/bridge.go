@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // ErrNoCall is returned for a Jingle stanza about no call the bridge knows.
-var ErrNoCall = errors.New("voice: unknown session")
+var ErrNoCall = errors.New("bridge: unknown session")
 
 // XMPP sends stanzas from the gateway's addresses (component.Component).
 type XMPP interface {
@@ -154,7 +154,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			if err := b.store.Heartbeat(ctx, b.ids(), b.set.OwnerTTL); err != nil {
-				b.log.Warn("voice: cannot refresh call ownership", "err", err)
+				b.log.Warn("bridge: cannot refresh call ownership", "err", err)
 			}
 			b.sweep(ctx)
 		}
@@ -166,16 +166,16 @@ func (b *Bridge) Run(ctx context.Context) error {
 func (b *Bridge) sweep(ctx context.Context) {
 	ids, err := b.store.Orphans(ctx)
 	if err != nil {
-		b.log.Warn("voice: cannot look for orphaned calls", "err", err)
+		b.log.Warn("bridge: cannot look for orphaned calls", "err", err)
 		return
 	}
 	for _, id := range ids {
 		if b.lookup(id) != nil {
 			continue
 		}
-		b.log.Info("voice: ending a call whose gateway instance died", "call", id)
+		b.log.Info("bridge: ending a call whose gateway instance died", "call", id)
 		if err := b.store.EndCall(ctx, store.CDR{ID: id, End: time.Now(), Reason: "owner-lost"}, b.set.MaxCDRs); err != nil {
-			b.log.Warn("voice: cannot record orphaned call", "call", id, "err", err)
+			b.log.Warn("bridge: cannot record orphaned call", "call", id, "err", err)
 		}
 	}
 }
@@ -218,7 +218,7 @@ func (b *Bridge) ids() []string {
 }
 
 // errSessionInUse: a call with this session id is live already.
-var errSessionInUse = errors.New("voice: session id in use")
+var errSessionInUse = errors.New("bridge: session id in use")
 
 func shuttingDown() *jingle.Reason {
 	return jingle.NewReason(jingle.GeneralError, "the gateway is shutting down")
@@ -234,7 +234,7 @@ func (b *Bridge) open(ctx context.Context, c *call) error {
 	if err := b.store.ClaimCall(ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
 		b.remove(c)
 		c.cancel()
-		b.log.Error("voice: cannot record the call", "err", err)
+		b.log.Error("bridge: cannot record the call", "err", err)
 		return err
 	}
 	return nil

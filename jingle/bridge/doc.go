@@ -7,4 +7,4 @@
 //
 // The bridge knows nothing of carriers or billing. It records who owns each
 // live call, and a call detail record for each ended one, through Store.
-package voice
+package bridge

@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/pion/webrtc/v4"
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/store"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 type direction string
@@ -124,7 +124,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		switch {
 		case sessionUp:
 			if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
-				c.log.Debug("voice: session-terminate not acknowledged", "err", err)
+				c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
 			}
 		case c.jmi && c.dir == outbound:
 			c.sendJMI(ctx, c.peer().String(), &jingle.Reject{ID: c.sid, Reason: reason})
@@ -134,7 +134,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	}
 	if by != sideSIP && sip != nil {
 		if err := sip.Hangup(ctx); err != nil {
-			c.log.Debug("voice: BYE failed", "err", err)
+			c.log.Debug("bridge: BYE failed", "err", err)
 		}
 	}
 	hangupAll(ctx, sip2) // Hangup does nothing to a leg that has ended
@@ -151,9 +151,9 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	rec := store.CDR{ID: c.sid, Direction: string(c.dir), From: c.from, To: c.to, JID: c.owner.String(),
 		Start: c.start, Answer: answered, End: time.Now(), Reason: string(reason.Condition)}
 	if err := c.b.store.EndCall(ctx, rec, c.b.set.MaxCDRs); err != nil {
-		c.log.Warn("voice: cannot record the call", "err", err)
+		c.log.Warn("bridge: cannot record the call", "err", err)
 	}
-	c.log.Info("voice: call ended", "reason", reason.String(), "duration", rec.Duration().Round(time.Millisecond))
+	c.log.Info("bridge: call ended", "reason", reason.String(), "duration", rec.Duration().Round(time.Millisecond))
 	close(c.done)
 }
 
@@ -189,14 +189,14 @@ func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
 	}
 	c.mu.Unlock()
 	if conn == nil {
-		return nil, errors.New("voice: no media for this call")
+		return nil, errors.New("bridge: no media for this call")
 	}
 	conn.SetRemote(sm.Addr)
 	if changed {
 		// The SIP goroutine must not wait for the user's answer.
 		go func() {
 			if err := c.sendJingle(c.ctx, &jingle.Jingle{Action: jingle.SessionInfoAction, Info: []jingle.Info{jingle.NewInfo(info)}}); err != nil {
-				c.log.Debug("voice: session-info not acknowledged", "err", err)
+				c.log.Debug("bridge: session-info not acknowledged", "err", err)
 			}
 		}()
 	}

@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 func TestPlainSDPRoundTrip(t *testing.T) {

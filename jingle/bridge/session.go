@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 func badRequest(format string, args ...any) *stanza.Error {
@@ -63,7 +63,7 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	}
 	leg, err := c.newLeg()
 	if err != nil {
-		c.log.Error("voice: cannot create a media leg", "err", err)
+		c.log.Error("bridge: cannot create a media leg", "err", err)
 		return &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: map[string]string{"en": "the gateway cannot take more calls now"}}
 	}
 	if err := leg.PC().SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
@@ -92,14 +92,14 @@ func (c *call) sendAccept() error {
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
-		return fmt.Errorf("voice: answer: %w", err)
+		return fmt.Errorf("bridge: answer: %w", err)
 	}
 	if !answersAudio(answer.SDP) {
 		return errNoCommonCodec
 	}
-	c.log.Debug("voice: answering the client", "codecs", codecNames(sipCs))
+	c.log.Debug("bridge: answering the client", "codecs", codecNames(sipCs))
 	if err := pc.SetLocalDescription(answer); err != nil {
-		return fmt.Errorf("voice: answer: %w", err)
+		return fmt.Errorf("bridge: answer: %w", err)
 	}
 	j, err := c.localJingle(jingle.SessionAccept, jingle.Responder)
 	if err != nil {
@@ -107,14 +107,14 @@ func (c *call) sendAccept() error {
 	}
 	j.Initiator, j.Responder = c.peer().String(), c.numberJID
 	if err := c.sendJingle(c.ctx, j); err != nil {
-		return fmt.Errorf("voice: session-accept: %w", err)
+		return fmt.Errorf("bridge: session-accept: %w", err)
 	}
 	c.signalledNow(j)
 	return nil
 }
 
 // errNoCommonCodec: the client and the phone share no G.711 law.
-var errNoCommonCodec = errors.New("voice: the client and the phone have no G.711 codec in common")
+var errNoCommonCodec = errors.New("bridge: the client and the phone have no G.711 codec in common")
 
 // codecNames lists the names of codecs, for PreferCodecs.
 func codecNames(cs []media.Codec) []string {
@@ -151,10 +151,10 @@ func (c *call) sendInitiate() error {
 	}
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
-		return fmt.Errorf("voice: offer: %w", err)
+		return fmt.Errorf("bridge: offer: %w", err)
 	}
 	if err := pc.SetLocalDescription(offer); err != nil {
-		return fmt.Errorf("voice: offer: %w", err)
+		return fmt.Errorf("bridge: offer: %w", err)
 	}
 	j, err := c.localJingle(jingle.SessionInitiate, jingle.Initiator)
 	if err != nil {
@@ -165,7 +165,7 @@ func (c *call) sendInitiate() error {
 	c.sessionUp = true
 	c.mu.Unlock()
 	if err := c.sendJingle(c.ctx, j); err != nil {
-		return fmt.Errorf("voice: session-initiate: %w", err)
+		return fmt.Errorf("bridge: session-initiate: %w", err)
 	}
 	c.signalledNow(j)
 	return nil
@@ -204,15 +204,15 @@ func (c *call) localJingle(a jingle.Action, role jingle.Role) (*jingle.Jingle, e
 	c.mu.Unlock()
 	desc := leg.PC().LocalDescription()
 	if desc == nil {
-		return nil, errors.New("voice: no local description")
+		return nil, errors.New("bridge: no local description")
 	}
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(desc.SDP); err != nil {
-		return nil, fmt.Errorf("voice: local description: %w", err)
+		return nil, fmt.Errorf("bridge: local description: %w", err)
 	}
 	j, err := jingle.FromSDP(&sd, a, role)
 	if err != nil {
-		return nil, fmt.Errorf("voice: local description: %w", err)
+		return nil, fmt.Errorf("bridge: local description: %w", err)
 	}
 	return j, nil
 }
@@ -227,7 +227,7 @@ func (c *call) remoteReady() {
 	c.mu.Unlock()
 	for _, cand := range early {
 		if err := leg.PC().AddICECandidate(cand); err != nil {
-			c.log.Debug("voice: peer candidate refused", "err", err)
+			c.log.Debug("bridge: peer candidate refused", "err", err)
 		}
 	}
 }
@@ -249,7 +249,7 @@ func (c *call) remoteCandidates(j *jingle.Jingle) *stanza.Error {
 		leg := c.leg
 		c.mu.Unlock()
 		if err := leg.PC().AddICECandidate(init); err != nil {
-			c.log.Debug("voice: peer candidate refused", "err", err)
+			c.log.Debug("bridge: peer candidate refused", "err", err)
 		}
 	}
 	return nil
@@ -281,7 +281,7 @@ func (c *call) trickle(cand string) {
 		return // a candidate Jingle clients do not use (TCP, RTCP)
 	}
 	if err := c.sendJingle(c.ctx, j); err != nil && c.ctx.Err() == nil {
-		c.log.Debug("voice: transport-info not acknowledged", "err", err)
+		c.log.Debug("bridge: transport-info not acknowledged", "err", err)
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 // quietHandler passes on only warnings and errors. sipgo logs whole SIP

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/phone"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 // maxBody bounds a posted description.

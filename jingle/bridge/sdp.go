@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"errors"
@@ -10,11 +10,11 @@ import (
 
 	"github.com/pion/sdp/v3"
 
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // ErrNoG711 means a peer offered no codec the bridge can pass through.
-var ErrNoG711 = errors.New("voice: no G.711 codec in common (PCMU or PCMA)")
+var ErrNoG711 = errors.New("bridge: no G.711 codec in common (PCMU or PCMA)")
 
 // G711Codecs are the payload types the bridge offers: PCMU, PCMA and
 // telephone-event.
@@ -66,7 +66,7 @@ type PlainMedia struct {
 func ParsePlainSDP(b []byte) (PlainMedia, error) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(string(b)); err != nil {
-		return PlainMedia{}, fmt.Errorf("voice: bad SDP from the trunk: %w", err)
+		return PlainMedia{}, fmt.Errorf("bridge: bad SDP from the trunk: %w", err)
 	}
 	for _, md := range sd.MediaDescriptions {
 		if md.MediaName.Media != "audio" || md.MediaName.Port.Value == 0 {
@@ -77,11 +77,11 @@ func ParsePlainSDP(b []byte) (PlainMedia, error) {
 			conn = sd.ConnectionInformation
 		}
 		if conn == nil || conn.Address == nil {
-			return PlainMedia{}, errors.New("voice: trunk SDP has no connection address")
+			return PlainMedia{}, errors.New("bridge: trunk SDP has no connection address")
 		}
 		ip, err := netip.ParseAddr(conn.Address.Address)
 		if err != nil {
-			return PlainMedia{}, fmt.Errorf("voice: trunk SDP address %q is not an IP address", conn.Address.Address)
+			return PlainMedia{}, fmt.Errorf("bridge: trunk SDP address %q is not an IP address", conn.Address.Address)
 		}
 		m := PlainMedia{Addr: netip.AddrPortFrom(ip, uint16(md.MediaName.Port.Value)), Dir: "sendrecv"}
 		for _, c := range media.Codecs(md) {
@@ -102,7 +102,7 @@ func ParsePlainSDP(b []byte) (PlainMedia, error) {
 		}
 		return m, nil
 	}
-	return PlainMedia{}, errors.New("voice: trunk SDP has no audio stream")
+	return PlainMedia{}, errors.New("bridge: trunk SDP has no audio stream")
 }
 
 func hasG711(cs []media.Codec) bool {

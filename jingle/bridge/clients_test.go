@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"encoding/xml"
@@ -11,7 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // TestClientOffersReachPion feeds the session-initiates real clients send
@@ -23,7 +23,7 @@ func TestClientOffersReachPion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("../jingle/testdata/*-initiate.xml")
+	files, _ := filepath.Glob("../testdata/*-initiate.xml")
 	if len(files) < 3 {
 		t.Fatalf("golden offers missing: %v", files)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-gw/switchboard/voice"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
 )
 
 // place starts a call from the page holding l to the gateway number to,
@@ -42,7 +42,7 @@ func (p *Phone) place(l *line, to, offer string) (*pcall, error) {
 		return nil, fmt.Errorf("softphone: answering the browser: %w", err)
 	}
 	in := &incoming{c: c, answer: answer,
-		offer: voice.PlainSDP(p.set.RTPAddr, c.conn.LocalAddr().Port(), voice.G711Codecs(), "sendrecv")}
+		offer: bridge.PlainSDP(p.set.RTPAddr, c.conn.LocalAddr().Port(), bridge.G711Codecs(), "sendrecv")}
 	go func() {
 		p.ringer.Ring(c.ctx, in)
 		// Ring returns once the call is answered or refused; a call it
@@ -54,7 +54,7 @@ func (p *Phone) place(l *line, to, offer string) (*pcall, error) {
 	return c, nil
 }
 
-// incoming is the page's call as the bridge sees it (voice.Incoming).
+// incoming is the page's call as the bridge sees it (bridge.Incoming).
 type incoming struct {
 	c      *pcall
 	offer  []byte
@@ -86,8 +86,8 @@ func (in *incoming) Reject(code int, reason string) error {
 	return nil
 }
 
-func (in *incoming) Answer(_ context.Context, sdp []byte) (voice.PhoneCall, error) {
-	m, err := voice.ParsePlainSDP(sdp)
+func (in *incoming) Answer(_ context.Context, sdp []byte) (bridge.PhoneCall, error) {
+	m, err := bridge.ParsePlainSDP(sdp)
 	if err != nil {
 		return nil, err
 	}

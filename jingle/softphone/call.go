@@ -10,11 +10,11 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // pcall is one call between a browser and the bridge. It is the bridge's
-// voice.PhoneCall once established.
+// bridge.PhoneCall once established.
 type pcall struct {
 	p    *Phone
 	log  *slog.Logger

@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
+	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/phone"
-	"github.com/switchboard-gw/switchboard/store"
-	"github.com/switchboard-gw/switchboard/trunk"
+	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 // propose starts a call from a user to a phone (XEP-0353).
@@ -67,7 +67,7 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	case errors.Is(err, store.ErrNotFound):
 		return nil, &stanza.Error{Type: stanza.Auth, Condition: stanza.RegistrationRequired, Text: map[string]string{"en": "You have no phone number on this gateway, so you cannot call. Ask the operator of " + b.set.Domain.Domainpart() + " to assign you one."}}
 	case err != nil:
-		b.log.Error("voice: cannot look up caller's number", "err", err)
+		b.log.Error("bridge: cannot look up caller's number", "err", err)
 		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
 	}
 	c := b.newCall(sid, outbound, to.Bare().String())
@@ -78,7 +78,7 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	} else if err != nil {
 		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
 	}
-	c.log.Info("voice: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
+	c.log.Info("bridge: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
 	return c, nil
 }
 
@@ -91,7 +91,7 @@ func (c *call) dial() {
 	b := c.b
 	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
 	if err != nil {
-		c.log.Error("voice: no RTP port", "err", err)
+		c.log.Error("bridge: no RTP port", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway has no free media port"))
 		return
 	}
@@ -111,10 +111,10 @@ func (c *call) dial() {
 		}
 		var se *trunk.StatusError
 		if errors.As(err, &se) {
-			c.end(sideSIP, jingle.NewReason(jingle.ConditionForSIP(se.Code), se.Reason))
+			c.end(sideSIP, jingle.NewReason(conditionForSIP(se.Code), se.Reason))
 			return
 		}
-		c.log.Warn("voice: trunk call failed", "err", err)
+		c.log.Warn("bridge: trunk call failed", "err", err)
 		c.end(sideSIP, jingle.NewReason(jingle.ConnectivityError, "the phone network could not be reached"))
 		return
 	}
@@ -129,7 +129,7 @@ func (c *call) dial() {
 	c.watchSIP(sc)
 	sm, err := ParsePlainSDP(sc.RemoteSDP())
 	if err != nil {
-		c.log.Warn("voice: unusable answer from the trunk", "err", err)
+		c.log.Warn("bridge: unusable answer from the trunk", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "the phone network answered with no usable audio"))
 		return
 	}
@@ -151,7 +151,7 @@ func (c *call) dial() {
 		return
 	}
 	if err := c.sendAccept(); err != nil {
-		c.log.Warn("voice: cannot complete the session", "err", err)
+		c.log.Warn("bridge: cannot complete the session", "err", err)
 		if errors.Is(err, errNoCommonCodec) {
 			c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "the phone network chose a G.711 law your client does not offer; this gateway does not transcode"))
 			return
@@ -171,7 +171,7 @@ func (c *call) ringingNow() {
 		return
 	}
 	if err := c.sendJingle(c.ctx, &jingle.Jingle{Action: jingle.SessionInfoAction, Info: []jingle.Info{jingle.NewInfo(jingle.InfoRinging)}}); err != nil {
-		c.log.Debug("voice: ringing not acknowledged", "err", err)
+		c.log.Debug("bridge: ringing not acknowledged", "err", err)
 	}
 }
 
@@ -193,7 +193,7 @@ func (c *call) bridgeMedia() {
 		c.end(sideNone, jingle.NewReason(jingle.FailedApplication, err.Error()))
 		return
 	}
-	c.log.Debug("voice: media connected")
+	c.log.Debug("bridge: media connected")
 	go func() {
 		select {
 		case <-leg.Failed():
@@ -202,7 +202,7 @@ func (c *call) bridgeMedia() {
 		}
 	}()
 	stats, err := media.Relay(c.ctx, conn, leg, media.MapCodecs(sipCs, webCs), media.MapCodecs(webCs, sipCs))
-	c.log.Debug("voice: relay ended", "stats", stats, "err", err)
+	c.log.Debug("bridge: relay ended", "stats", stats, "err", err)
 }
 
 // sessionInfo passes hold and resume on to the trunk as a re-INVITE.
@@ -224,7 +224,7 @@ func (c *call) sessionInfo(name string) {
 	}
 	go func() {
 		if _, err := sc.Reinvite(c.ctx, PlainSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), cs, dir)); err != nil {
-			c.log.Warn("voice: re-INVITE for "+name+" failed", "err", err)
+			c.log.Warn("bridge: re-INVITE for "+name+" failed", "err", err)
 		}
 	}()
 }

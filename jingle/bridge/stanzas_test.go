@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"encoding/xml"

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/media"
-	"github.com/switchboard-gw/switchboard/voice"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // Sentinel errors.
@@ -22,9 +22,9 @@ var (
 	ErrBadState = errors.New("softphone: call is not in a state for that")
 )
 
-// Ringer takes calls from the browser to the gateway's users (voice.Bridge).
+// Ringer takes calls from the browser to the gateway's users (bridge.Bridge).
 type Ringer interface {
-	Ring(ctx context.Context, in voice.Incoming)
+	Ring(ctx context.Context, in bridge.Incoming)
 }
 
 // Settings configure a Phone. Zero values take the defaults noted.

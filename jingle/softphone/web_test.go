@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/switchboard-gw/switchboard/voice"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // call reaches the bridge.
 type noRinger struct{}
 
-func (noRinger) Ring(context.Context, voice.Incoming) {}
+func (noRinger) Ring(context.Context, bridge.Incoming) {}
 
 func do(t *testing.T, h http.Handler, method, path, body string) (int, map[string]any) {
 	t.Helper()

@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -45,7 +45,7 @@ func (c *call) sendJMI(ctx context.Context, to string, m jingle.JMI) {
 		msg.Request, msg.Store = &receiptRequest{}, &storeHint{}
 	}
 	if err := c.b.xmpp.Send(ctx, msg); err != nil {
-		c.log.Warn("voice: cannot send call message", "err", err)
+		c.log.Warn("bridge: cannot send call message", "err", err)
 	}
 }
 
@@ -55,7 +55,7 @@ func (c *call) sendReceipt(ctx context.Context) {
 	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.peer().String(),
 		Received: &received{ID: jingle.ProposeMessageID(c.sid)}}
 	if err := c.b.xmpp.Send(ctx, msg); err != nil {
-		c.log.Warn("voice: cannot send receipt", "err", err)
+		c.log.Warn("bridge: cannot send receipt", "err", err)
 	}
 }
 

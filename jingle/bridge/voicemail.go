@@ -1,4 +1,4 @@
-package voice
+package bridge
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/media"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // reasonVoicemail is what the record of a call that went to voicemail says.
@@ -73,7 +73,7 @@ func (c *call) voicemail(in Incoming) {
 	c.mu.Unlock()
 	sc, err := in.Answer(c.ctx, PlainSDP(b.set.PublicIP, conn.LocalAddr().Port(), []media.Codec{codec.codec}, answerDirection(sm.Dir)))
 	if err != nil {
-		c.log.Warn("voice: cannot answer for voicemail", "err", err)
+		c.log.Warn("bridge: cannot answer for voicemail", "err", err)
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, ""))
 		return
 	}
@@ -97,10 +97,10 @@ func (c *call) voicemail(in Incoming) {
 	pcm := rec.wait()
 	if len(pcm) >= 8000/2 {
 		if err := c.deliverVoicemail(pcm); err != nil {
-			c.log.Error("voice: voicemail not delivered", "err", err)
+			c.log.Error("bridge: voicemail not delivered", "err", err)
 		}
 	} else {
-		c.log.Info("voice: caller left no message")
+		c.log.Info("bridge: caller left no message")
 	}
 	c.end(sideSIP, &jingle.Reason{Condition: reasonVoicemail})
 }
@@ -119,7 +119,7 @@ func (c *call) play(conn *media.RTPConn, codec g711, pcm []int16, stop <-chan st
 			p.Payload[j] = codec.enc(s)
 		}
 		if err := conn.WriteRTP(p); err != nil {
-			c.log.Debug("voice: greeting packet not sent", "err", err)
+			c.log.Debug("bridge: greeting packet not sent", "err", err)
 		}
 		p.Marker = false
 		p.SequenceNumber++
@@ -198,7 +198,7 @@ type fileMessage struct {
 func (c *call) deliverVoicemail(pcm []int16) error {
 	b := c.b
 	if b.set.Media == nil || b.set.MediaURL == "" {
-		return errors.New("voice: no media store configured")
+		return errors.New("bridge: no media store configured")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.set.SendTimeout)
 	defer cancel()
@@ -214,6 +214,6 @@ func (c *call) deliverVoicemail(pcm []int16) error {
 	if err := b.xmpp.Send(ctx, msg); err != nil {
 		return err
 	}
-	c.log.Info("voice: voicemail delivered", "seconds", secs)
+	c.log.Info("bridge: voicemail delivered", "seconds", secs)
 	return nil
 }
