@@ -7,8 +7,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 )
+
+// Section is an adapter's [carriers.NAME] section of the configuration
+// file: a struct with toml tags whose Check (config.Checker) fills in its
+// defaults and validates it. Adding an adapter means its folder plus one
+// line in the table of sections (internal/app.Carriers).
+type Section interface {
+	// Active reports whether the section turns the adapter on.
+	Active() bool
+	// Open builds the adapter from the checked section.
+	Open(env Env) (Carrier, error)
+}
+
+// Env is what an adapter gets from the rest of the gateway.
+type Env struct {
+	// PublicURL is the gateway's base URL as carriers call it, without a
+	// trailing slash; webhook URLs and signatures derive from it.
+	PublicURL string
+	// Numbers lists the numbers users hold through this adapter.
+	Numbers func(ctx context.Context) ([]string, error)
+	Logger  *slog.Logger
+}
 
 // Carrier sends messages through one provider.
 type Carrier interface {

@@ -19,6 +19,9 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 )
 
+// errBadAPIURL: the API base must be scheme://host[:port].
+var errBadAPIURL = errors.New("twilio: bad api url")
+
 // Name is the adapter's configuration name and webhook path prefix.
 const Name = "twilio"
 
@@ -56,14 +59,14 @@ var _ carriers.Webhooks = (*Carrier)(nil)
 // New checks set and returns the adapter.
 func New(set Settings) (*Carrier, error) {
 	if set.APIURL == "" {
-		set.APIURL = "https://api.twilio.com"
+		set.APIURL = defaultAPIURL
 	}
-	api, err := url.Parse(set.APIURL)
-	if err != nil || api.Host == "" {
-		return nil, fmt.Errorf("twilio: bad api url %q", set.APIURL)
+	api, err := apiURL(set.APIURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q", err, set.APIURL)
 	}
 	if set.Timeout <= 0 {
-		set.Timeout = 15 * time.Second
+		set.Timeout = defaultTimeout
 	}
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)

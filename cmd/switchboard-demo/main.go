@@ -23,10 +23,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/app"
-	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/internal/launch"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 const (
@@ -113,21 +116,21 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		return err
 	}
 	// Through a file's syntax, for the defaults and checks a file gets.
-	file, err := (&config.Config{
-		Component: config.Component{JID: gatewayJID, Server: prosody.ComponentAddr, Secret: prosody.ComponentSecret},
-		Redis:     config.Redis{URL: redis.URL},
-		HTTP:      config.HTTP{Listen: launch.Loopback(httpPort)},
-		Numbers:   config.Numbers{DefaultRegion: "US"},
-		Carriers:  config.Carriers{Sandbox: &config.Sandbox{Enabled: true}},
+	file, err := (&app.Config{
+		Component: component.Config{JID: gatewayJID, Server: prosody.ComponentAddr, Secret: prosody.ComponentSecret},
+		Redis:     store.Config{URL: redis.URL},
+		HTTP:      app.HTTP{Listen: launch.Loopback(httpPort)},
+		Numbers:   phone.Config{DefaultRegion: "US"},
+		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
 		// Voice with no phone network: calls go to numbers held on the
 		// sandbox page. The "trunk" is the gateway itself, which refuses
 		// numbers nobody holds, so such calls end at once.
-		SIP: &config.SIP{Listen: sipAddr, Trunk: "sip:" + sipAddr},
+		SIP: &trunk.Settings{Listen: sipAddr, Trunk: "sip:" + sipAddr},
 	}).Marshal()
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Parse(file, nil)
+	cfg, err := app.ParseConfig(file, nil)
 	if err != nil {
 		return err
 	}

@@ -17,18 +17,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/internal/app"
-	"github.com/switchboard-gw/switchboard/internal/config"
-	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/numbers"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -86,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // load parses -c FILE (plus extra flags registered by setup) and the config.
-func load(name string, args []string, setup ...func(*flag.FlagSet)) (*config.Config, []string, error) {
+func load(name string, args []string, setup ...func(*flag.FlagSet)) (*app.Config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	path := fs.String("c", "", "configuration file")
@@ -99,7 +96,7 @@ func load(name string, args []string, setup ...func(*flag.FlagSet)) (*config.Con
 	if *path == "" {
 		return nil, nil, fmt.Errorf("%w: -c FILE is required", errUsage)
 	}
-	cfg, err := config.Load(*path, os.Environ())
+	cfg, err := app.LoadConfig(*path, os.Environ())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,6 +160,16 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	want := map[string]int{"assign": 2, "list": 0, "release": 1, "forward": 2}
+	n, ok := want[sub]
+	if !ok {
+		return fmt.Errorf("%w: unknown numbers command %q", errUsage, sub)
+	}
+	if len(pos) != n {
+		return fmt.Errorf("%w: numbers %s needs %s", errUsage, sub, map[string]string{
+			"assign": "NUMBER and JID", "list": "no arguments", "release": "NUMBER",
+			"forward": "NUMBER and TARGET (a number, a sip: URI, or off)"}[sub])
+	}
 	st, err := store.Open(cfg.Redis.URL)
 	if err != nil {
 		return err
@@ -170,35 +177,17 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 	defer st.Close()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	book := numbers.Book{Store: st, Region: cfg.Numbers.DefaultRegion, Carriers: cfg.CarrierNames()}
 
 	switch sub {
 	case "assign":
-		if len(pos) != 2 {
-			return fmt.Errorf("%w: numbers assign needs NUMBER and JID", errUsage)
-		}
-		num, err := phone.Normalize(pos[0], cfg.Numbers.DefaultRegion)
+		b, err := book.Assign(ctx, pos[0], pos[1], carrier)
 		if err != nil {
-			return fmt.Errorf("NUMBER %q: %w", pos[0], err)
+			return argError(err)
 		}
-		owner, err := jid.Parse(pos[1])
-		if err != nil || owner.Localpart() == "" || owner.Resourcepart() != "" {
-			return fmt.Errorf("JID %q: not a bare user JID such as alice@example.org", pos[1])
-		}
-		names := cfg.CarrierNames()
-		switch {
-		case carrier == "" && len(names) == 1:
-			carrier = names[0]
-		case carrier == "":
-			return fmt.Errorf("--carrier is required: several carriers are configured %v", names)
-		case !slices.Contains(names, carrier):
-			return fmt.Errorf("--carrier %q is not configured (configured: %v)", carrier, names)
-		}
-		if err := st.Assign(ctx, store.Binding{Number: num, JID: owner.String(), Carrier: carrier}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "assigned %s to %s via %s\n", num, owner, carrier)
+		fmt.Fprintf(stdout, "assigned %s to %s via %s\n", b.Number, b.JID, b.Carrier)
 	case "list":
-		bs, err := st.List(ctx)
+		bs, err := book.List(ctx)
 		if err != nil {
 			return err
 		}
@@ -213,64 +202,37 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 		}
 		return tw.Flush()
 	case "release":
-		if len(pos) != 1 {
-			return fmt.Errorf("%w: numbers release needs NUMBER", errUsage)
-		}
-		num, err := phone.Normalize(pos[0], cfg.Numbers.DefaultRegion)
+		b, err := book.Release(ctx, pos[0])
 		if err != nil {
-			return fmt.Errorf("NUMBER %q: %w", pos[0], err)
+			return argError(err)
 		}
-		b, err := st.Release(ctx, num)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s is not assigned", num)
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "released %s (was %s)\n", num, b.JID)
+		fmt.Fprintf(stdout, "released %s (was %s)\n", b.Number, b.JID)
 	case "forward":
-		if len(pos) != 2 {
-			return fmt.Errorf("%w: numbers forward needs NUMBER and TARGET (a number, a sip: URI, or off)", errUsage)
-		}
-		num, err := phone.Normalize(pos[0], cfg.Numbers.DefaultRegion)
+		num, target, err := book.Forward(ctx, pos[0], pos[1])
 		if err != nil {
-			return fmt.Errorf("NUMBER %q: %w", pos[0], err)
-		}
-		target, err := forwardTarget(pos[1], cfg.Numbers.DefaultRegion)
-		if err != nil {
-			return err
-		}
-		if err := st.SetForward(ctx, num, target); errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s is not assigned", num)
-		} else if err != nil {
-			return err
+			return argError(err)
 		}
 		if target == "" {
-			fmt.Fprintf(stdout, "calls to %s go to its owner\n", num)
-		} else {
-			fmt.Fprintf(stdout, "calls to %s go to %s\n", num, target)
+			target = "its owner"
 		}
-	default:
-		return fmt.Errorf("%w: unknown numbers command %q", errUsage, sub)
+		fmt.Fprintf(stdout, "calls to %s go to %s\n", num, target)
 	}
 	return nil
 }
 
-// forwardTarget checks a forwarding destination: "off", a SIP URI, or a
-// phone number (normalised).
-func forwardTarget(s, region string) (string, error) {
-	switch {
-	case s == "off":
-		return "", nil
-	case strings.HasPrefix(s, "sip:") || strings.HasPrefix(s, "sips:"):
-		if rest := s[strings.Index(s, ":")+1:]; rest == "" || strings.ContainsAny(rest, " <>\"") {
-			return "", fmt.Errorf("TARGET %q: not a SIP URI such as sip:desk@pbx.example.org", s)
+// argError names the argument a refusal is about, as the usage line
+// spells it.
+func argError(err error) error {
+	for _, a := range []struct {
+		kind error
+		name string
+	}{
+		{numbers.ErrNumber, "NUMBER"}, {numbers.ErrNotAssigned, "NUMBER"}, {numbers.ErrOwner, "JID"},
+		{numbers.ErrTarget, "TARGET"}, {numbers.ErrCarrier, "--carrier"},
+	} {
+		if errors.Is(err, a.kind) {
+			return fmt.Errorf("%s: %w", a.name, err)
 		}
-		return s, nil
 	}
-	n, err := phone.Normalize(s, region)
-	if err != nil {
-		return "", fmt.Errorf("TARGET %q: not a phone number, a sip: URI or off: %w", s, err)
-	}
-	return n, nil
+	return err
 }

@@ -11,19 +11,14 @@ import (
 	"net/http"
 	"time"
 
-	"mellium.im/xmpp/jid"
-
 	"github.com/switchboard-gw/switchboard/carriers"
-	"github.com/switchboard-gw/switchboard/carriers/sandbox"
-	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
-	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // Gateway is a configured, not yet running gateway.
 type Gateway struct {
-	cfg   *config.Config
+	cfg   *Config
 	log   *slog.Logger
 	store *store.Store
 	comp  *component.Component
@@ -32,13 +27,14 @@ type Gateway struct {
 	ln    net.Listener
 }
 
-// New builds the gateway described by cfg and binds its HTTP listener.
-func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
+// New builds the gateway described by cfg (checked by LoadConfig or
+// ParseConfig) and binds its HTTP listener.
+func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	st, err := store.Open(cfg.Redis.URL)
 	if err != nil {
 		return nil, err
 	}
-	domain, err := jid.Parse(cfg.Component.JID)
+	domain, err := cfg.Component.Domain()
 	if err != nil {
 		return nil, fmt.Errorf("app: component.jid: %w", err)
 	}
@@ -46,13 +42,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 
 	var cs []carriers.Carrier
 	mux := http.NewServeMux()
-	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Enabled {
-		cs = append(cs, sandbox.New(sandbox.Settings{Numbers: g.numbersOf(sandbox.Name), Logger: log}))
-	}
-	if tw := cfg.Carriers.Twilio; tw != nil {
-		c, err := twilio.New(twilio.Settings{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, APIURL: tw.APIURL, PublicURL: cfg.HTTP.PublicURL, Timeout: tw.TimeoutDuration(), Logger: log})
+	for _, s := range cfg.Carriers.enabled() {
+		c, err := s.Open(carriers.Env{PublicURL: cfg.HTTP.PublicURL, Numbers: g.numbersOf(s.name), Logger: log})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("app: carriers.%s: %w", s.name, err)
 		}
 		cs = append(cs, c)
 	}

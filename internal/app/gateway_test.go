@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
@@ -22,7 +23,7 @@ type env struct {
 	redis     *testenv.Redis
 	gw        *Gateway
 	store     *store.Store
-	cfg       *config.Config
+	cfg       *Config
 	url       string        // the gateway's HTTP base URL
 	serverLog func() string // the XMPP server's log tail, for failures
 	cancel    context.CancelFunc
@@ -64,14 +65,14 @@ func (e *env) launch(t *testing.T, logTo io.Writer) {
 // gatewayConfig is the configuration of a gateway on loopback attached to
 // the given component listener; the sandbox carrier is on unless o names
 // carriers itself.
-func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOptions) *config.Config {
+func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOptions) *Config {
 	t.Helper()
 	listen := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	base, err := (&config.Config{
-		Component: config.Component{JID: domain, Server: addr, Secret: secret},
-		Redis:     config.Redis{URL: redisURL},
-		HTTP:      config.HTTP{Listen: listen, PublicURL: "http://" + listen},
-		Numbers:   config.Numbers{DefaultRegion: "US"},
+	base, err := (&Config{
+		Component: component.Config{JID: domain, Server: addr, Secret: secret},
+		Redis:     store.Config{URL: redisURL},
+		HTTP:      HTTP{Listen: listen, PublicURL: "http://" + listen},
+		Numbers:   phone.Config{DefaultRegion: "US"},
 	}).Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOpt
 	if !strings.Contains(o.extraTOML, "[carriers.") {
 		toml += "\n[carriers.sandbox]\nenabled = true\n"
 	}
-	cfg, err := config.Parse([]byte(toml), o.env)
+	cfg, err := ParseConfig([]byte(toml), o.env)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, toml)
 	}

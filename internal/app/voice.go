@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 
 	"mellium.im/xmpp/jid"
 
@@ -32,41 +31,26 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	if cfg.SIP == nil {
 		return nil, nil
 	}
+	// The sections were checked when the file was read: sip.listen is a
+	// concrete ip:port, udp_ports and public_ip parse.
 	listen, err := netip.ParseAddrPort(cfg.SIP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("app: sip.listen: %w", err)
 	}
 	rtpAddr := listen.Addr()
-	var public netip.Addr
-	if cfg.Media.PublicIP != "" {
-		if public, err = netip.ParseAddr(cfg.Media.PublicIP); err != nil {
-			return nil, fmt.Errorf("app: media.public_ip: %w", err)
-		}
-	}
-	if rtpAddr.IsUnspecified() && !public.IsValid() {
-		return nil, errors.New("app: media.public_ip: needed when sip.listen is a wildcard address, to tell peers where to send audio")
-	}
-	ports, err := media.ParsePortRange(cfg.Media.UDPPorts)
-	if err != nil {
-		return nil, fmt.Errorf("app: media.udp_ports: %w", err)
-	}
+	public := cfg.Media.Public()
+	ports := cfg.Media.Ports()
 	rtc, err := media.NewWebRTC(media.WebRTCSettings{
 		Ports:    ports,
 		PublicIP: cfg.Media.PublicIP,
 		// A gateway bound to loopback (tests, the demo) has only loopback
 		// candidates to offer.
 		Loopback:       rtpAddr.IsLoopback(),
-		ConnectTimeout: cfg.Media.ConnectTimeoutDuration(),
+		ConnectTimeout: cfg.Media.ConnectTimeout,
 		Logger:         g.log,
 	})
 	if err != nil {
 		return nil, err
-	}
-	var greeting []int16
-	if path := cfg.Calls.VoicemailGreeting; path != "" {
-		if greeting, err = loadGreeting(path); err != nil {
-			return nil, err
-		}
 	}
 	v := &voiceParts{}
 	v.bridge = bridge.New(bridge.Settings{
@@ -76,28 +60,23 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		PublicIP:      public,
 		Ports:         ports,
 		WebRTC:        rtc,
-		RingTimeout:   cfg.Calls.RingTimeoutDuration(),
+		RingTimeout:   cfg.Calls.RingTimeout,
 		Voicemail:     cfg.Calls.Voicemail,
-		VoicemailMax:  cfg.Calls.VoicemailMaxDuration(),
-		Greeting:      greeting,
+		VoicemailMax:  cfg.Calls.VoicemailMax,
+		Greeting:      cfg.Calls.Greeting(),
 		Media:         g.store,
 		MediaURL:      cfg.HTTP.PublicURL,
 		FullNumbers:   cfg.Log.FullNumbers,
 		Logger:        g.log,
 	}, g.comp, nil, g.store)
-	v.trunk, err = trunk.New(trunk.Settings{
-		Listen:   cfg.SIP.Listen,
-		Trunk:    cfg.SIP.Trunk,
-		Username: cfg.SIP.Username,
-		Password: cfg.SIP.Password,
-		Register: cfg.SIP.Register,
-		Logger:   g.log,
-	}, v.bridge)
+	sip := *cfg.SIP
+	sip.Logger, sip.FullNumbers = g.log, cfg.Log.FullNumbers
+	v.trunk, err = trunk.New(sip, v.bridge)
 	if err != nil {
 		return nil, err
 	}
 	var dialer bridge.Dialer = bridge.SIP(v.trunk)
-	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Enabled {
+	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Active() {
 		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Logger: g.log})
 		v.soft.SetRinger(v.bridge)
 		dialer = sandboxFirst{soft: v.soft, trunk: dialer}
@@ -141,21 +120,4 @@ func (v *voiceParts) health(context.Context) error {
 		return errNotRegistered
 	}
 	return nil
-}
-
-// loadGreeting reads the voicemail greeting: 16-bit PCM mono WAV at 8 kHz,
-// the rate of telephone audio.
-func loadGreeting(path string) ([]int16, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("app: calls.voicemail_greeting: %w", err)
-	}
-	pcm, rate, err := media.DecodeWAV(b)
-	if err != nil {
-		return nil, fmt.Errorf("app: calls.voicemail_greeting: %w", err)
-	}
-	if rate != 8000 {
-		return nil, fmt.Errorf("app: calls.voicemail_greeting: %d Hz; convert it to 8000 Hz (sox in.wav -r 8000 -c 1 -b 16 out.wav)", rate)
-	}
-	return pcm, nil
 }

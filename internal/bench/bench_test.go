@@ -22,7 +22,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/carriers/twilio"
+	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/app"
+	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -167,12 +171,12 @@ func setup(b *testing.B, o options) *env {
 	port := testenv.FreePort(b)
 	e.gwURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 	e.cfgPath = filepath.Join(e.dir, "switchboard.toml")
-	cfg, err := (&config.Config{
-		Component: config.Component{JID: e.prosody.ComponentDomain, Server: e.prosody.ComponentAddr, Secret: e.prosody.ComponentSecret},
-		Redis:     config.Redis{URL: e.redis.URL},
-		HTTP:      config.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", port), PublicURL: e.gwURL},
-		Numbers:   config.Numbers{DefaultRegion: "US"},
-		Carriers:  config.Carriers{Twilio: &config.Twilio{AccountSID: accountSID, AuthToken: authToken, APIURL: e.twilio.URL}},
+	cfg, err := (&app.Config{
+		Component: component.Config{JID: e.prosody.ComponentDomain, Server: e.prosody.ComponentAddr, Secret: e.prosody.ComponentSecret},
+		Redis:     store.Config{URL: e.redis.URL},
+		HTTP:      app.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", port), PublicURL: e.gwURL},
+		Numbers:   phone.Config{DefaultRegion: "US"},
+		Carriers:  app.Carriers{Twilio: &twilio.Config{AccountSID: accountSID, AuthToken: authToken, APIURL: e.twilio.URL}},
 	}).Marshal()
 	must(b, err, "encode config")
 	must(b, os.WriteFile(e.cfgPath, cfg, 0o600), "write config")

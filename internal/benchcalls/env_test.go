@@ -15,11 +15,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/app"
 	"github.com/switchboard-gw/switchboard/internal/launch"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
 
 const modulePath = "github.com/switchboard-gw/switchboard"
@@ -216,16 +222,16 @@ func (e *env) startGateway(tb testing.TB) {
 	e.mediaHigh = e.mediaLow + size - 1
 	httpPort := testenv.FreePort(tb)
 	e.gwURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	text, err := (&config.Config{
-		Component: config.Component{JID: e.prosody.ComponentDomain, Server: e.prosody.ComponentAddr, Secret: e.prosody.ComponentSecret},
-		Redis:     config.Redis{URL: e.redis.URL},
-		HTTP:      config.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", httpPort), PublicURL: e.gwURL},
-		Numbers:   config.Numbers{DefaultRegion: "US"},
-		Carriers:  config.Carriers{Sandbox: &config.Sandbox{Enabled: true}},
-		SIP:       &config.SIP{Listen: fmt.Sprintf("127.0.0.1:%d", sipPort), Trunk: "sip:" + e.sipAddr},
-		Media:     config.Media{UDPPorts: fmt.Sprintf("%d-%d", e.mediaLow, e.mediaHigh), ConnectTimeout: e.o.connectTimout.String()},
-		Calls:     config.Calls{RingTimeout: "60s"},
-		Log:       config.Log{Level: "info"},
+	text, err := (&app.Config{
+		Component: component.Config{JID: e.prosody.ComponentDomain, Server: e.prosody.ComponentAddr, Secret: e.prosody.ComponentSecret},
+		Redis:     store.Config{URL: e.redis.URL},
+		HTTP:      app.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", httpPort), PublicURL: e.gwURL},
+		Numbers:   phone.Config{DefaultRegion: "US"},
+		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
+		SIP:       &trunk.Settings{Listen: fmt.Sprintf("127.0.0.1:%d", sipPort), Trunk: "sip:" + e.sipAddr},
+		Media:     media.Config{UDPPorts: fmt.Sprintf("%d-%d", e.mediaLow, e.mediaHigh), ConnectTimeout: e.o.connectTimout},
+		Calls:     bridge.Config{RingTimeout: 60 * time.Second},
+		Log:       app.Log{Level: "info"},
 	}).Marshal()
 	if err != nil {
 		tb.Fatalf("benchcalls: encode config: %v", err)

@@ -1,13 +1,18 @@
-// Package config loads Switchboard's TOML configuration file and applies
+// Package config decodes Switchboard's TOML configuration file and applies
 // SWITCHBOARD_<SECTION>_<KEY> environment overrides on top of it.
+//
+// It knows no setting itself. Each section of the file is a type owned by
+// the package it configures (component.Config is [component],
+// trunk.Config is [sip], …), with toml tags and a Check method that fills
+// its defaults and validates it, returning Invalid for a bad key. Decode
+// runs every Check and names the whole key (sip.listen) in the error, so
+// that `switchboard check` and `switchboard run` apply the very same rules.
 package config
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -15,311 +20,145 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"mellium.im/xmpp/jid"
 )
 
-// ErrInvalid is wrapped by every validation error; the message names the key.
+// ErrInvalid is wrapped by every error about a value; the message names the
+// key.
 var ErrInvalid = errors.New("config: invalid")
 
-// Config is the whole file. The section and key names are a contract used by
-// operators and by outside tests: do not rename them.
-type Config struct {
-	Component Component `toml:"component"`
-	Redis     Redis     `toml:"redis"`
-	HTTP      HTTP      `toml:"http"`
-	Numbers   Numbers   `toml:"numbers"`
-	Carriers  Carriers  `toml:"carriers"`
-	SIP       *SIP      `toml:"sip"`   // voice is enabled by this section
-	Media     Media     `toml:"media"` // used only with voice
-	Calls     Calls     `toml:"calls"` // used only with voice
-	Log       Log       `toml:"log"`
+// Checker is implemented by sections: Check fills in defaults and checks
+// every value, returning an Invalid error for the first bad key (relative
+// to the section: "listen", not "sip.listen").
+type Checker interface {
+	Check() error
 }
 
-// SIP is the voice bridge's SIP side.
-type SIP struct {
-	Listen   string `toml:"listen"`   // UDP host:port for SIP
-	Trunk    string `toml:"trunk"`    // SIP URI calls to phone numbers go to
-	Username string `toml:"username"` // digest user for REGISTER and challenges
-	Password string `toml:"password"`
-	Register bool   `toml:"register"` // REGISTER to the trunk with digest auth
+// KeyError is a bad value of one key, as a section reports it.
+type KeyError struct {
+	Key string // relative to the section that reported it; "" for the section itself
+	Msg string
 }
 
-// Media holds the voice bridge's RTP and WebRTC settings.
-type Media struct {
-	UDPPorts string `toml:"udp_ports"` // e.g. "20000-20999"; empty: any
-	PublicIP string `toml:"public_ip"` // advertised instead of local addresses
-	// ConnectTimeout bounds ICE and DTLS set-up of a call's WebRTC leg;
-	// default 20s.
-	ConnectTimeout string `toml:"connect_timeout"`
+func (e *KeyError) Error() string {
+	if e.Key == "" {
+		return e.Msg
+	}
+	return e.Key + ": " + e.Msg
 }
 
-// Calls holds call handling rules.
-type Calls struct {
-	RingTimeout string `toml:"ring_timeout"` // how long inbound calls ring; default 30s
-	Voicemail   bool   `toml:"voicemail"`
-	// VoicemailMax bounds a recording; default 120s.
-	VoicemailMax string `toml:"voicemail_max"`
-	// VoicemailGreeting is a WAV file (16-bit PCM, mono, 8 kHz) played
-	// before recording; default a beep.
-	VoicemailGreeting string `toml:"voicemail_greeting"`
+// Unwrap makes every KeyError an ErrInvalid.
+func (e *KeyError) Unwrap() error { return ErrInvalid }
+
+// Invalid is what a section's Check returns for a bad key.
+func Invalid(key, format string, args ...any) error {
+	return &KeyError{Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Component is the XEP-0114 connection to the XMPP server.
-type Component struct {
-	JID    string `toml:"jid"`    // the gateway's domain, e.g. sms.example.org
-	Server string `toml:"server"` // host:port of the server's component listener
-	Secret string `toml:"secret"`
-}
-
-// Redis holds the state store's address.
-type Redis struct {
-	URL string `toml:"url"` // may carry a password
-}
-
-// HTTP is the webhook and sandbox listener.
-type HTTP struct {
-	Listen    string `toml:"listen"`
-	PublicURL string `toml:"public_url"` // what carriers call; signatures are checked against it
-}
-
-// Numbers holds phone number rules.
-type Numbers struct {
-	DefaultRegion string `toml:"default_region"` // ISO 3166 code for numbers written without +
-}
-
-// Carriers lists the carrier adapters; an adapter is enabled by its section.
-type Carriers struct {
-	Twilio  *Twilio  `toml:"twilio"`
-	Sandbox *Sandbox `toml:"sandbox"`
-}
-
-// Twilio configures the Twilio adapter.
-type Twilio struct {
-	AccountSID string `toml:"account_sid"`
-	AuthToken  string `toml:"auth_token"`
-	APIURL     string `toml:"api_url"` // replaces https://api.twilio.com
-	Timeout    string `toml:"timeout"` // bound on every API call, default 15s
-}
-
-// Sandbox configures the built-in sandbox carrier.
-type Sandbox struct {
-	Enabled bool `toml:"enabled"`
-}
-
-// Log configures logging.
-type Log struct {
-	Level string `toml:"level"` // debug, info, warn, error
-	// FullNumbers logs whole phone numbers instead of redacted ones.
-	FullNumbers bool `toml:"full_numbers"`
-}
-
-// Load reads path, applies environment overrides from environ (os.Environ
-// form) and validates the result.
-func Load(path string, environ []string) (*Config, error) {
+// Load reads path into dst (a pointer to the struct of sections), applies
+// environment overrides from environ (os.Environ form) and checks every
+// section.
+func Load(path string, environ []string, dst any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return fmt.Errorf("config: %w", err)
 	}
-	return Parse(data, environ)
+	return Decode(data, environ, dst)
 }
 
-// Parse is Load on the file's contents.
-func Parse(data []byte, environ []string) (*Config, error) {
-	c := &Config{}
-	md, err := toml.Decode(string(data), c)
+// Decode is Load on the file's contents.
+func Decode(data []byte, environ []string, dst any) error {
+	md, err := toml.Decode(string(data), dst)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return fmt.Errorf("config: %w", err)
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return nil, fmt.Errorf("%w: unknown key %s", ErrInvalid, undec[0])
+		return fmt.Errorf("%w: unknown key %s", ErrInvalid, undec[0])
 	}
-	if err := applyEnv(c, environ); err != nil {
-		return nil, err
-	}
-	c.defaults()
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func (c *Config) defaults() {
-	if c.HTTP.Listen == "" {
-		c.HTTP.Listen = "127.0.0.1:8080"
-	}
-	if c.HTTP.PublicURL == "" {
-		c.HTTP.PublicURL = "http://" + c.HTTP.Listen
-	}
-	c.HTTP.PublicURL = strings.TrimRight(c.HTTP.PublicURL, "/")
-	if c.Redis.URL == "" {
-		c.Redis.URL = "redis://127.0.0.1:6379/0"
-	}
-	if c.Log.Level == "" {
-		c.Log.Level = "info"
-	}
-	if c.Calls.RingTimeout == "" {
-		c.Calls.RingTimeout = "30s"
-	}
-	if c.Calls.VoicemailMax == "" {
-		c.Calls.VoicemailMax = "120s"
-	}
-	if c.Media.ConnectTimeout == "" {
-		c.Media.ConnectTimeout = "20s"
-	}
-	if t := c.Carriers.Twilio; t != nil {
-		if t.APIURL == "" {
-			t.APIURL = "https://api.twilio.com"
-		}
-		t.APIURL = strings.TrimRight(t.APIURL, "/")
-		if t.Timeout == "" {
-			t.Timeout = "15s"
-		}
-	}
-}
-
-func invalid(key, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalid, key, fmt.Sprintf(format, args...))
-}
-
-// Validate checks every value and names the first bad key.
-func (c *Config) Validate() error {
-	if c.Component.JID == "" {
-		return invalid("component.jid", "missing (the gateway's domain, e.g. sms.example.org)")
-	}
-	j, err := jid.Parse(c.Component.JID)
-	if err != nil || j.Localpart() != "" || j.Resourcepart() != "" {
-		return invalid("component.jid", "%q is not a bare domain JID", c.Component.JID)
-	}
-	if c.Component.Server == "" {
-		return invalid("component.server", "missing (host:port of the XMPP server's component port)")
-	}
-	if _, port, err := net.SplitHostPort(c.Component.Server); err != nil || port == "" {
-		return invalid("component.server", "%q is not host:port", c.Component.Server)
-	}
-	if c.Component.Secret == "" {
-		return invalid("component.secret", "missing")
-	}
-	if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-		return invalid("redis.url", "not a redis:// or rediss:// URL")
-	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-		return invalid("http.listen", "%q is not host:port", c.HTTP.Listen)
-	}
-	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return invalid("http.public_url", "%q is not an http(s) URL", c.HTTP.PublicURL)
-	}
-	if r := c.Numbers.DefaultRegion; r != "" && (len(r) != 2 || strings.ToUpper(r) != r) {
-		return invalid("numbers.default_region", "%q is not a two-letter upper-case region code such as US", r)
-	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return invalid("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
-	}
-	if t := c.Carriers.Twilio; t != nil {
-		if !strings.HasPrefix(t.AccountSID, "AC") || len(t.AccountSID) != 34 {
-			return invalid("carriers.twilio.account_sid", "must be AC followed by 32 characters")
-		}
-		if t.AuthToken == "" {
-			return invalid("carriers.twilio.auth_token", "missing")
-		}
-		if u, err := url.Parse(t.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return invalid("carriers.twilio.api_url", "%q is not scheme://host[:port]", t.APIURL)
-		}
-		if d, err := time.ParseDuration(t.Timeout); err != nil || d <= 0 {
-			return invalid("carriers.twilio.timeout", "%q is not a positive duration such as 15s", t.Timeout)
-		}
-	}
-	if err := c.validateVoice(); err != nil {
+	root := reflect.ValueOf(dst).Elem()
+	if err := applyEnv(root, environ); err != nil {
 		return err
 	}
-	if len(c.CarrierNames()) == 0 {
-		return invalid("carriers", "no carrier configured (add [carriers.twilio] or [carriers.sandbox] enabled = true)")
-	}
-	return nil
+	return check(root, "")
 }
 
-func (c *Config) validateVoice() error {
-	if d, err := time.ParseDuration(c.Calls.RingTimeout); err != nil || d <= 0 {
-		return invalid("calls.ring_timeout", "%q is not a positive duration such as 30s", c.Calls.RingTimeout)
+// Encode writes v in the file's syntax, for programs that build a
+// configuration (the demo, tests, benchmarks) and want it to go through
+// the same defaults and checks as a file.
+func Encode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(v); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
-	if d, err := time.ParseDuration(c.Calls.VoicemailMax); err != nil || d <= 0 {
-		return invalid("calls.voicemail_max", "%q is not a positive duration such as 120s", c.Calls.VoicemailMax)
-	}
-	if g := c.Calls.VoicemailGreeting; g != "" {
-		if _, err := os.Stat(g); err != nil {
-			return invalid("calls.voicemail_greeting", "%v", err)
+	return b.Bytes(), nil
+}
+
+// check runs Check on every section below v, innermost first (a carrier's
+// section before the table of carriers), then on v itself.
+func check(v reflect.Value, path string) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := tomlName(f)
+		if name == "-" {
+			continue
+		}
+		fv := v.Field(i)
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() || fv.Elem().Kind() != reflect.Struct {
+				continue
+			}
+			fv = fv.Elem()
+		}
+		if fv.Kind() != reflect.Struct || fv.Type() == reflect.TypeFor[time.Time]() {
+			continue
+		}
+		if err := check(fv, join(path, name)); err != nil {
+			return err
 		}
 	}
-	if d, err := time.ParseDuration(c.Media.ConnectTimeout); err != nil || d <= 0 {
-		return invalid("media.connect_timeout", "%q is not a positive duration such as 20s", c.Media.ConnectTimeout)
-	}
-	if ip := c.Media.PublicIP; ip != "" && net.ParseIP(ip) == nil {
-		return invalid("media.public_ip", "%q is not an IP address", ip)
-	}
-	if r := c.Media.UDPPorts; r != "" {
-		lo, hi, ok := strings.Cut(r, "-")
-		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
-		b, err2 := strconv.Atoi(strings.TrimSpace(hi))
-		if !ok || err1 != nil || err2 != nil || a < 1024 || b > 65535 || b-a < 3 {
-			return invalid("media.udp_ports", "%q is not a range such as 20000-20999 (within 1024-65535, at least 4 ports)", r)
-		}
-	}
-	s := c.SIP
-	if s == nil {
+	c, ok := v.Addr().Interface().(Checker)
+	if !ok {
 		return nil
 	}
-	if host, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" || net.ParseIP(host) == nil {
-		return invalid("sip.listen", "%q is not ip:port", s.Listen)
+	err := c.Check()
+	if err == nil {
+		return nil
 	}
-	if !strings.HasPrefix(s.Trunk, "sip:") || len(s.Trunk) <= len("sip:") {
-		return invalid("sip.trunk", "%q is not a sip: URI such as sip:trunk.example.net:5060", s.Trunk)
+	var ke *KeyError
+	if errors.As(err, &ke) {
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, join(path, ke.Key), ke.Msg)
 	}
-	if s.Register && (s.Username == "" || s.Password == "") {
-		return invalid("sip.register", "needs sip.username and sip.password")
+	if path == "" {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	return nil
+	return fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
 }
 
-// ConnectTimeoutDuration is the validated bound on media set-up.
-func (m *Media) ConnectTimeoutDuration() time.Duration {
-	d, _ := time.ParseDuration(m.ConnectTimeout)
-	return d
-}
-
-// VoicemailMaxDuration is the validated longest voicemail recording.
-func (c *Calls) VoicemailMaxDuration() time.Duration {
-	d, _ := time.ParseDuration(c.VoicemailMax)
-	return d
-}
-
-// RingTimeoutDuration is the validated ring time of inbound calls.
-func (c *Calls) RingTimeoutDuration() time.Duration {
-	d, _ := time.ParseDuration(c.RingTimeout)
-	return d
-}
-
-// CarrierNames lists the enabled carriers in a stable order.
-func (c *Config) CarrierNames() []string {
-	var names []string
-	if c.Carriers.Sandbox != nil && c.Carriers.Sandbox.Enabled {
-		names = append(names, "sandbox")
+func join(path, key string) string {
+	switch {
+	case path == "":
+		return key
+	case key == "":
+		return path
 	}
-	if c.Carriers.Twilio != nil {
-		names = append(names, "twilio")
-	}
-	return names
+	return path + "." + key
 }
 
-// TimeoutDuration is the validated per-call bound of the Twilio adapter.
-func (t *Twilio) TimeoutDuration() time.Duration {
-	d, _ := time.ParseDuration(t.Timeout)
-	return d
+func tomlName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+	if name == "" {
+		return strings.ToLower(f.Name)
+	}
+	return name
 }
 
 // applyEnv overrides fields from SWITCHBOARD_<SECTION>_<KEY> variables; a
-// variable naming a carrier section that the file lacks creates it.
-func applyEnv(c *Config, environ []string) error {
+// variable naming a section that the file lacks (a carrier, [sip])
+// creates it.
+func applyEnv(root reflect.Value, environ []string) error {
 	env := map[string]string{}
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "SWITCHBOARD_") {
@@ -329,23 +168,32 @@ func applyEnv(c *Config, environ []string) error {
 	if len(env) == 0 {
 		return nil
 	}
-	return walk(reflect.ValueOf(c).Elem(), "SWITCHBOARD", "", env)
+	return walk(root, "SWITCHBOARD", "", env)
 }
+
+var durationType = reflect.TypeFor[time.Duration]()
 
 func walk(v reflect.Value, prefix, keyPath string, env map[string]string) error {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name := f.Tag.Get("toml")
+		name := tomlName(f)
+		if !f.IsExported() || name == "-" {
+			continue
+		}
 		envName := prefix + "_" + strings.ToUpper(name)
-		key := strings.TrimPrefix(keyPath+"."+name, ".")
+		key := join(keyPath, name)
 		fv := v.Field(i)
-		switch fv.Kind() {
-		case reflect.Struct:
+		s, set := env[envName]
+		bad := func() error {
+			return fmt.Errorf("%w: %s: %s=%q is not a %s", ErrInvalid, key, envName, s, fv.Type())
+		}
+		switch {
+		case fv.Kind() == reflect.Struct:
 			if err := walk(fv, envName, key, env); err != nil {
 				return err
 			}
-		case reflect.Pointer:
+		case fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.Struct:
 			if !anyWithPrefix(env, envName+"_") {
 				continue
 			}
@@ -355,18 +203,29 @@ func walk(v reflect.Value, prefix, keyPath string, env map[string]string) error 
 			if err := walk(fv.Elem(), envName, key, env); err != nil {
 				return err
 			}
-		case reflect.String:
-			if s, ok := env[envName]; ok {
-				fv.SetString(s)
+		case !set:
+		case fv.Type() == durationType:
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %s=%q is not a duration such as 30s", ErrInvalid, key, envName, s)
 			}
-		case reflect.Bool:
-			if s, ok := env[envName]; ok {
-				b, err := strconv.ParseBool(s)
-				if err != nil {
-					return invalid(key, "%s=%q is not true or false", envName, s)
-				}
-				fv.SetBool(b)
+			fv.SetInt(int64(d))
+		case fv.Kind() == reflect.String:
+			fv.SetString(s)
+		case fv.Kind() == reflect.Bool:
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %s=%q is not true or false", ErrInvalid, key, envName, s)
 			}
+			fv.SetBool(b)
+		case fv.CanInt():
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || fv.OverflowInt(n) {
+				return bad()
+			}
+			fv.SetInt(n)
+		default:
+			return bad()
 		}
 	}
 	return nil
@@ -379,15 +238,4 @@ func anyWithPrefix(env map[string]string, prefix string) bool {
 		}
 	}
 	return false
-}
-
-// Marshal writes c in the file's syntax, for programs that build a
-// configuration (the demo, tests, benchmarks) and want it to go through the
-// same defaults and checks as a file, or to hand it to `switchboard run`.
-func (c *Config) Marshal() ([]byte, error) {
-	var b bytes.Buffer
-	if err := toml.NewEncoder(&b).Encode(c); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	return b.Bytes(), nil
 }

@@ -71,7 +71,7 @@ type Settings struct {
 
 func (s *Settings) defaults() {
 	if s.RingTimeout <= 0 {
-		s.RingTimeout = 30 * time.Second
+		s.RingTimeout = defaultRingTimeout
 	}
 	if s.Instance == "" {
 		var b [6]byte
@@ -88,7 +88,7 @@ func (s *Settings) defaults() {
 		s.SendTimeout = 10 * time.Second
 	}
 	if s.VoicemailMax <= 0 {
-		s.VoicemailMax = 2 * time.Minute
+		s.VoicemailMax = defaultVoicemailMax
 	}
 	if len(s.Greeting) == 0 {
 		s.Greeting = Beep()

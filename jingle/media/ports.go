@@ -21,8 +21,15 @@ func (r PortRange) String() string {
 	return strconv.Itoa(r.Min) + "-" + strconv.Itoa(r.Max)
 }
 
-// ParsePortRange reads "min-max" (inclusive, 1..65535, min <= max). An
-// empty or all-blank string gives the zero range.
+// Bounds of a usable range: ports below 1024 are the system's, and a call
+// needs an even/odd RTP pair plus a port for its WebRTC leg.
+const (
+	MinPort  = 1024
+	MinPorts = 4
+)
+
+// ParsePortRange reads "min-max" (inclusive, within MinPort..65535, at
+// least MinPorts ports). An empty or all-blank string gives the zero range.
 func ParsePortRange(s string) (PortRange, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -43,6 +50,9 @@ func ParsePortRange(s string) (PortRange, error) {
 	if first > last {
 		return PortRange{}, fmt.Errorf("%w: minimum %d above maximum %d", ErrBadPortRange, first, last)
 	}
+	if last-first+1 < MinPorts {
+		return PortRange{}, fmt.Errorf("%w: %d-%d has fewer than %d ports", ErrBadPortRange, first, last, MinPorts)
+	}
 	return PortRange{Min: first, Max: last}, nil
 }
 
@@ -52,13 +62,14 @@ func parsePort(s string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
-	if n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%d is outside 1-65535", n)
+	if n < MinPort || n > 65535 {
+		return 0, fmt.Errorf("%d is outside %d-65535", n, MinPort)
 	}
 	return n, nil
 }
 
-// validate checks a range built by hand rather than parsed.
+// validate checks a range built by hand (tests use a port or two);
+// ranges an operator writes go through ParsePortRange's stricter rule.
 func (r PortRange) validate() error {
 	if r.IsZero() {
 		return nil

@@ -14,12 +14,12 @@ func TestNewSettings(t *testing.T) {
 		want string // substring of the error; "" for success
 	}{
 		{"ok", Settings{Listen: "127.0.0.1:5060", Trunk: "sip:127.0.0.1:5070"}, ""},
-		{"bad listen", Settings{Listen: "nonsense", Trunk: "sip:127.0.0.1:5070"}, "sip listen"},
-		{"bad listen port", Settings{Listen: "127.0.0.1:99999", Trunk: "sip:127.0.0.1:5070"}, "sip listen"},
-		{"unspecified listen", Settings{Listen: "0.0.0.0:5060", Trunk: "sip:127.0.0.1:5070"}, "sip listen"},
-		{"bad trunk", Settings{Listen: "127.0.0.1:5060", Trunk: "http://x"}, "sip trunk"},
-		{"empty trunk", Settings{Listen: "127.0.0.1:5060"}, "sip trunk"},
-		{"register without user", Settings{Listen: "127.0.0.1:5060", Trunk: "sip:h", Register: true}, "username"},
+		{"bad listen", Settings{Listen: "nonsense", Trunk: "sip:127.0.0.1:5070"}, "listen"},
+		{"bad listen port", Settings{Listen: "127.0.0.1:99999", Trunk: "sip:127.0.0.1:5070"}, "listen"},
+		{"unspecified listen", Settings{Listen: "0.0.0.0:5060", Trunk: "sip:127.0.0.1:5070"}, "listen"},
+		{"bad trunk", Settings{Listen: "127.0.0.1:5060", Trunk: "http://x"}, "trunk"},
+		{"empty trunk", Settings{Listen: "127.0.0.1:5060"}, "trunk"},
+		{"register without user", Settings{Listen: "127.0.0.1:5060", Trunk: "sip:h", Register: true}, "register: needs username"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := New(tc.set, nil)

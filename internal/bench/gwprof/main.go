@@ -20,7 +20,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboard-gw/switchboard/internal/app"
-	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
 func main() {
@@ -34,7 +33,7 @@ func main() {
 }
 
 func run(path, prof string) error {
-	cfg, err := config.Load(path, os.Environ())
+	cfg, err := app.LoadConfig(path, os.Environ())
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,77 @@
+package twilio
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/config"
+)
+
+// Defaults of the adapter, for the section and for Settings alike.
+const (
+	defaultAPIURL  = "https://api.twilio.com"
+	defaultTimeout = 15 * time.Second
+)
+
+// Config is the [carriers.twilio] section.
+type Config struct {
+	AccountSID string `toml:"account_sid"`
+	AuthToken  string `toml:"auth_token"`
+	// APIURL replaces https://api.twilio.com (scheme, host and port), for
+	// Twilio-compatible APIs and tests.
+	APIURL string `toml:"api_url"`
+	// Timeout bounds every API call; default 15s.
+	Timeout time.Duration `toml:"timeout"`
+}
+
+var _ carriers.Section = (*Config)(nil)
+
+// Check fills in the defaults and validates the section.
+func (c *Config) Check() error {
+	if !strings.HasPrefix(c.AccountSID, "AC") || len(c.AccountSID) != 34 {
+		return config.Invalid("account_sid", "must be AC followed by 32 characters")
+	}
+	if c.AuthToken == "" {
+		return config.Invalid("auth_token", "missing")
+	}
+	if c.APIURL == "" {
+		c.APIURL = defaultAPIURL
+	}
+	c.APIURL = strings.TrimRight(c.APIURL, "/")
+	if _, err := apiURL(c.APIURL); err != nil {
+		return config.Invalid("api_url", "%q is not scheme://host[:port]", c.APIURL)
+	}
+	if c.Timeout < 0 {
+		return config.Invalid("timeout", "%v is negative", c.Timeout)
+	}
+	if c.Timeout == 0 {
+		c.Timeout = defaultTimeout
+	}
+	return nil
+}
+
+// Active implements carriers.Section: the section's presence turns Twilio on.
+func (c *Config) Active() bool { return true }
+
+// Open implements carriers.Section.
+func (c *Config) Open(env carriers.Env) (carriers.Carrier, error) {
+	return New(Settings{
+		AccountSID: c.AccountSID,
+		AuthToken:  c.AuthToken,
+		APIURL:     c.APIURL,
+		PublicURL:  env.PublicURL,
+		Timeout:    c.Timeout,
+		Logger:     env.Logger,
+	})
+}
+
+// apiURL parses an API base: scheme and host, no path.
+func apiURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, errBadAPIURL
+	}
+	return u, nil
+}

@@ -1,0 +1,249 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/jingle/trunk"
+)
+
+const valid = `
+[component]
+jid = "sms.example.org"
+server = "127.0.0.1:5347"
+secret = "s3cret"
+
+[redis]
+url = "redis://127.0.0.1:6379/0"
+
+[http]
+listen = "127.0.0.1:8080"
+public_url = "https://gw.example.org/"
+
+[numbers]
+default_region = "US"
+
+[carriers.twilio]
+account_sid = "AC0123456789abcdef0123456789abcdef"
+auth_token = "token"
+`
+
+func TestParseValid(t *testing.T) {
+	c, err := ParseConfig([]byte(valid), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.PublicURL != "https://gw.example.org" {
+		t.Errorf("public_url not trimmed: %q", c.HTTP.PublicURL)
+	}
+	if c.Carriers.Twilio.APIURL != "https://api.twilio.com" {
+		t.Errorf("api_url default = %q", c.Carriers.Twilio.APIURL)
+	}
+	if got := c.CarrierNames(); len(got) != 1 || got[0] != "twilio" {
+		t.Errorf("CarrierNames = %v", got)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	env := []string{
+		"SWITCHBOARD_COMPONENT_SECRET=fromenv",
+		"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://127.0.0.1:4010",
+		"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true",
+		"SWITCHBOARD_NUMBERS_DEFAULT_REGION=GB",
+		"OTHER=1",
+	}
+	c, err := ParseConfig([]byte(valid), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Component.Secret != "fromenv" || c.Carriers.Twilio.APIURL != "http://127.0.0.1:4010" || c.Numbers.DefaultRegion != "GB" {
+		t.Errorf("overrides not applied: %+v", c)
+	}
+	if c.Carriers.Sandbox == nil || !c.Carriers.Sandbox.Enabled {
+		t.Error("sandbox section not created from the environment")
+	}
+	if c.SIP != nil {
+		t.Error("voice enabled without a [sip] section")
+	}
+}
+
+func TestVoiceFromEnv(t *testing.T) {
+	env := []string{
+		"SWITCHBOARD_SIP_LISTEN=127.0.0.1:5060",
+		"SWITCHBOARD_SIP_TRUNK=sip:127.0.0.1:5070",
+		"SWITCHBOARD_SIP_USERNAME=gw",
+		"SWITCHBOARD_SIP_PASSWORD=pw",
+		"SWITCHBOARD_SIP_REGISTER=true",
+		"SWITCHBOARD_MEDIA_UDP_PORTS=20000-20999",
+		"SWITCHBOARD_MEDIA_PUBLIC_IP=192.0.2.7",
+		"SWITCHBOARD_CALLS_RING_TIMEOUT=12s",
+		"SWITCHBOARD_CALLS_VOICEMAIL=true",
+	}
+	c, err := ParseConfig([]byte(valid), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := trunk.Settings{Listen: "127.0.0.1:5060", Trunk: "sip:127.0.0.1:5070", Username: "gw", Password: "pw", Register: true,
+		RegisterExpiry: 600 * time.Second, Domain: "127.0.0.1", UserAgent: "Switchboard"}
+	if c.SIP == nil || *c.SIP != want {
+		t.Errorf("sip = %+v, want %+v", c.SIP, want)
+	}
+	if c.Media != (media.Config{UDPPorts: "20000-20999", PublicIP: "192.0.2.7", ConnectTimeout: 20 * time.Second}) {
+		t.Errorf("media = %+v", c.Media)
+	}
+	if c.Calls.RingTimeout != 12*time.Second || !c.Calls.Voicemail {
+		t.Errorf("calls = %+v", c.Calls)
+	}
+}
+
+// TestSettings covers every key with good and bad values. What ParseConfig
+// (switchboard check) accepts, New (switchboard run) must accept too; what
+// it refuses names the key.
+func TestSettings(t *testing.T) {
+	dir := t.TempDir()
+	greeting8k := filepath.Join(dir, "8k.wav")
+	greeting16k := filepath.Join(dir, "16k.wav")
+	notWAV := filepath.Join(dir, "not.wav")
+	for path, data := range map[string][]byte{
+		greeting8k:  media.EncodeWAV(bridge.Beep(), 8000),
+		greeting16k: media.EncodeWAV(bridge.Beep(), 16000),
+		notWAV:      []byte("hello"),
+	} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	voice := []string{"SWITCHBOARD_SIP_LISTEN=127.0.0.1:0", "SWITCHBOARD_SIP_TRUNK=sip:127.0.0.1:5070"}
+	withVoice := func(env ...string) []string { return append(append([]string{}, voice...), env...) }
+	tests := []struct {
+		name, old, new string
+		env            []string
+		key            string // the key the error names; "" when the value is good
+	}{
+		{name: "valid"},
+		{name: "missing jid", old: `jid = "sms.example.org"`, key: "component.jid"},
+		{name: "jid with localpart", old: `jid = "sms.example.org"`, new: `jid = "a@sms.example.org"`, key: "component.jid"},
+		{name: "jid with resource", old: `jid = "sms.example.org"`, new: `jid = "sms.example.org/r"`, key: "component.jid"},
+		{name: "server without port", old: `server = "127.0.0.1:5347"`, new: `server = "localhost"`, key: "component.server"},
+		{name: "server by name", old: `server = "127.0.0.1:5347"`, new: `server = "xmpp.example.org:5347"`},
+		{name: "missing secret", old: `secret = "s3cret"`, key: "component.secret"},
+		{name: "redis scheme", old: `url = "redis://127.0.0.1:6379/0"`, new: `url = "http://x"`, key: "redis.url"},
+		{name: "redis default", old: `url = "redis://127.0.0.1:6379/0"`, new: ``},
+		{name: "rediss with password", old: `url = "redis://127.0.0.1:6379/0"`, new: `url = "rediss://:pw@127.0.0.1:6380/2"`},
+		{name: "unix socket", old: `url = "redis://127.0.0.1:6379/0"`, new: `url = "unix:///run/redis.sock"`},
+		{name: "http listen", old: `listen = "127.0.0.1:0"`, new: `listen = "8080"`, key: "http.listen"},
+		{name: "public url", old: `public_url = "https://gw.example.org/"`, new: `public_url = "gw.example.org"`, key: "http.public_url"},
+		{name: "public url default", old: `public_url = "https://gw.example.org/"`, new: ``},
+		{name: "region", old: `default_region = "US"`, new: `default_region = "USA"`, key: "numbers.default_region"},
+		{name: "unknown region", old: `default_region = "US"`, new: `default_region = "XQ"`, key: "numbers.default_region"},
+		{name: "lower-case region", old: `default_region = "US"`, new: `default_region = "gb"`, key: "numbers.default_region"},
+		{name: "no region", old: `default_region = "US"`, new: ``},
+		{name: "sid", old: `account_sid = "AC0123456789abcdef0123456789abcdef"`, new: `account_sid = "SK1"`, key: "carriers.twilio.account_sid"},
+		{name: "token", old: `auth_token = "token"`, key: "carriers.twilio.auth_token"},
+		{name: "unknown key", old: `secret = "s3cret"`, new: "secret = \"s3cret\"\nsecre = 1", key: "unknown key component.secre"},
+		{name: "unknown carrier section", old: `[carriers.twilio]`, new: "[carriers.telnyx]\napi_key = \"k\"\n[carriers.twilio]", key: "unknown key carriers.telnyx"},
+		{name: "wrong type", old: `secret = "s3cret"`, new: `secret = 5`, key: "secret"},
+		{name: "api url path", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://x/y"}, key: "carriers.twilio.api_url"},
+		{name: "api url", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://127.0.0.1:4010/"}},
+		{name: "timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=soon"}, key: "carriers.twilio.timeout"},
+		{name: "negative timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=-1s"}, key: "carriers.twilio.timeout"},
+		{name: "bool env", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=maybe"}, key: "carriers.sandbox.enabled"},
+		{name: "sandbox too", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true"}},
+		{name: "empty secret env", env: []string{"SWITCHBOARD_COMPONENT_SECRET="}, key: "component.secret"},
+		{name: "log level", env: []string{"SWITCHBOARD_LOG_LEVEL=loud"}, key: "log.level"},
+		{name: "full numbers", env: []string{"SWITCHBOARD_LOG_FULL_NUMBERS=true", "SWITCHBOARD_LOG_LEVEL=debug"}},
+		{name: "voice", env: withVoice()},
+		{name: "sip listen name", env: withVoice("SWITCHBOARD_SIP_LISTEN=localhost:5060"), key: "sip.listen"},
+		{name: "sip listen no port", env: withVoice("SWITCHBOARD_SIP_LISTEN=127.0.0.1"), key: "sip.listen"},
+		// check used to accept a wildcard that the trunk then refused.
+		{name: "sip listen wildcard", env: withVoice("SWITCHBOARD_SIP_LISTEN=0.0.0.0:5060", "SWITCHBOARD_MEDIA_PUBLIC_IP=192.0.2.7"), key: "sip.listen"},
+		{name: "sip listen v6 wildcard", env: withVoice("SWITCHBOARD_SIP_LISTEN=[::]:5060"), key: "sip.listen"},
+		{name: "sip trunk", env: withVoice("SWITCHBOARD_SIP_TRUNK=trunk.example.net"), key: "sip.trunk"},
+		{name: "sip trunk by name", env: withVoice("SWITCHBOARD_SIP_TRUNK=sip:trunk.example.net:5060")},
+		{name: "sip register without password", env: withVoice("SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=u"), key: "sip.register"},
+		{name: "sip register", env: withVoice("SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=u", "SWITCHBOARD_SIP_PASSWORD=p", "SWITCHBOARD_SIP_REGISTER_EXPIRY=5m")},
+		{name: "sip register expiry", env: withVoice("SWITCHBOARD_SIP_REGISTER_EXPIRY=-5m"), key: "sip.register_expiry"},
+		{name: "udp ports", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000"), key: "media.udp_ports"},
+		{name: "udp ports reversed", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20999-20000"), key: "media.udp_ports"},
+		// check and the media package used to disagree on these two.
+		{name: "udp ports privileged", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=100-200"), key: "media.udp_ports"},
+		{name: "udp ports too few", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000-20002"), key: "media.udp_ports"},
+		{name: "udp ports", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000-20003")},
+		{name: "public ip", env: withVoice("SWITCHBOARD_MEDIA_PUBLIC_IP=gw.example.org"), key: "media.public_ip"},
+		{name: "public ip v6", env: withVoice("SWITCHBOARD_MEDIA_PUBLIC_IP=2001:db8::7")},
+		{name: "connect timeout", env: withVoice("SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=-1s"), key: "media.connect_timeout"},
+		{name: "connect timeout unit", env: withVoice("SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=20"), key: "media.connect_timeout"},
+		{name: "voicemail max", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_MAX=long"), key: "calls.voicemail_max"},
+		{name: "voicemail", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL=true", "SWITCHBOARD_CALLS_VOICEMAIL_MAX=30s", "SWITCHBOARD_CALLS_VOICEMAIL_GREETING="+greeting8k)},
+		{name: "voicemail greeting missing", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=/nonexistent/greeting.wav"), key: "calls.voicemail_greeting"},
+		// check used to accept a greeting that run then refused.
+		{name: "voicemail greeting rate", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=" + greeting16k), key: "calls.voicemail_greeting"},
+		{name: "voicemail greeting not WAV", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=" + notWAV), key: "calls.voicemail_greeting"},
+		{name: "ring timeout", env: withVoice("SWITCHBOARD_CALLS_RING_TIMEOUT=-1s"), key: "calls.ring_timeout"},
+		{name: "ring timeout ok", env: withVoice("SWITCHBOARD_CALLS_RING_TIMEOUT=45s")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(valid, `listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`, 1)
+			if tt.old != "" {
+				src = strings.Replace(src, tt.old, tt.new, 1)
+			}
+			cfg, err := ParseConfig([]byte(src), tt.env)
+			if tt.key != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.key) || !errors.Is(err, config.ErrInvalid) && !strings.Contains(err.Error(), "toml") {
+					t.Fatalf("error = %v, want one naming %s", err, tt.key)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseConfig: %v", err)
+			}
+			g, err := New(cfg, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatalf("check accepted what run refuses: %v", err)
+			}
+			g.ln.Close()
+			g.store.Close()
+		})
+	}
+}
+
+func TestNoCarrier(t *testing.T) {
+	src := strings.Split(valid, "[carriers.twilio]")[0]
+	if _, err := ParseConfig([]byte(src), nil); err == nil || !strings.Contains(err.Error(), "carriers") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "nope.toml"), nil)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	c, err := ParseConfig([]byte(valid), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := ParseConfig(b, nil)
+	if err != nil {
+		t.Fatalf("re-parse %s: %v", b, err)
+	}
+	if c2.Component != c.Component || c2.HTTP != c.HTTP || *c2.Carriers.Twilio != *c.Carriers.Twilio {
+		t.Fatalf("round trip changed the config:\n%s", b)
+	}
+}
