@@ -165,6 +165,6 @@ func (p *Phone) hangupCall(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	c.hangup("hung up on the page")
+	c.hangup("Hung up on the page")
 	w.WriteHeader(http.StatusNoContent)
 }
