@@ -14,6 +14,9 @@
 //   {"op": "block", "url": U}               fail requests to the URL glob U from now on
 //   {"op": "value", "sel": S, "want": W}    wait until field S's value contains W
 //   {"op": "text",  "sel": S, "want": W}    wait until an element S's text contains W
+//   {"op": "visible", "sel": S, "want": "yes"|"no"}  wait until the first element S
+//                                           is shown (or not: hidden, or absent)
+//   {"op": "screenshot", "text": P}         save a full-page PNG screenshot at path P
 //
 // "value" and "text" take "exact": true to wait for equality instead (so
 // {"want": "", "exact": true} means empty) and "has": H to consider only
@@ -92,6 +95,20 @@ const ops = {
     await candidates(step).first().click({ timeout: stepTimeout });
     return '';
   },
+  // visible checks what a person sees, so a CSS rule that overrides the
+  // hidden attribute counts as shown.
+  async visible(step) {
+    if (step.want !== 'yes' && step.want !== 'no') throw new Error('want must be "yes" or "no"');
+    return poll(
+      `${step.sel} to be ${step.want === 'yes' ? 'shown' : 'not shown'}`,
+      async () => ((await candidates(step).first().isVisible()) ? 'yes' : 'no'),
+      (v) => v === step.want,
+    );
+  },
+  async screenshot(step) {
+    await page.screenshot({ path: step.text, fullPage: true, timeout: stepTimeout });
+    return step.text;
+  },
   value: (step) => waitFor(step, (el) => el.inputValue({ timeout: 1000 })),
   text: (step) => waitFor(step, (el) => el.textContent({ timeout: 1000 })),
 };
@@ -155,7 +172,7 @@ async function run() {
   for (const [i, step] of spec.steps.entries()) {
     const op = ops[step.op];
     if (!op) throw Object.assign(new Error(`unknown op ${JSON.stringify(step.op)}`), { step: i });
-    const target = step.sel ?? step.url;
+    const target = step.sel ?? step.url ?? step.text;
     const t0 = Date.now();
     let got;
     try {

@@ -38,8 +38,11 @@ Note: {{ . }}{{ end }}
      Password:  {{ .Password }}
      Server:    {{ .C2S }}{{ if .Standard }} (the standard port: the JID and password are enough){{ else }} (set host and port in the client's connection settings){{ end }}
      TLS:       optional. STARTTLS uses a self-signed certificate for localhost;
-                accept it when the client asks. SHA-256 fingerprint:
-                {{ .Cert.SHA256 }}
+                accept it when the client asks if its fingerprint is one of
+                  SHA-1:   {{ .Cert.SHA1 }}
+                  SHA-256: {{ .Cert.SHA256 }}
+                or let the client trust the file itself (Poezio: ca_cert_path):
+                  {{ .Cert.CertFile }}
      WebSocket: {{ .WebSocket }} (for web clients)
 
 2. Your number is {{ .Number }}. To text a phone, open a chat with

@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -78,6 +82,10 @@ func TestDemo(t *testing.T) {
 	dir := field(`Data, config and logs: (\S+)`)
 	field(`(\+12015550123@sms\.localhost)`)
 	field(`(ws://127\.0\.0\.1:\d+/xmpp-websocket)`)
+	certFile := checkCertHelp(t, banner.String(), field)
+	if !strings.HasPrefix(certFile, dir+string(filepath.Separator)) {
+		t.Errorf("certificate %s is outside the demo's directory %s, so it outlives the demo", certFile, dir)
+	}
 
 	// A phone texts the demo user, who is offline: Prosody keeps the message.
 	resp, err := http.Post(sandbox+"api/send", "application/json",
@@ -90,7 +98,8 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("POST api/send: %s", resp.Status)
 	}
 
-	got := loginAndReceive(t, c2s, password, filepath.Join(dir, "prosody", "certs", "localhost.crt"))
+	// Trusting only the printed file, as Poezio would.
+	got := loginAndReceive(t, c2s, password, certFile)
 	if got != "+12015550123@sms.localhost: hello demo" {
 		t.Errorf("demo user got %q", got)
 	}
@@ -113,6 +122,49 @@ func TestDemo(t *testing.T) {
 		c.Close()
 		t.Errorf("Prosody still listens on %s", c2s)
 	}
+}
+
+// checkCertHelp checks that the banner gives what each client needs to trust
+// the demo's certificate: the SHA-1 fingerprint (Profanity), the SHA-256
+// one, both of the printed file, and the file (Poezio). It returns the file.
+func checkCertHelp(t *testing.T, banner string, field func(string) string) string {
+	t.Helper()
+	const pair = `[0-9A-F]{2}`
+	sha1FP := field(`SHA-1: +((?:` + pair + `:){19}` + pair + `)\n`)
+	sha256FP := field(`SHA-256: +((?:` + pair + `:){31}` + pair + `)\n`)
+	certFile := field(`(?m)^ +(/\S+\.crt)$`)
+	data, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatalf("the printed certificate file: %v\n%s", err, banner)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE" {
+		t.Fatalf("%s is not a PEM certificate:\n%s", certFile, data)
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		t.Fatalf("%s: %v", certFile, err)
+	}
+	s1, s256 := sha1.Sum(block.Bytes), sha256.Sum256(block.Bytes)
+	if want := colonHex(s1[:]); sha1FP != want {
+		t.Errorf("banner's SHA-1 %s, the file's %s", sha1FP, want)
+	}
+	if want := colonHex(s256[:]); sha256FP != want {
+		t.Errorf("banner's SHA-256 %s, the file's %s", sha256FP, want)
+	}
+	return certFile
+}
+
+// colonHex is a digest written as clients show it, independently of the
+// demo's own code: AB:CD:...
+func colonHex(sum []byte) string {
+	var b strings.Builder
+	for i, c := range sum {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		fmt.Fprintf(&b, "%02X", c)
+	}
+	return b.String()
 }
 
 // loginAndReceive logs in as demo@localhost over STARTTLS, trusting only the

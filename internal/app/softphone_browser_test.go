@@ -46,7 +46,9 @@ func TestSandboxSoftphone(t *testing.T) {
 			{Op: "text", Sel: "#call-state", Want: "connected"},
 			{Op: "text", Sel: "#call-stats", Want: "receiving audio"},
 			// The test hangs up as bob once he has heard the page.
-			{Op: "text", Sel: "#call-state", Want: "call ended"},
+			{Op: "text", Sel: "#call-state", Want: "Call ended: The other side hung up", Exact: true},
+			// The audio line goes with the call.
+			{Op: "text", Sel: "#call-stats", Want: "", Exact: true},
 		}, map[string]any{"fakeAudio": tone, "timeoutMs": 40000})
 		ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 		defer cancel()
@@ -82,7 +84,8 @@ func TestSandboxSoftphone(t *testing.T) {
 			// bob texts the page once he has heard it (see below).
 			{Op: "text", Sel: "li.msg.out .body", Want: "heard you"},
 			{Op: "click", Sel: "#hangup"},
-			{Op: "text", Sel: "#call-state", Want: "call ended"},
+			{Op: "text", Sel: "#call-state", Want: "Call ended: Hung up", Exact: true},
+			{Op: "text", Sel: "#call-stats", Want: "", Exact: true},
 		}, map[string]any{"fakeAudio": tone, "timeoutMs": 40000})
 		ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 		defer cancel()
@@ -113,4 +116,50 @@ func TestSandboxSoftphone(t *testing.T) {
 		}
 		b.wait(t)
 	})
+}
+
+// TestSandboxSoftphoneRefused: the call form shows only once the page holds
+// a number, and calls the gateway refuses end in plain words (no SIP status
+// line), with the audio line cleared. Screenshots of the page before and
+// after taking a number go to t.ArtifactDir() (kept with go test -artifacts).
+func TestSandboxSoftphoneRefused(t *testing.T) {
+	const pageNum = "+15557654321"
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	// bob is rung but does not answer: the test refuses as him, once the
+	// page shows that no audio has come yet.
+	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
+	shots := t.ArtifactDir()
+	b := startBrowserWith(t, e.url+"/sandbox/", []browserStep{
+		{Op: "visible", Sel: "#dial-form", Want: "no"},
+		{Op: "visible", Sel: "#line-form", Want: "yes"},
+		{Op: "screenshot", Text: filepath.Join(shots, "before-number.png")},
+		{Op: "fill", Sel: "#line-number", Text: pageNum},
+		{Op: "click", Sel: "#line-open"},
+		{Op: "text", Sel: "#phone-status", Want: "Calls to " + pageNum + " ring here"},
+		{Op: "visible", Sel: "#dial-form", Want: "yes"},
+		{Op: "screenshot", Text: filepath.Join(shots, "after-number.png")},
+		// A number nobody on the gateway has: refused with 404 at once.
+		{Op: "fill", Sel: "#dial-to", Text: "+12015550199"},
+		{Op: "click", Sel: "#dial"},
+		{Op: "text", Sel: "#call-state", Want: "Call ended: Number not found: not on this gateway", Exact: true},
+		{Op: "text", Sel: "#call-stats", Want: "", Exact: true},
+		{Op: "text", Sel: "#phone-error", Want: "", Exact: true},
+		// bob: rung, then busy (486 on the SIP side).
+		{Op: "fill", Sel: "#dial-to", Text: "+12015550100"},
+		{Op: "click", Sel: "#dial"},
+		{Op: "text", Sel: "#call-stats", Want: "no audio yet"},
+		{Op: "text", Sel: "#call-state", Want: "Call ended: Busy", Exact: true},
+		{Op: "text", Sel: "#call-stats", Want: "", Exact: true},
+		{Op: "visible", Sel: "#hangup", Want: "no"},
+		{Op: "screenshot", Text: filepath.Join(shots, "after-busy.png")},
+	}, map[string]any{"fakeAudio": toneWAV(t, 440), "timeoutMs": 40000})
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	if _, err := bob.Expect(ctx, "propose", nil); err != nil {
+		b.fail(t, "bob was not rung: %v", err)
+	}
+	b.waitStep(t, ctx, 15) // "no audio yet" is on the page
+	bob.Do(map[string]any{"cmd": "reject", "reason": "busy"})
+	b.wait(t)
+	t.Logf("screenshots in %s", shots)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1" // only for the fingerprint Profanity shows, never for trust
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -21,9 +22,10 @@ import (
 type Certificate struct {
 	CertFile string
 	KeyFile  string
-	// SHA256 is the certificate's fingerprint in the colon-separated form
-	// clients show when they ask whether to trust it.
-	SHA256 string
+	// SHA1 and SHA256 are the certificate's fingerprints in the
+	// colon-separated form clients show when they ask whether to trust it:
+	// some show only SHA-1 (Profanity), others only SHA-256.
+	SHA1, SHA256 string
 }
 
 // SelfSigned writes a new self-signed certificate for the DNS names into
@@ -67,14 +69,20 @@ func SelfSigned(dir string, names ...string) (Certificate, error) {
 	if err := writePEM(c.CertFile, "CERTIFICATE", der); err != nil {
 		return Certificate{}, err
 	}
-	sum := sha256.Sum256(der)
-	hexSum := strings.ToUpper(hex.EncodeToString(sum[:]))
-	pairs := make([]string, 0, len(sum))
-	for i := 0; i < len(hexSum); i += 2 {
-		pairs = append(pairs, hexSum[i:i+2])
-	}
-	c.SHA256 = strings.Join(pairs, ":")
+	s1, s256 := sha1.Sum(der), sha256.Sum256(der)
+	c.SHA1, c.SHA256 = Fingerprint(s1[:]), Fingerprint(s256[:])
 	return c, nil
+}
+
+// Fingerprint writes a digest as clients show it: upper-case hex pairs
+// joined by colons.
+func Fingerprint(sum []byte) string {
+	h := strings.ToUpper(hex.EncodeToString(sum))
+	pairs := make([]string, 0, len(sum))
+	for i := 0; i < len(h); i += 2 {
+		pairs = append(pairs, h[i:i+2])
+	}
+	return strings.Join(pairs, ":")
 }
 
 func writePEM(path, typ string, der []byte) error {

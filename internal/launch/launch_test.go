@@ -3,6 +3,8 @@ package launch
 import (
 	"bufio"
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,6 +129,16 @@ func checkStartTLS(t *testing.T, p *Prosody) {
 	tc := tls.Client(conn, &tls.Config{ServerName: "localhost", RootCAs: roots})
 	if err := tc.Handshake(); err != nil {
 		t.Fatalf("TLS handshake: %v", err)
+	}
+	// The fingerprints the demo prints are those of what clients are shown.
+	der := tc.ConnectionState().PeerCertificates[0].Raw
+	s1, s256 := sha1.Sum(der), sha256.Sum256(der)
+	if Fingerprint(s1[:]) != p.Cert.SHA1 || Fingerprint(s256[:]) != p.Cert.SHA256 {
+		t.Errorf("served certificate's fingerprints %s / %s, want %s / %s",
+			Fingerprint(s1[:]), Fingerprint(s256[:]), p.Cert.SHA1, p.Cert.SHA256)
+	}
+	if !regexp.MustCompile(`^([0-9A-F]{2}:){19}[0-9A-F]{2}$`).MatchString(p.Cert.SHA1) {
+		t.Errorf("SHA1 = %q, want 20 colon-separated hex pairs", p.Cert.SHA1)
 	}
 }
 

@@ -58,14 +58,20 @@ func (p *Phone) newCall(l *line, peer string) (*pcall, error) {
 	return c, nil
 }
 
-// finish frees the call once; why goes to the page.
-func (c *pcall) finish(why string) {
+// finish frees the call once; why goes to the page, in plain words.
+func (c *pcall) finish(why string) { c.end(why, 0) }
+
+// refused ends a call the bridge refused with a SIP status: the page gets
+// the status in words, and the code for whoever reads the API.
+func (c *pcall) refused(code int) { c.end(refusal(code), code) }
+
+func (c *pcall) end(why string, code int) {
 	c.endOnce.Do(func() {
 		c.cancel()
 		_ = c.leg.Close()
 		_ = c.conn.Close()
 		c.p.removeCall(c)
-		c.line.post(Event{Type: "ended", Call: c.id, Reason: why})
+		c.line.post(Event{Type: "ended", Call: c.id, Reason: why, Code: code})
 		close(c.done)
 	})
 }
@@ -100,7 +106,7 @@ func (c *pcall) RemoteSDP() []byte {
 
 // Hangup is the bridge ending the call.
 func (c *pcall) Hangup(context.Context) error {
-	c.finish("hung up")
+	c.finish("The other side hung up")
 	return nil
 }
 
@@ -122,14 +128,15 @@ func (c *pcall) relay(bridgeCodecs []media.Codec) {
 	case <-c.leg.Failed():
 		c.log.Info("softphone: browser media failed")
 		c.byRemote.Store(true)
-		c.finish("the browser's media did not connect")
+		c.finish("The audio did not connect")
 		return
 	case <-c.ctx.Done():
 		return
 	}
 	web, err := c.leg.Codecs()
 	if err != nil {
-		c.finish(err.Error())
+		c.log.Info("softphone: no codec in common with the browser", "err", err)
+		c.finish("The audio could not be set up")
 		return
 	}
 	stats, err := media.Relay(c.ctx, c.conn, c.leg, media.MapCodecs(bridgeCodecs, web), media.MapCodecs(web, bridgeCodecs))

@@ -54,7 +54,7 @@ func (p *Phone) Dial(ctx context.Context, from, to string, offer []byte, progres
 		c.finish("declined")
 		return nil, &trunk.StatusError{Code: 603, Reason: "Decline"}
 	case <-ctx.Done():
-		c.finish("the caller hung up")
+		c.finish("Cancelled: the caller hung up")
 		return nil, ctx.Err()
 	}
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {

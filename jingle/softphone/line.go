@@ -13,7 +13,8 @@ type Event struct {
 	Call   string `json:"call"`
 	From   string `json:"from,omitempty"`
 	SDP    string `json:"sdp,omitempty"`
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"` // ended: why, in plain words for the page
+	Code   int    `json:"code,omitempty"`   // ended: the SIP status, when the gateway refused the call
 }
 
 // line is one browser page holding one number.

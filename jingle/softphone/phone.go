@@ -101,7 +101,7 @@ func (p *Phone) dropLocked(l *line) {
 	}
 	for id, c := range p.calls {
 		if c.line == l {
-			go c.hangup("the page went away")
+			go c.hangup("The page went away")
 			delete(p.calls, id)
 		}
 	}
@@ -151,6 +151,6 @@ func (p *Phone) Close() {
 	p.calls = map[string]*pcall{}
 	p.mu.Unlock()
 	for _, c := range calls {
-		c.hangup("the gateway is stopping")
+		c.hangup("Gateway stopping")
 	}
 }

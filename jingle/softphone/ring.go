@@ -48,7 +48,7 @@ func (p *Phone) place(l *line, to, offer string) (*pcall, error) {
 		// Ring returns once the call is answered or refused; a call it
 		// neither answered nor refused is over.
 		if !in.settled() {
-			c.finish("not answered")
+			c.finish("No answer")
 		}
 	}()
 	return c, nil
@@ -78,11 +78,13 @@ func (in *incoming) Ringing() error {
 	return nil
 }
 
-func (in *incoming) Reject(code int, reason string) error {
+// Reject ends the page's call with the code in words (see refusal), not
+// SIP's phrase.
+func (in *incoming) Reject(code int, _ string) error {
 	in.c.mu.Lock()
 	in.done = true
 	in.c.mu.Unlock()
-	in.c.finish(fmt.Sprintf("%d %s", code, reason))
+	in.c.refused(code)
 	return nil
 }
 

@@ -74,7 +74,7 @@ func (p *Phone) openLine(w http.ResponseWriter, r *http.Request) {
 func (p *Phone) lineOf(w http.ResponseWriter, r *http.Request) *line {
 	l, err := p.line(r.PathValue("line"))
 	if err != nil {
-		fail(w, http.StatusNotFound, "no such line (reload the page)")
+		fail(w, http.StatusNotFound, "this page holds no number for calls: take a number first (or reload the page)")
 		return nil
 	}
 	return l
@@ -165,6 +165,6 @@ func (p *Phone) hangupCall(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	c.hangup("hung up on the page")
+	c.hangup("Hung up on the page")
 	w.WriteHeader(http.StatusNoContent)
 }

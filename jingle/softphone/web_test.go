@@ -53,7 +53,8 @@ func TestAPI(t *testing.T) {
 		{"held elsewhere", "POST", "/sandbox/phone/lines", `{"number":"+12015550123"}`, 409, "in use"},
 		{"not a number", "POST", "/sandbox/phone/lines", `{"number":"hello"}`, 400, "not a phone number"},
 		{"bad json", "POST", "/sandbox/phone/lines", `{`, 400, "bad JSON"},
-		{"unknown line", "GET", "/sandbox/phone/lines/nope/events", ``, 404, "no such line"},
+		{"unknown line", "GET", "/sandbox/phone/lines/nope/events", ``, 404, "holds no number"},
+		{"call without a line", "POST", "/sandbox/phone/lines/null/calls", `{"to":"+12015550100","sdp":""}`, 404, "take a number first"},
 		{"call a non-number", "POST", "/sandbox/phone/lines/" + line + "/calls", `{"to":"x","sdp":""}`, 400, "not a phone number"},
 		{"call without G.711", "POST", "/sandbox/phone/lines/" + line + "/calls", `{"to":"+12015550100","sdp":"v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n"}`, 400, "G.711"},
 		{"answer no call", "POST", "/sandbox/phone/lines/" + line + "/calls/nope/answer", `{"sdp":""}`, 404, "no such call"},
@@ -92,5 +93,18 @@ func TestIdleLineGivesWay(t *testing.T) {
 	}
 	if code, _ := do(t, h, "POST", "/sandbox/phone/lines", `{"number":"+12015550123"}`); code != 201 {
 		t.Errorf("the idle line did not give way: %d", code)
+	}
+}
+
+// A refused call reads as words on the page, never as a SIP status line.
+func TestRefusalWords(t *testing.T) {
+	for code, want := range map[int]string{
+		486: "Busy", 600: "Busy", 603: "Declined", 480: "No answer", 408: "No answer",
+		487: "Cancelled", 404: "Number not found: not on this gateway", 503: "Gateway unavailable",
+		488: "Call failed (code 488)", 500: "Call failed (code 500)",
+	} {
+		if got := refusal(code); got != want {
+			t.Errorf("refusal(%d) = %q, want %q", code, got, want)
+		}
 	}
 }
