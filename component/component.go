@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 // ErrNotConnected is returned by Send while the component stream is down.
@@ -84,6 +85,7 @@ func (s *Settings) defaults() {
 type Component struct {
 	set      Settings
 	log      *slog.Logger
+	redact   func(string) string // phone numbers in logs
 	store    Store
 	carriers map[string]carriers.Carrier
 
@@ -107,6 +109,7 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 	c := &Component{
 		set:      set,
 		log:      set.Logger.With("component", set.Domain.String()),
+		redact:   phone.Redactor(set.FullNumbers),
 		store:    st,
 		carriers: map[string]carriers.Carrier{},
 		numbers:  newNumberCache(4096),

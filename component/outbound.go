@@ -10,7 +10,6 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
-	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -140,12 +139,4 @@ func (c *Component) help(ctx context.Context, st *inbound) {
 	if err := c.send(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}.tokens()); err != nil {
 		c.log.Warn("component: could not send help", "err", err)
 	}
-}
-
-// redact shortens numbers in logs unless the operator asked for them whole.
-func (c *Component) redact(number string) string {
-	if c.set.FullNumbers {
-		return number
-	}
-	return phone.Redact(number)
 }

@@ -90,25 +90,36 @@ func IsE164(s string) bool {
 	return err == nil && n == s
 }
 
+// Redactor returns the one function every log line passes phone numbers
+// through: whole when full is set ([log] full_numbers), otherwise Redact.
+func Redactor(full bool) func(string) string {
+	if full {
+		return func(s string) string { return s }
+	}
+	return Redact
+}
+
 // Redact shortens a number for logs: enough to tell numbers apart when
 // debugging, not enough to identify the person ("+1201…23"). In a SIP URI
-// (a call forwarding target) it shortens a numeric user part and keeps the
-// rest ("sip:+1555…67@pbx.example.org").
-func Redact(e164 string) string {
+// (a call forwarding target, a caller) it shortens a numeric user part
+// and keeps the rest ("sip:+1555…67@pbx.example.org"). What does not look
+// like a number (a SIP user "alice", a sender name) is left as it is.
+func Redact(s string) string {
 	for _, scheme := range []string{"sip:", "sips:"} {
-		if rest, ok := strings.CutPrefix(e164, scheme); ok {
+		if rest, ok := strings.CutPrefix(s, scheme); ok {
 			user, host, found := strings.Cut(rest, "@")
-			if user != "" && (user[0] == '+' || user[0] >= '0' && user[0] <= '9') {
-				user = Redact(user)
-			}
+			user = Redact(user)
 			if !found {
 				return scheme + user
 			}
 			return scheme + user + "@" + host
 		}
 	}
-	if len(e164) <= 6 {
+	if s == "" || s[0] != '+' && (s[0] < '0' || s[0] > '9') {
+		return s
+	}
+	if len(s) <= 6 {
 		return "…"
 	}
-	return e164[:5] + "…" + e164[len(e164)-2:]
+	return s[:5] + "…" + s[len(s)-2:]
 }

@@ -68,9 +68,18 @@ func TestRedact(t *testing.T) {
 		"sip:+15551234567@pbx.example.org": "sip:+1555…67@pbx.example.org",
 		"sips:desk@pbx.example.org":        "sips:desk@pbx.example.org",
 		"sip:+15551234567":                 "sip:+1555…67",
+		"15551234567":                      "15551…67",
+		"alice":                            "alice",
+		"":                                 "",
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+		if got := Redactor(false)(in); got != want {
+			t.Errorf("Redactor(false)(%q) = %q, want %q", in, got, want)
+		}
+		if got := Redactor(true)(in); got != in {
+			t.Errorf("Redactor(true)(%q) = %q", in, got)
 		}
 	}
 }

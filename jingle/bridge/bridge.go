@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
+	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -107,11 +108,12 @@ func (s *Settings) defaults() {
 // Bridge joins Jingle calls and SIP calls. It implements component.Calls
 // and trunk.Handler.
 type Bridge struct {
-	set   Settings
-	log   *slog.Logger
-	xmpp  XMPP
-	sip   Dialer
-	store Store
+	set    Settings
+	log    *slog.Logger
+	redact func(string) string // phone numbers in logs
+	xmpp   XMPP
+	sip    Dialer
+	store  Store
 
 	mu      sync.Mutex
 	calls   map[string]*call // by Jingle session id
@@ -130,7 +132,7 @@ func New(set Settings, x XMPP, sip Dialer, st Store) *Bridge {
 	set.defaults()
 	base, stop := context.WithCancel(context.Background())
 	return &Bridge{
-		set: set, log: set.Logger.With("voice", set.Domain.String()),
+		set: set, log: set.Logger.With("bridge", set.Domain.String()), redact: phone.Redactor(set.FullNumbers),
 		xmpp: x, sip: sip, store: st,
 		calls: map[string]*call{}, base: base, stop: stop,
 	}

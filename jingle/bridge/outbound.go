@@ -228,10 +228,3 @@ func (c *call) sessionInfo(name string) {
 		}
 	}()
 }
-
-func (b *Bridge) redact(number string) string {
-	if b.set.FullNumbers {
-		return number
-	}
-	return phone.Redact(number)
-}

@@ -28,7 +28,7 @@ func (t *Trunk) Dial(ctx context.Context, from, to string, offer []byte, progres
 	if err != nil {
 		return nil, err
 	}
-	log := t.log.With("call_id", string(*req.CallID()), "from", redact(from), "to", redact(to))
+	log := t.log.With("call_id", string(*req.CallID()), "from", t.redact(from), "to", t.redact(to))
 	log.Info("dialing")
 
 	onResponse := func(res *sip.Response) error {

@@ -127,7 +127,7 @@ func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction) {
 	if !tx.OnCancel(func(*sip.Request) { in.markCancelled(); cancel() }) {
 		return // already cancelled or gone
 	}
-	t.log.Info("incoming call", "call_id", callID, "from", redact(in.From), "to", redact(in.To))
+	t.log.Info("incoming call", "call_id", callID, "from", t.redact(in.From), "to", t.redact(in.To))
 
 	if t.h != nil {
 		t.h.Incoming(ctx, in)

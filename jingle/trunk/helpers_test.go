@@ -103,6 +103,9 @@ func startTrunk(t *testing.T, set Settings, h Handler) *running {
 		set.Trunk = "sip:127.0.0.1:9" // discard: only for tests that take calls
 	}
 	rec := newRecorder()
+	if set.Logger != nil { // the test reads the log lines too
+		rec.next = set.Logger.Handler()
+	}
 	set.Logger = slog.New(rec)
 	tr, err := New(set, h)
 	if err != nil {

@@ -1,9 +1,12 @@
 package trunk
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,4 +240,45 @@ func TestOtherRequests(t *testing.T) {
 	tr := startTrunk(t, Settings{}, nil)
 	s := startCaller(t, tr, siptest.Options{Scenario: "uac_misc.xml"})
 	s.MustPass(t)
+}
+
+// TestLogsRedactNumbers: SIP logs shorten phone numbers unless the
+// operator set [log] full_numbers, like the rest of the gateway.
+func TestLogsRedactNumbers(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		t.Run(map[bool]string{false: "redacted", true: "full_numbers"}[full], func(t *testing.T) {
+			var buf syncBuffer
+			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			tr := startTrunk(t, Settings{Logger: log, FullNumbers: full}, handlerFunc(func(context.Context, *Incoming) {}))
+			s := startCaller(t, tr, siptest.Options{Scenario: "uac_reject.xml", Replace: map[string]string{"CODE": "480"}})
+			s.MustPass(t)
+			out := buf.String()
+			if !strings.Contains(out, "incoming call") {
+				t.Fatalf("no incoming call logged:\n%s", out)
+			}
+			whole := strings.Contains(out, callee) || strings.Contains(out, "+15557654321")
+			short := strings.Contains(out, "+1555…11") && strings.Contains(out, "+1555…21")
+			if whole != full || short == full {
+				t.Errorf("full_numbers=%v: whole numbers logged %v, shortened %v:\n%s", full, whole, short, out)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-
-	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 // quietHandler passes on only warnings and errors. sipgo logs whole SIP
@@ -48,14 +46,4 @@ func scrub(a slog.Attr) slog.Attr {
 
 func (h quietHandler) WithGroup(name string) slog.Handler {
 	return quietHandler{h.Handler.WithGroup(name)}
-}
-
-// redact shortens what looks like a phone number for logs and leaves
-// other users (e.g. "alice") alone.
-func redact(user string) string {
-	if strings.HasPrefix(user, "sip:") || strings.HasPrefix(user, "sips:") ||
-		len(user) > 0 && (user[0] == '+' || (user[0] >= '0' && user[0] <= '9')) {
-		return phone.Redact(user)
-	}
-	return user
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 // Handler receives calls from the trunk. Incoming is called on its own
@@ -32,6 +34,7 @@ type Trunk struct {
 	set      Settings
 	h        Handler
 	log      *slog.Logger
+	redact   func(string) string // phone numbers in logs
 	trunkURI sip.Uri
 
 	ready      chan struct{}
@@ -68,6 +71,7 @@ func New(set Settings, h Handler) (*Trunk, error) {
 		set:      set,
 		h:        h,
 		log:      set.Logger.With("component", "trunk"),
+		redact:   phone.Redactor(set.FullNumbers),
 		trunkURI: u,
 		ready:    make(chan struct{}),
 		calls:    make(map[string]*Call),
