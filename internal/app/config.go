@@ -81,7 +81,7 @@ func (c *Config) Marshal() ([]byte, error) { return config.Encode(c) }
 // every section's own Check.
 func (c *Config) Check() error {
 	if len(c.CarrierNames()) == 0 {
-		return config.Invalid("carriers", "no carrier configured (add [carriers.twilio] or [carriers.sandbox] enabled = true)")
+		return config.Invalid("carriers", "no carrier configured (add a [carriers.NAME] section; NAME is one of %s)", strings.Join(carrierKinds(), ", "))
 	}
 	return nil
 }
@@ -132,13 +132,22 @@ func (c *Carriers) enabled() []carrierSection {
 		if f.IsNil() {
 			continue
 		}
-		s := f.Interface().(carriers.Section)
-		if s.Active() {
-			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")
-			out = append(out, carrierSection{name, s})
+		s, ok := f.Interface().(carriers.Section) // every field is one: TestCarrierTable
+		if ok && s.Active() {
+			out = append(out, carrierSection{carrierKinds()[i], s})
 		}
 	}
 	return out
+}
+
+// carrierKinds lists every adapter the table knows.
+func carrierKinds() []string {
+	t := reflect.TypeFor[Carriers]()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+	}
+	return names
 }
 
 // CarrierNames lists the enabled carriers in a stable order.

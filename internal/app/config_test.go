@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -245,5 +248,21 @@ func TestMarshalRoundTrip(t *testing.T) {
 	}
 	if c2.Component != c.Component || c2.HTTP != c.HTTP || *c2.Carriers.Twilio != *c.Carriers.Twilio {
 		t.Fatalf("round trip changed the config:\n%s", b)
+	}
+}
+
+// TestCarrierTable: every field of Carriers is an adapter's section, so
+// that adding an adapter is one line there.
+func TestCarrierTable(t *testing.T) {
+	section := reflect.TypeFor[carriers.Section]()
+	ct := reflect.TypeFor[Carriers]()
+	for i := range ct.NumField() {
+		f := ct.Field(i)
+		if f.Type.Kind() != reflect.Pointer || !f.Type.Implements(section) || f.Tag.Get("toml") == "" {
+			t.Errorf("Carriers.%s (%s) is not a *T implementing carriers.Section with a toml name", f.Name, f.Type)
+		}
+	}
+	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio"}) {
+		t.Errorf("carrierKinds = %v", got)
 	}
 }
