@@ -58,6 +58,7 @@ func newEnv(t *testing.T, set func(*bridge.Settings), bindings ...store.Binding)
 		Domain:      jid.MustParse(domain),
 		RTPAddr:     netip.MustParseAddr("127.0.0.1"),
 		WebRTC:      e.rtc,
+		Media:       e.st,
 		SendTimeout: time.Second,
 		Instance:    "gw-test",
 	}
@@ -177,6 +178,14 @@ func (e *env) callBob(t *testing.T) *inCall {
 // take has resource proceed and accept the session; it returns the
 // phone's leg once the bridge answered it.
 func (e *env) take(t *testing.T, ic *inCall, resource jid.JID) *bridgetest.Call {
+	t.Helper()
+	call := e.accept(t, ic, resource)
+	call.WaitWatched(t)
+	return call
+}
+
+// accept is take without waiting for the bridge to hold the phone's leg.
+func (e *env) accept(t *testing.T, ic *inCall, resource jid.JID) *bridgetest.Call {
 	t.Helper()
 	e.jmi(resource, phoneJID, &jingle.Proceed{ID: ic.sid})
 	ini := e.x.WaitJingle(t, jingle.SessionInitiate, resource.String())

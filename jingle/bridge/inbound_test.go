@@ -124,6 +124,7 @@ func TestCallUser(t *testing.T) {
 	client := bridgetest.NewClient(t, e.rtc)
 	e.jingle(t, bobPhone, phoneJID, client.Accept(t, ini.Jingle))
 	call, ans := ic.in.WaitAnswer(t)
+	call.WaitWatched(t)
 	sm, err := bridge.ParsePlainSDP(ans)
 	if err != nil {
 		t.Fatalf("the answer to the phone: %v\n%s", err, ans)
@@ -179,6 +180,7 @@ func TestRingEveryResource(t *testing.T) {
 	}
 	e.jingle(t, bobLaptop, phoneJID, acc)
 	call, _ := ic.in.WaitAnswer(t)
+	call.WaitWatched(t)
 
 	for _, q := range e.x.IQs() {
 		if q.To != bobLaptop.String() {
@@ -296,4 +298,26 @@ func TestAnonymousCaller(t *testing.T) {
 	if !strings.HasPrefix(prop.ID, "jm-propose-") {
 		t.Errorf("proposal id %q", prop.ID)
 	}
+}
+
+// TestUserHangsUpWhileAnswering: bob's session-terminate that arrives
+// while the bridge answers the phone (its 200 waiting for the ACK) still
+// hangs the phone up. The call had no phone leg when it ended, so the
+// bridge used to keep the answered leg open with nobody on the other end.
+func TestUserHangsUpWhileAnswering(t *testing.T) {
+	e := newEnv(t, nil)
+	ic := e.callBob(t)
+	ic.in.Answering = func() {
+		if se := e.b.Jingle(t.Context(), bobPhone, phoneJID, terminate(ic.sid, jingle.Success)); se != nil {
+			t.Errorf("session-terminate refused: %v", se)
+		}
+		// The call ends (records itself) before the answer returns.
+		for deadline := time.Now().Add(bridgetest.Timeout); len(e.st.CDRs()) == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	call := e.accept(t, ic, bobPhone)
+	call.WaitHangup(t)
+	checkCDR(t, e.st.WaitCDRFor(t, ic.sid), inCDR(jingle.Success), false)
+	ic.waitDone(t)
 }

@@ -115,6 +115,7 @@ type Call struct {
 	mu         sync.Mutex
 	done       chan struct{}
 	hungUp     chan struct{} // closed when the bridge sent BYE
+	watched    chan struct{} // closed when the bridge took re-INVITEs
 	byRemote   bool
 	hangups    int
 	onReinvite func([]byte) ([]byte, error)
@@ -124,7 +125,7 @@ type Call struct {
 // NewCall returns an established call whose far end described its media
 // with remoteSDP.
 func NewCall(remoteSDP []byte) *Call {
-	return &Call{remote: remoteSDP, done: make(chan struct{}), hungUp: make(chan struct{})}
+	return &Call{remote: remoteSDP, done: make(chan struct{}), hungUp: make(chan struct{}), watched: make(chan struct{})}
 }
 
 var _ bridge.PhoneCall = (*Call)(nil)
@@ -175,7 +176,21 @@ func (c *Call) Reinvite(_ context.Context, offer []byte) ([]byte, error) {
 func (c *Call) OnReinvite(f func(offer []byte) (answer []byte, err error)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.onReinvite == nil {
+		close(c.watched)
+	}
 	c.onReinvite = f
+}
+
+// WaitWatched waits until the bridge follows the call (it set its
+// re-INVITE handler): from then on it has the leg, as after a real ACK.
+func (c *Call) WaitWatched(t testing.TB) {
+	t.Helper()
+	select {
+	case <-c.watched:
+	case <-time.After(Timeout):
+		t.Fatalf("bridgetest: the bridge did not take up the call within %v", Timeout)
+	}
 }
 
 // HangupByPhone is the phone's BYE.
@@ -242,6 +257,10 @@ type Incoming struct {
 	From, To string
 	SDP      []byte
 
+	// Answering, when set, runs inside Answer before it returns: what
+	// happens while a real 200 OK waits for its ACK.
+	Answering func()
+
 	cancelOnce sync.Once
 	cancelled  chan struct{}
 	ringOnce   sync.Once
@@ -280,14 +299,19 @@ func (in *Incoming) Ringing() error {
 // Answer is the bridge's 200 with sdp; the call is then established.
 func (in *Incoming) Answer(_ context.Context, sdp []byte) (bridge.PhoneCall, error) {
 	in.mu.Lock()
-	defer in.mu.Unlock()
 	if in.call != nil {
+		in.mu.Unlock()
 		return nil, errors.New("bridgetest: answered twice")
 	}
-	in.answerSDP, in.call = sdp, NewCall(in.SDP)
+	c := NewCall(in.SDP)
+	in.answerSDP, in.call = sdp, c
 	close(in.answered)
+	in.mu.Unlock()
 	in.finals.add(Response{Code: 200, Reason: "OK"})
-	return in.call, nil
+	if in.Answering != nil {
+		in.Answering()
+	}
+	return c, nil
 }
 
 // Reject is the bridge's final refusal.
