@@ -18,26 +18,31 @@ type established struct {
 	call *bridgetest.Call
 }
 
-// directions sets up an answered call each way.
-var directions = []struct {
+// directions set up an answered call each way.
+func directions() []struct {
 	name  string
 	setup func(t *testing.T, e *env) established
-}{
-	{"to phone", func(t *testing.T, e *env) established {
-		oc := e.callPhone(t, "hold-out", true)
-		return established{alice, oc.sid, e.answer(t, oc)}
-	}},
-	{"from phone", func(t *testing.T, e *env) established {
-		ic := e.callBob(t)
-		return established{bobPhone, ic.sid, e.take(t, ic, bobPhone)}
-	}},
+} {
+	return []struct {
+		name  string
+		setup func(t *testing.T, e *env) established
+	}{
+		{"to phone", func(t *testing.T, e *env) established {
+			oc := e.callPhone(t, "hold-out", true)
+			return established{alice, oc.sid, e.answer(t, oc)}
+		}},
+		{"from phone", func(t *testing.T, e *env) established {
+			ic := e.callBob(t)
+			return established{bobPhone, ic.sid, e.take(t, ic, bobPhone)}
+		}},
+	}
 }
 
 // TestUserHolds: the user's session-info <hold/> is a re-INVITE to the
 // phone with a=sendonly on the call's own RTP port, <active/> (or
 // <unhold/>) one with a=sendrecv.
 func TestUserHolds(t *testing.T) {
-	for _, d := range directions {
+	for _, d := range directions() {
 		for _, resume := range []string{jingle.InfoActive, jingle.InfoUnhold} {
 			t.Run(d.name+"/"+resume, func(t *testing.T) {
 				e := newEnv(t, nil)
@@ -73,7 +78,7 @@ func TestUserHolds(t *testing.T) {
 // <hold/>; a=sendrecv is answered sendrecv and reaches them as <active/>.
 // A re-INVITE that changes nothing sends the user nothing.
 func TestPhoneHolds(t *testing.T) {
-	for _, d := range directions {
+	for _, d := range directions() {
 		for _, held := range []struct{ offer, answer string }{{"sendonly", "recvonly"}, {"inactive", "inactive"}} {
 			t.Run(d.name+"/"+held.offer, func(t *testing.T) {
 				e := newEnv(t, nil)
