@@ -35,6 +35,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // page's API, logs in over STARTTLS with what the banner says, gets the text,
 // then stops the demo and checks that it left nothing behind.
 func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prosody, Redis and the gateway (skipped with -short)")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)

@@ -32,6 +32,9 @@ type child struct {
 
 func startChild(tb testing.TB, name, logPath string, cmd *exec.Cmd, stdoutToLog bool) *child {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("bench: starts a server process (skipped with -short)")
+	}
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		tb.Fatal(err)

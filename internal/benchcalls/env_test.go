@@ -63,6 +63,9 @@ type env struct {
 // (startGateway), after the baseline, so that neither disturbs the other.
 func setup(tb testing.TB, o options) *env {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("benchcalls: starts Prosody, Redis, SIPp and the gateway (skipped with -short)")
+	}
 	e := &env{o: o, dir: tb.TempDir()}
 	gwPkg := modulePath + "/cmd/switchboard"
 	if o.cpuProfile != "" {

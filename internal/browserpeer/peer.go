@@ -49,6 +49,9 @@ type Peer struct {
 // Debian package, missing node modules naming tools/install.sh.
 func Start(t testing.TB, opts Options) *Peer {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browserpeer: starts Chromium (skipped with -short)")
+	}
 	s := opts.Settings.withDefaults()
 	if _, err := os.Stat(s.Chromium); err != nil {
 		t.Fatalf("browserpeer: %s not found: install the Debian package %s", s.Chromium, chromiumPackage)

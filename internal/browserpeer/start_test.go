@@ -69,6 +69,9 @@ func TestDriverArgs(t *testing.T) {
 // TestToneJS runs the unit tests of the in-page tone measurement (tone.mjs)
 // with node's test runner.
 func TestToneJS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs node (skipped with -short)")
+	}
 	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err != nil {

@@ -32,6 +32,9 @@ const (
 // turns several of Twilio's own list examples into 500s.
 func StartTwilioPrism(t testing.TB) *Prism {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("carriertest: starts Prism (skipped with -short)")
+	}
 	tools := Tools(t)
 	var lastErr error
 	for range prismAttempts {

@@ -16,6 +16,9 @@ import (
 // array, which twilio-node de-duplicates and sorts before signing.
 func TwilioSignature(t testing.TB, authToken, url string, params url.Values) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("carriertest: runs the npm twilio package (skipped with -short)")
+	}
 	tools := Tools(t)
 	ps := make(map[string]any, len(params))
 	for k, v := range params {

@@ -27,6 +27,9 @@ var (
 // tools/.install.lock because several test binaries run in parallel.
 func Tools(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("carriertest: installs npm tools (skipped with -short)")
+	}
 	installOnce.Do(func() { toolsDir, installErr = install() })
 	if installErr != nil {
 		t.Fatalf("%v", installErr)

@@ -9,6 +9,9 @@ import (
 // TestJSDP runs the Python unit tests of the Jingle <-> SDP mapping
 // (jsdp_test.py, including its random-mutation fuzzing) with Debian's python3.
 func TestJSDP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the peer's Python tests (skipped with -short)")
+	}
 	t.Parallel()
 	python := Settings{}.withDefaults().Python
 	if _, err := os.Stat(python); err != nil {

@@ -84,6 +84,9 @@ type Peer struct {
 // the test naming the Debian packages.
 func Start(t testing.TB, opts Options) *Peer {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("jinglepeer: starts an aiortc peer (skipped with -short)")
+	}
 	s := opts.Settings.withDefaults()
 	if _, err := os.Stat(s.Python); err != nil {
 		t.Fatalf("jinglepeer: %s not found: install the Debian packages python3 %s", s.Python, debianPackages)

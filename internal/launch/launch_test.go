@@ -27,6 +27,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestStartStop starts Redis and a Prosody that offers TLS in one directory,
 // as the demo does, and checks that Stop leaves no process and no listener.
 func TestStartStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Redis and Prosody (skipped with -short)")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dir := t.TempDir()
@@ -143,6 +146,9 @@ func checkStartTLS(t *testing.T, p *Prosody) {
 }
 
 func TestFixedPortTaken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prosody (skipped with -short)")
+	}
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

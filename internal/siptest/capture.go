@@ -33,6 +33,9 @@ type Capture struct {
 // waits until it captures. Cleanup stops it.
 func CaptureRTP(t testing.TB, port int) *Capture {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("siptest: starts tshark (skipped with -short)")
+	}
 	bin, err := launch.LookBinary("tshark", "tshark")
 	if err != nil {
 		t.Fatal(err)

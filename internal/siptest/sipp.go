@@ -72,6 +72,9 @@ func Binary() (string, error) {
 // until it listens. Cleanup kills it if the test has not waited for it.
 func Start(t testing.TB, opts Options) *Sipp {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("siptest: starts SIPp (skipped with -short)")
+	}
 	s, err := start(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)

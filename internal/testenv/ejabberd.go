@@ -56,6 +56,9 @@ const ejabberdStartTimeout = 30 * time.Second
 // StartProsody, with the same defaults.
 func StartEjabberd(t testing.TB, opts ProsodyOptions) *Ejabberd {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("testenv: starts ejabberd (skipped with -short)")
+	}
 	if opts.ComponentDomain == "" {
 		opts.ComponentDomain = "sms.localhost"
 	}

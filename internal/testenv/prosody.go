@@ -31,6 +31,9 @@ type ProsodyOptions struct {
 // connections. t.Cleanup stops it.
 func StartProsody(t testing.TB, opts ProsodyOptions) *Prosody {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("testenv: starts Prosody (skipped with -short)")
+	}
 	p, err := launch.StartProsody(t.Context(), t.TempDir(), launch.ProsodyOptions{
 		ComponentDomain: opts.ComponentDomain,
 		ComponentSecret: opts.ComponentSecret,

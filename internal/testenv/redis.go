@@ -19,6 +19,9 @@ type Redis struct {
 // PING. t.Cleanup stops it.
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("testenv: starts redis-server (skipped with -short)")
+	}
 	r, err := launch.StartRedis(t.Context(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -157,6 +157,22 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	close(c.done)
 }
 
+// setAnswered keeps sc, the phone leg that just answered. When the call
+// ended while the phone was being answered, end found no leg to hang up:
+// setAnswered hangs sc up and reports false.
+func (c *call) setAnswered(sc PhoneCall) bool {
+	c.mu.Lock()
+	c.sip, c.answered = sc, time.Now()
+	ended := c.reason != nil
+	c.mu.Unlock()
+	if ended {
+		ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
+		defer cancel()
+		_ = sc.Hangup(ctx)
+	}
+	return !ended
+}
+
 // watchSIP follows the trunk side of an established call: its hangup ends
 // the call, its re-INVITEs (hold, resume) reach the user.
 func (c *call) watchSIP(sc PhoneCall) {

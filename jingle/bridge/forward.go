@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
@@ -103,9 +102,9 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the caller went away"))
 		return
 	}
-	c.mu.Lock()
-	c.sip, c.answered = leg, time.Now()
-	c.mu.Unlock()
+	if !c.setAnswered(leg) {
+		return
+	}
 	go c.watchForward(leg, out)
 	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.Codecs), media.MapCodecs(ans.Codecs, common))
 	c.log.Debug("bridge: relay ended", "stats", stats, "err", err)

@@ -102,12 +102,21 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 		if c.dir != inbound || from.Resourcepart() == "" {
 			return
 		}
-		select {
-		case c.proceeded <- from:
-		default: // another resource was first
-			if !from.Equal(c.peer()) {
-				c.sendJMI(ctx, from.String(), &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
-			}
+		// The first proceed takes the call, decided under mu: with the
+		// channel alone, a proceed after ring had read the first one went
+		// into the emptied buffer and that resource was never retracted.
+		c.mu.Lock()
+		first := c.user.String() == ""
+		if first {
+			c.user = from
+		}
+		taken := !first && !from.Equal(c.user)
+		c.mu.Unlock()
+		switch {
+		case first:
+			c.proceeded <- from // buffered for the one send there is
+		case taken: // another resource was first
+			c.sendJMI(ctx, from.String(), &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
 		}
 	case *jingle.Reject:
 		if c.dir == inbound {

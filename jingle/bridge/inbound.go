@@ -142,7 +142,9 @@ func (c *call) ring(in Incoming) {
 		c.rejectEnded(in)
 		return
 	}
-	if err := c.answer(in); err != nil {
+	if err := c.answer(in); errors.Is(err, errEnded) {
+		return
+	} else if err != nil {
 		c.log.Warn("bridge: cannot answer the trunk", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the phone call could not be answered"))
 		return
@@ -185,12 +187,15 @@ func (c *call) answer(in Incoming) error {
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	c.sip, c.answered = sc, time.Now()
-	c.mu.Unlock()
+	if !c.setAnswered(sc) {
+		return errEnded
+	}
 	c.watchSIP(sc)
 	return nil
 }
+
+// errEnded: the call ended while the phone was being answered.
+var errEnded = errors.New("bridge: the call ended while the phone was answered")
 
 // retract stops the owner's clients ringing, once.
 func (c *call) retract(r *jingle.Reason) {

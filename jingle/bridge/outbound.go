@@ -118,12 +118,7 @@ func (c *call) dial() {
 		c.end(sideSIP, jingle.NewReason(jingle.ConnectivityError, "the phone network could not be reached"))
 		return
 	}
-	c.mu.Lock()
-	c.sip, c.answered = sc, time.Now()
-	ended := c.reason != nil
-	c.mu.Unlock()
-	if ended {
-		_ = sc.Hangup(context.Background())
+	if !c.setAnswered(sc) {
 		return
 	}
 	c.watchSIP(sc)

@@ -77,9 +77,9 @@ func (c *call) voicemail(in Incoming) {
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, ""))
 		return
 	}
-	c.mu.Lock()
-	c.sip, c.answered = sc, time.Now()
-	c.mu.Unlock()
+	if !c.setAnswered(sc) {
+		return
+	}
 
 	rec := &recorder{codec: codec, done: make(chan struct{})}
 	go rec.run(conn)

@@ -1,0 +1,175 @@
+package bridgetest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+)
+
+// Store is an in-memory fake of bridge.Store and bridge.MediaStore.
+type Store struct {
+	mu       sync.Mutex
+	bindings []store.Binding     // in assignment order, as Route picks the first
+	claims   map[string]string   // call id -> owner instance
+	orphans  []string            // returned by Orphans
+	media    map[string]Media    // by id
+	beats    int                 // Heartbeat calls
+	lookupFn func(string) error  // fails Lookup when set
+	cdrs     recorder[store.CDR] // appended by EndCall
+}
+
+// Media is a file the bridge stored.
+type Media struct {
+	ContentType string
+	Data        []byte
+	TTL         time.Duration
+}
+
+var (
+	_ bridge.Store      = (*Store)(nil)
+	_ bridge.MediaStore = (*Store)(nil)
+)
+
+// NewStore returns a store holding bindings (numbers and their owners).
+func NewStore(bindings ...store.Binding) *Store {
+	return &Store{bindings: bindings, claims: map[string]string{}, media: map[string]Media{}}
+}
+
+// Route returns the first number jid owns, and the binding of to if any.
+func (s *Store) Route(_ context.Context, jid, to string) (from, recipient store.Binding, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.bindings {
+		if b.Number == to {
+			recipient = b
+		}
+	}
+	for _, b := range s.bindings {
+		if b.JID == jid {
+			return b, recipient, nil
+		}
+	}
+	return store.Binding{}, recipient, store.ErrNotFound
+}
+
+// Lookup returns the binding of number.
+func (s *Store) Lookup(_ context.Context, number string) (store.Binding, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lookupFn != nil {
+		if err := s.lookupFn(number); err != nil {
+			return store.Binding{}, err
+		}
+	}
+	for _, b := range s.bindings {
+		if b.Number == number {
+			return b, nil
+		}
+	}
+	return store.Binding{}, store.ErrNotFound
+}
+
+// FailLookups makes Lookup return err (Redis down); nil restores it.
+func (s *Store) FailLookups(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.lookupFn = nil
+		return
+	}
+	s.lookupFn = func(string) error { return err }
+}
+
+// ClaimCall records owner as the call's instance.
+func (s *Store) ClaimCall(_ context.Context, id, owner string, _ time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.claims[id] = owner
+	return nil
+}
+
+// Heartbeat counts refreshes.
+func (s *Store) Heartbeat(context.Context, []string, time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beats++
+	return nil
+}
+
+// SetOrphans sets the call ids Orphans reports (calls of a dead instance).
+func (s *Store) SetOrphans(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.orphans = append([]string(nil), ids...)
+}
+
+// Orphans returns the ids set by SetOrphans that have no record yet.
+func (s *Store) Orphans(context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.orphans...), nil
+}
+
+// EndCall releases the call and records it.
+func (s *Store) EndCall(_ context.Context, r store.CDR, _ int64) error {
+	s.mu.Lock()
+	delete(s.claims, r.ID)
+	for i, id := range s.orphans {
+		if id == r.ID {
+			s.orphans = append(s.orphans[:i:i], s.orphans[i+1:]...)
+			break
+		}
+	}
+	s.mu.Unlock()
+	s.cdrs.add(r)
+	return nil
+}
+
+// Claimed returns the call ids currently owned.
+func (s *Store) Claimed() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]string, len(s.claims))
+	for k, v := range s.claims {
+		m[k] = v
+	}
+	return m
+}
+
+// CDRs returns the call records written so far.
+func (s *Store) CDRs() []store.CDR { return s.cdrs.all() }
+
+// WaitCDR returns the first call record written (any call).
+func (s *Store) WaitCDR(t testing.TB) store.CDR {
+	t.Helper()
+	return s.cdrs.wait(t, "call record", func(store.CDR) bool { return true })
+}
+
+// WaitCDRFor returns the record of call id.
+func (s *Store) WaitCDRFor(t testing.TB, id string) store.CDR {
+	t.Helper()
+	return s.cdrs.wait(t, "call record of "+id, func(r store.CDR) bool { return r.ID == id })
+}
+
+// PutMedia keeps a file.
+func (s *Store) PutMedia(_ context.Context, id, contentType string, data []byte, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.media[id] = Media{ContentType: contentType, Data: append([]byte(nil), data...), TTL: ttl}
+	return nil
+}
+
+// Media returns the files stored so far, by id.
+func (s *Store) Media() map[string]Media {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]Media, len(s.media))
+	for k, v := range s.media {
+		m[k] = v
+	}
+	return m
+}
