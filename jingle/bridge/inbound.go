@@ -123,6 +123,15 @@ func (c *call) ring(in Incoming) {
 		c.mu.Unlock()
 	}
 	if err := c.sendInitiate(); err != nil {
+		if c.ended() {
+			// The user ended the session before acknowledging our
+			// session-initiate (a decline, say), or its acknowledgement and
+			// the session-terminate behind it arrived together and the
+			// cancelled context won the race in the IQ's wait: the caller
+			// must hear why, not a generic failure.
+			c.rejectEnded(in)
+			return
+		}
 		c.log.Warn("bridge: cannot offer the session", "err", err)
 		_ = in.Reject(480, "Temporarily Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
@@ -142,7 +151,16 @@ func (c *call) ring(in Incoming) {
 		c.rejectEnded(in)
 		return
 	}
+	if c.ended() {
+		// session-accept and session-terminate came together and select
+		// picked the accept: the call is over all the same.
+		c.rejectEnded(in)
+		return
+	}
 	if err := c.answer(in); err != nil {
+		if errors.Is(err, errEnded) {
+			return
+		}
 		c.log.Warn("bridge: cannot answer the trunk", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the phone call could not be answered"))
 		return
@@ -187,9 +205,26 @@ func (c *call) answer(in Incoming) error {
 	}
 	c.mu.Lock()
 	c.sip, c.answered = sc, time.Now()
+	ended := c.reason != nil
 	c.mu.Unlock()
+	if ended {
+		// end ran while the trunk was being answered and found no phone
+		// call to hang up.
+		_ = sc.Hangup(context.Background())
+		return errEnded
+	}
 	c.watchSIP(sc)
 	return nil
+}
+
+// errEnded: the call ended while the phone side was being answered.
+var errEnded = errors.New("bridge: the call ended while it was being answered")
+
+// ended reports whether end has run (or is running).
+func (c *call) ended() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reason != nil
 }
 
 // retract stops the owner's clients ringing, once.
