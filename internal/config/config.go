@@ -48,8 +48,8 @@ type SIP struct {
 type Media struct {
 	UDPPorts string `toml:"udp_ports"` // e.g. "20000-20999"; empty: any
 	PublicIP string `toml:"public_ip"` // advertised instead of local addresses
-	// ConnectTimeout bounds ICE and DTLS set-up of a call's WebRTC leg;
-	// default 20s.
+	// ConnectTimeout bounds ICE and DTLS set-up of a call's WebRTC leg,
+	// from the answer; default 20s.
 	ConnectTimeout string `toml:"connect_timeout"`
 }
 
