@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,5 +240,96 @@ func TestRejectAfterProceed(t *testing.T) {
 	case code := <-in.rejected:
 		t.Errorf("a second final response: %d", code)
 	default:
+	}
+}
+
+// notices drains what was sent and returns the missed call notices.
+func (e *ringEnv) notices() []noticeMessage {
+	var ns []noticeMessage
+	for {
+		select {
+		case v := <-e.x.sent:
+			if n, ok := v.(noticeMessage); ok {
+				ns = append(ns, n)
+			}
+		default:
+			return ns
+		}
+	}
+}
+
+// TestMissedCallNotice: a call that ends before any of the owner's
+// resources took it, and that voicemail did not take, leaves a chat
+// message from the caller's JID; one the user declined does not.
+func TestMissedCallNotice(t *testing.T) {
+	number := jid.MustParse("+12015550123@sms.localhost")
+	for _, tt := range []struct {
+		name   string
+		caller string
+		from   string // the notice's sender; "" for no notice
+		code   int    // the caller's final response; 0: none (CANCEL)
+		act    func(e *ringEnv, in *ringIncoming, sid string)
+	}{
+		{name: "caller cancels", caller: "+12015550123", from: number.String(),
+			act: func(e *ringEnv, in *ringIncoming, sid string) { close(in.cancelled) }},
+		{name: "nobody answers", caller: "+12015550123", from: number.String(), code: 480,
+			act: func(e *ringEnv, in *ringIncoming, sid string) {}},
+		{name: "a device is busy", caller: "+12015550123", from: number.String(), code: 486,
+			act: func(e *ringEnv, in *ringIncoming, sid string) {
+				e.b.JMI(context.Background(), e.owner, number, "r1", &jingle.Reject{ID: sid, Reason: jingle.NewReason(jingle.Busy, "")})
+			}},
+		{name: "the user declines", caller: "+12015550123", code: 603,
+			act: func(e *ringEnv, in *ringIncoming, sid string) {
+				e.b.JMI(context.Background(), e.owner, number, "r1", &jingle.Reject{ID: sid, Reason: jingle.NewReason(jingle.Decline, "")})
+			}},
+		{name: "anonymous caller cancels", caller: "anonymous", from: "anonymous@sms.localhost",
+			act: func(e *ringEnv, in *ringIncoming, sid string) { close(in.cancelled) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newRingEnv(t, Settings{RingTimeout: 300 * time.Millisecond})
+			in := newRingIncoming(tt.caller)
+			sid, done := e.ring(t, in)
+			tt.act(e, in, sid)
+			<-done
+			if tt.code != 0 {
+				if code := waitCode(t, in); code != tt.code {
+					t.Errorf("the caller got %d, want %d", code, tt.code)
+				}
+			}
+			ns := e.notices()
+			if tt.from == "" {
+				if len(ns) != 0 {
+					t.Fatalf("notice for a declined call: %+v", ns)
+				}
+				return
+			}
+			if len(ns) != 1 {
+				t.Fatalf("%d notices, want 1", len(ns))
+			}
+			n := ns[0]
+			if n.From != tt.from || n.To != "bob@localhost" || n.Type != "chat" || n.Store == nil {
+				t.Errorf("notice: %+v", n)
+			}
+			want := "Missed call from +1 201-555-0123 on "
+			if tt.from != number.String() {
+				want = "Missed call from an unknown caller on "
+			}
+			if !strings.HasPrefix(n.Body, want) || !strings.HasSuffix(n.Body, " UTC") {
+				t.Errorf("notice body %q, want it to start with %q", n.Body, want)
+			}
+		})
+	}
+}
+
+func TestMissedBody(t *testing.T) {
+	at := time.Date(2026, 3, 7, 15, 4, 0, 0, time.FixedZone("X", 3600))
+	for _, tt := range []struct{ caller, jid, want string }{
+		{"+12015550123", "+12015550123@sms.localhost", "Missed call from +1 201-555-0123 on 7 Mar at 14:04 UTC"},
+		{"+442071838750", "+442071838750@sms.localhost", "Missed call from +44 20 7183 8750 on 7 Mar at 14:04 UTC"},
+		{"alice", "anonymous@sms.localhost", "Missed call from an unknown caller on 7 Mar at 14:04 UTC"},
+	} {
+		if got := missedBody(tt.caller, tt.jid, at); got != tt.want {
+			t.Errorf("missedBody(%q) = %q, want %q", tt.caller, got, tt.want)
+		}
 	}
 }
