@@ -84,6 +84,17 @@ func Normalize(s, region string) (string, error) {
 	return e164, nil
 }
 
+// Display writes an E.164 number the way people read it, in the
+// international format ("+1 201-555-0123"); anything else comes back as it
+// is.
+func Display(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "ZZ")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
 // IsE164 reports whether s is already in canonical E.164 form.
 func IsE164(s string) bool {
 	n, err := Normalize(s, "")

@@ -102,3 +102,15 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestDisplay(t *testing.T) {
+	for in, want := range map[string]string{
+		"+12015550123":  "+1 201-555-0123",
+		"+442071838750": "+44 20 7183 8750",
+		"anonymous":     "anonymous",
+	} {
+		if got := Display(in); got != want {
+			t.Errorf("Display(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -119,11 +119,22 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 			c.sendJMI(ctx, from.String(), &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
 		}
 	case *jingle.Reject:
-		if c.dir == inbound {
-			select {
-			case c.rejected <- orReason(m.Reason, jingle.Decline):
-			default:
+		if c.dir != inbound {
+			return
+		}
+		r := orReason(m.Reason, jingle.Decline)
+		if p := c.peer(); p.String() != "" {
+			// The resource that took the call changes its mind before
+			// the answer: as a session-terminate (ring gives the caller
+			// the matching status).
+			if from.Equal(p) {
+				go c.end(sideXMPP, r)
 			}
+			return
+		}
+		select {
+		case c.rejected <- r:
+		default:
 		}
 	}
 }

@@ -2,7 +2,10 @@ package bridge
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/phone"
@@ -78,30 +81,43 @@ func (c *call) ring(in Incoming) {
 	select {
 	case <-in.Cancelled():
 		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
+		c.missed()
 		return
 	case <-t.C:
 		c.retract(jingle.NewReason(jingle.Timeout, "nobody answered"))
 		if b.set.Voicemail {
-			c.voicemail(in)
+			if !c.voicemail(in) { // it refused the caller
+				c.missed()
+			}
 			return
 		}
 		_ = in.Reject(480, "Temporarily Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "nobody answered"))
+		c.missed()
 		return
 	case r := <-c.rejected:
 		c.mu.Lock()
 		c.retracted = true // the user said no: nothing to withdraw
 		c.mu.Unlock()
+		// A decline is the user's own doing; busy (a device already in a
+		// call) and the like are missed calls.
+		declined := r.Condition == jingle.Decline
 		if b.set.Voicemail {
-			c.voicemail(in)
+			if !c.voicemail(in) && !declined {
+				c.missed()
+			}
 			return
 		}
 		_ = in.Reject(sipForCondition(r.Condition), string(r.Condition))
 		c.end(sideXMPP, r)
+		if !declined {
+			c.missed()
+		}
 		return
 	case <-c.ctx.Done(): // only shutdown ends a call that nobody took
 		_ = in.Reject(503, "Service Unavailable")
 		c.end(sideSIP, shuttingDown())
+		c.missed()
 		return
 	case user = <-c.proceeded:
 	}
@@ -123,6 +139,15 @@ func (c *call) ring(in Incoming) {
 		c.mu.Unlock()
 	}
 	if err := c.sendInitiate(); err != nil {
+		if c.ended() {
+			// The user ended the session before acknowledging our
+			// session-initiate (a decline, say), or its acknowledgement and
+			// the session-terminate behind it arrived together and the
+			// cancelled context won the race in the IQ's wait: the caller
+			// must hear why, not a generic failure.
+			c.rejectEnded(in)
+			return
+		}
 		c.log.Warn("bridge: cannot offer the session", "err", err)
 		_ = in.Reject(480, "Temporarily Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
@@ -139,6 +164,12 @@ func (c *call) ring(in Incoming) {
 		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "the session was not accepted"))
 		return
 	case <-c.ctx.Done():
+		c.rejectEnded(in)
+		return
+	}
+	if c.ended() {
+		// session-accept and session-terminate came together and select
+		// picked the accept: the call is over all the same.
 		c.rejectEnded(in)
 		return
 	}
@@ -194,8 +225,15 @@ func (c *call) answer(in Incoming) error {
 	return nil
 }
 
-// errEnded: the call ended while the phone was being answered.
-var errEnded = errors.New("bridge: the call ended while the phone was answered")
+// errEnded: the call ended while the phone side was being answered.
+var errEnded = errors.New("bridge: the call ended while it was being answered")
+
+// ended reports whether end has run (or is running).
+func (c *call) ended() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reason != nil
+}
 
 // retract stops the owner's clients ringing, once.
 func (c *call) retract(r *jingle.Reason) {
@@ -225,4 +263,42 @@ func (c *call) rejectEnded(in Incoming) {
 	}
 	code := sipForCondition(r.Condition)
 	_ = in.Reject(code, string(r.Condition))
+}
+
+// noticeMessage is a chat message from a caller's JID to the owner.
+type noticeMessage struct {
+	XMLName xml.Name `xml:"message"`
+	ID      string   `xml:"id,attr"`
+	Type    string   `xml:"type,attr"`
+	From    string   `xml:"from,attr"`
+	To      string   `xml:"to,attr"`
+	Body    string   `xml:"body"`
+	Store   *storeHint
+}
+
+// missed tells the owner about a call none of their clients took: clients
+// show a JMI proposal only while it rings, and nothing at all when they
+// were offline. It goes to the bare JID as a chat message with a
+// store hint, so offline storage and archives keep it.
+func (c *call) missed() {
+	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
+	defer cancel()
+	msg := noticeMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(),
+		Body: missedBody(c.from, c.numberJID, c.start), Store: &storeHint{}}
+	if err := c.b.xmpp.Send(ctx, msg); err != nil {
+		c.log.Warn("bridge: cannot send the missed call notice", "err", err)
+		return
+	}
+	c.log.Info("bridge: missed call notice sent")
+}
+
+// missedBody is the notice's text: the caller's number as people write
+// it, or no number for callers that are not one (numberJID is then the
+// anonymous JID), and when it rang.
+func missedBody(caller, numberJID string, at time.Time) string {
+	who := "an unknown caller"
+	if !strings.HasPrefix(numberJID, "anonymous@") && phone.IsE164(caller) {
+		who = phone.Display(caller)
+	}
+	return fmt.Sprintf("Missed call from %s on %s at %s UTC", who, at.UTC().Format("2 Jan"), at.UTC().Format("15:04"))
 }

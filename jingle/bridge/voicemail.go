@@ -51,21 +51,23 @@ func pickG711(cs []media.Codec) (g711, bool) {
 
 // voicemail answers a call nobody took, plays the greeting, records the
 // caller until they hang up (or the limit), and sends the recording to the
-// owner as a file message (XEP-0066), re-hosted by the gateway.
-func (c *call) voicemail(in Incoming) {
+// owner as a file message (XEP-0066), re-hosted by the gateway. It reports
+// whether it answered the call (else the caller was refused and the call
+// ended).
+func (c *call) voicemail(in Incoming) bool {
 	b := c.b
 	sm, err := ParsePlainSDP(in.Offer())
 	codec, ok := pickG711(sm.Codecs)
 	if err != nil || !ok {
 		_ = in.Reject(488, "Not Acceptable Here")
 		c.end(sideSIP, jingle.NewReason(jingle.IncompatibleParameters, ""))
-		return
+		return false
 	}
 	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
 	if err != nil {
 		_ = in.Reject(503, "Service Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "no free media port"))
-		return
+		return false
 	}
 	conn.SetRemote(sm.Addr)
 	c.mu.Lock()
@@ -75,10 +77,10 @@ func (c *call) voicemail(in Incoming) {
 	if err != nil {
 		c.log.Warn("bridge: cannot answer for voicemail", "err", err)
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, ""))
-		return
+		return false
 	}
 	if !c.setAnswered(sc) {
-		return
+		return false // ended while answering (shutdown): nothing recorded
 	}
 
 	rec := &recorder{codec: codec, done: make(chan struct{})}
@@ -103,6 +105,7 @@ func (c *call) voicemail(in Incoming) {
 		c.log.Info("bridge: caller left no message")
 	}
 	c.end(sideSIP, &jingle.Reason{Condition: reasonVoicemail})
+	return true
 }
 
 // play sends pcm as 20 ms G.711 packets in real time.

@@ -42,7 +42,8 @@ type Leg struct {
 	mu         sync.Mutex
 	remote     *webrtc.TrackRemote
 	readDL     time.Time
-	timer      *time.Timer // connect timeout, armed by the remote description
+	timer      *time.Timer // connect timeout, armed when negotiation completes
+	deferred   bool        // the timer waits for StartConnectTimeout
 	senderDone chan struct{}
 }
 
@@ -98,8 +99,9 @@ func (l *Leg) PC() *webrtc.PeerConnection { return l.pc }
 func (l *Leg) Connected() <-chan struct{} { return l.connected }
 
 // Failed is closed when the PeerConnection fails or closes, or when it is
-// not connected within ConnectTimeout of the remote description being
-// set. It may close after Connected (the connection later failed).
+// not connected within ConnectTimeout of the negotiation completing (both
+// descriptions set; see DeferConnectTimeout). It may close after Connected
+// (the connection later failed).
 func (l *Leg) Failed() <-chan struct{} { return l.failed }
 
 func (l *Leg) fail(why string) {
@@ -131,14 +133,42 @@ func (l *Leg) onState(s webrtc.PeerConnectionState) {
 	}
 }
 
-// onSignaling arms the connect timeout when a remote description (offer or
-// answer) is first applied.
-func (l *Leg) onSignaling(webrtc.SignalingState) {
-	if l.pc.RemoteDescription() == nil {
+// onSignaling arms the connect timeout when the first offer/answer
+// exchange completes (stable with a remote description): ICE cannot start
+// before, and a call's offer may wait for a long ringing before it is
+// answered, which must not count against the connection.
+func (l *Leg) onSignaling(s webrtc.SignalingState) {
+	if s != webrtc.SignalingStateStable || l.pc.RemoteDescription() == nil || l.pc.LocalDescription() == nil {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.deferred {
+		return
+	}
+	l.armLocked()
+}
+
+// DeferConnectTimeout keeps the connect timeout from starting when the
+// negotiation completes; StartConnectTimeout starts it. For a local answer
+// that reaches the peer later (the sandbox phone holds its answer to the
+// page's call until the call is answered). Call it before the descriptions
+// are set.
+func (l *Leg) DeferConnectTimeout() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.deferred = true
+}
+
+// StartConnectTimeout starts the connect timeout now, unless it runs
+// already or the leg is connected or closed.
+func (l *Leg) StartConnectTimeout() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.armLocked()
+}
+
+func (l *Leg) armLocked() {
 	if l.timer != nil {
 		return
 	}

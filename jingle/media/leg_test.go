@@ -463,3 +463,88 @@ func TestLegCandidates(t *testing.T) {
 		}
 	}
 }
+
+// TestLegConnectTimeoutCountsFromAnswer: a call's offer can wait through a
+// long ringing before it is answered; the connect timeout counts from the
+// answer, so a leg given the peer's offer 2 s before answering connects
+// with a 1 s ConnectTimeout.
+func TestLegConnectTimeoutCountsFromAnswer(t *testing.T) {
+	w := testWebRTC(t, time.Second)
+	l := newTestLeg(t, w)
+	p := newPeer(t)
+	o := offer(t, p.pc)
+	if err := l.PC().SetRemoteDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.Failed():
+		t.Fatal("the leg failed while the call was ringing")
+	case <-time.After(2 * time.Second): // ringing
+	}
+	a, err := l.PC().CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.pc.SetRemoteDescription(complete(t, l.PC(), a)); err != nil {
+		t.Fatal(err)
+	}
+	waitConnected(t, l)
+}
+
+// TestLegConnectTimeoutAfterAnswer: answered but never connected (the peer
+// is gone): Failed fires ConnectTimeout after the answer, not after the
+// offer, and not before.
+func TestLegConnectTimeoutAfterAnswer(t *testing.T) {
+	w := testWebRTC(t, time.Second)
+	l := newTestLeg(t, w)
+	p := newPeer(t)
+	o := offer(t, p.pc)
+	p.close()
+	if err := l.PC().SetRemoteDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // ringing, longer than the timeout
+	a, err := l.PC().CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := time.Now()
+	complete(t, l.PC(), a)
+	select {
+	case <-l.Failed():
+	case <-l.Connected():
+		t.Fatal("connected to a closed peer")
+	case <-time.After(waitLong):
+		t.Fatal("Failed did not fire")
+	}
+	if d := time.Since(answered); d < 900*time.Millisecond {
+		t.Errorf("failed %v after the answer, want about the 1 s timeout", d)
+	}
+}
+
+// TestLegDeferConnectTimeout: a leg whose answer reaches the peer later
+// (the sandbox phone's) starts the timeout itself.
+func TestLegDeferConnectTimeout(t *testing.T) {
+	w := testWebRTC(t, time.Second)
+	l := newTestLeg(t, w)
+	l.DeferConnectTimeout()
+	p := newPeer(t)
+	o := offer(t, p.pc)
+	p.close()
+	answer(t, l.PC(), o)
+	select {
+	case <-l.Failed():
+		t.Fatal("the timeout ran before StartConnectTimeout")
+	case <-time.After(1500 * time.Millisecond):
+	}
+	started := time.Now()
+	l.StartConnectTimeout()
+	select {
+	case <-l.Failed():
+	case <-time.After(waitLong):
+		t.Fatal("Failed did not fire after StartConnectTimeout")
+	}
+	if d := time.Since(started); d < 900*time.Millisecond {
+		t.Errorf("failed %v after StartConnectTimeout, want about 1 s", d)
+	}
+}

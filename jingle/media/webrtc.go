@@ -26,7 +26,7 @@ type WebRTCSettings struct {
 	Ports          PortRange     // [media] udp_ports: ICE UDP ports; zero: OS-chosen
 	PublicIP       string        // [media] public_ip: advertised instead of local host addresses
 	Loopback       bool          // also gather loopback candidates (tests on 127.0.0.1)
-	ConnectTimeout time.Duration // ICE+DTLS must complete within this after the remote description; default 20s
+	ConnectTimeout time.Duration // ICE+DTLS must complete within this after the offer/answer exchange; default 20s
 	Logger         *slog.Logger  // default: discard
 
 	// ListenIPs, when set, restricts host candidates to these local

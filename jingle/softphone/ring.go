@@ -24,6 +24,9 @@ func (p *Phone) place(l *line, to, offer string) (*pcall, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Our answer reaches the page only when the bridge answers, after
+	// ringing that may outlast the connect timeout: it counts from then.
+	c.leg.DeferConnectTimeout()
 	pc := c.leg.PC()
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		c.finish("bad offer")
@@ -103,6 +106,7 @@ func (in *incoming) Answer(_ context.Context, sdp []byte) (bridge.PhoneCall, err
 	in.done, c.established = true, true
 	c.mu.Unlock()
 	c.conn.SetRemote(addr)
+	c.leg.StartConnectTimeout()
 	c.line.post(Event{Type: "answered", Call: c.id, SDP: in.answer})
 	go c.relay(codecs)
 	return c, nil
