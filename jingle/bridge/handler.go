@@ -10,7 +10,7 @@ import (
 )
 
 func unknownSession() *stanza.Error {
-	return &stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound, Text: map[string]string{"en": "unknown Jingle session"}}
+	return refusal(stanza.Cancel, stanza.ItemNotFound, "unknown Jingle session")
 }
 
 // Jingle handles a Jingle IQ set from a user to a number JID.
@@ -46,12 +46,12 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 		dup := c.sessionUp || c.dir != outbound
 		c.mu.Unlock()
 		if dup {
-			return &stanza.Error{Type: stanza.Cancel, Condition: stanza.UnexpectedRequest, Text: map[string]string{"en": "this session already exists"}}
+			return refusal(stanza.Cancel, stanza.UnexpectedRequest, "this session already exists")
 		}
 		return c.acceptOffer(j)
 	case jingle.SessionAccept:
 		if c.dir != inbound {
-			return &stanza.Error{Type: stanza.Cancel, Condition: stanza.UnexpectedRequest, Text: map[string]string{"en": "the gateway did not offer this session"}}
+			return refusal(stanza.Cancel, stanza.UnexpectedRequest, "the gateway did not offer this session")
 		}
 		return c.takeAnswer(j)
 	case jingle.TransportInfo:
@@ -67,7 +67,7 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 		c.sessionInfo(j.SessionInfo())
 		return nil
 	}
-	return &stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: map[string]string{"en": "the gateway does not support " + string(j.Action)}}
+	return refusal(stanza.Cancel, stanza.FeatureNotImplemented, "the gateway does not support "+string(j.Action))
 }
 
 // JMI handles an XEP-0353 message from a user to a number JID.

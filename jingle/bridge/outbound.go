@@ -60,23 +60,23 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	}
 	number, err := phone.Normalize(to.Localpart(), b.set.DefaultRegion)
 	if err != nil {
-		return nil, &stanza.Error{Type: stanza.Modify, Condition: stanza.JIDMalformed, Text: map[string]string{"en": "\"" + to.Localpart() + "\" is not a phone number"}}
+		return nil, refusal(stanza.Modify, stanza.JIDMalformed, "\""+to.Localpart()+"\" is not a phone number")
 	}
 	fromB, _, err := b.store.Route(ctx, from.Bare().String(), number)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, &stanza.Error{Type: stanza.Auth, Condition: stanza.RegistrationRequired, Text: map[string]string{"en": "You have no phone number on this gateway, so you cannot call. Ask the operator of " + b.set.Domain.Domainpart() + " to assign you one."}}
+		return nil, refusal(stanza.Auth, stanza.RegistrationRequired, "You have no phone number on this gateway, so you cannot call. Ask the operator of "+b.set.Domain.Domainpart()+" to assign you one.")
 	case err != nil:
 		b.log.Error("bridge: cannot look up caller's number", "err", err)
-		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
+		return nil, storageUnavailable()
 	}
 	c := b.newCall(sid, outbound, to.Bare().String())
 	c.jmi, c.user, c.owner = jmi, from, from.Bare()
 	c.from, c.to = fromB.Number, number
 	if err := b.open(ctx, c); errors.Is(err, errSessionInUse) {
-		return nil, &stanza.Error{Type: stanza.Cancel, Condition: stanza.Conflict, Text: map[string]string{"en": "this session id is in use"}}
+		return nil, refusal(stanza.Cancel, stanza.Conflict, "this session id is in use")
 	} else if err != nil {
-		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: map[string]string{"en": "The gateway's storage is unavailable; try again shortly."}}
+		return nil, storageUnavailable()
 	}
 	c.log.Info("bridge: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
 	return c, nil

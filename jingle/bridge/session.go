@@ -15,7 +15,7 @@ import (
 )
 
 func badRequest(format string, args ...any) *stanza.Error {
-	return &stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest, Text: map[string]string{"en": fmt.Sprintf(format, args...)}}
+	return refusal(stanza.Modify, stanza.BadRequest, fmt.Sprintf(format, args...))
 }
 
 // newLeg creates the call's WebRTC leg and routes its candidates.
@@ -64,7 +64,7 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	leg, err := c.newLeg()
 	if err != nil {
 		c.log.Error("bridge: cannot create a media leg", "err", err)
-		return &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: map[string]string{"en": "the gateway cannot take more calls now"}}
+		return refusal(stanza.Wait, stanza.ResourceConstraint, "the gateway cannot take more calls now")
 	}
 	if err := leg.PC().SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
 		return badRequest("the offer was refused: %v", err)
@@ -178,7 +178,7 @@ func (c *call) takeAnswer(j *jingle.Jingle) *stanza.Error {
 	leg, remote := c.leg, c.remote
 	c.mu.Unlock()
 	if leg == nil || remote {
-		return &stanza.Error{Type: stanza.Cancel, Condition: stanza.UnexpectedRequest, Text: map[string]string{"en": "no session-accept expected"}}
+		return refusal(stanza.Cancel, stanza.UnexpectedRequest, "no session-accept expected")
 	}
 	sd, err := jingle.ToSDP(j, jingle.Responder)
 	if err != nil {

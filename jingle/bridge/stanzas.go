@@ -66,3 +66,13 @@ func (c *call) sendJingle(ctx context.Context, j *jingle.Jingle) error {
 	j.SID = c.sid
 	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.numberJID, c.peer().String(), j)
 }
+
+// refusal is a stanza error with the English text every refusal carries.
+func refusal(typ stanza.ErrorType, cond stanza.Condition, text string) *stanza.Error {
+	return &stanza.Error{Type: typ, Condition: cond, Text: map[string]string{"en": text}}
+}
+
+// storageUnavailable: Redis is down; the user may try again.
+func storageUnavailable() *stanza.Error {
+	return refusal(stanza.Wait, stanza.InternalServerError, "The gateway's storage is unavailable; try again shortly.")
+}
