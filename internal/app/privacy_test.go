@@ -1,35 +1,18 @@
 package app
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestLogsKeepNoSecretsBodiesOrNumbers runs traffic in both directions,
 // refusals and a Redis outage with debug logging on, then reads the logs.
 func TestLogsKeepNoSecretsBodiesOrNumbers(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	e := startEnv(t, envOptions{logTo: logs})
 	alice := e.user(t, "alice", aliceNum, "sandbox")
 	ctx := ctxT(t)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/carriertest"
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -196,7 +197,7 @@ func (r browserResult) timings() string {
 
 // browser is one run of tools/sandbox-e2e.js.
 type browser struct {
-	stdout, stderr syncBuffer // written by exec until exited is closed; stderr is read while it runs
+	stdout, stderr syncbuf.Buffer // written by exec until exited is closed; stderr is read while it runs
 	exited         chan struct{}
 	err            error              // from Wait, once exited is closed
 	ctx            context.Context    // ends when the script exits

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -99,7 +100,7 @@ func TestOrphanedCallRecorded(t *testing.T) {
 func TestTrunkRegistration(t *testing.T) {
 	t.Run("accepted", func(t *testing.T) {
 		sipp := siptest.Start(t, siptest.Options{Scenario: "registrar.xml", Replace: map[string]string{"USER": "gw", "PASS": "s3cret-pw"}})
-		logs := &syncBuffer{}
+		logs := &syncbuf.Buffer{}
 		e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, sipp.Addr,
 			"SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=gw", "SWITCHBOARD_SIP_PASSWORD=s3cret-pw")})
 		if _, body := e.get(t, "/healthz"); !strings.Contains(body, `"sip":"ok"`) {

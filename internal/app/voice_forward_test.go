@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 )
 
 // TestForwardedCall: a number forwarded to another number sends its calls
@@ -25,7 +26,7 @@ func TestForwardedCall(t *testing.T) {
 func testForward(t *testing.T, uri bool) {
 	target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
 	capture := siptest.CaptureRTP(t, target.MediaPort)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	trunk, forward, wantTo := target.Addr, "+15551234567", "+15551234567"
 	if uri {
 		trunk, forward = "127.0.0.1:9", "sip:+15551234567@"+target.Addr

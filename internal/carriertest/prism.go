@@ -1,17 +1,17 @@
 package carriertest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 )
 
 // Prism is a running Prism mock server.
@@ -53,7 +53,7 @@ func startPrism(t testing.TB, tools, spec string) (*Prism, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{} // Prism's log, written from exec's copying goroutines
 	cmd := exec.Command("node", filepath.Join(tools, "node_modules", ".bin", "prism"),
 		"mock", "-h", "127.0.0.1", "-p", strconv.Itoa(port), spec)
 	cmd.Dir = tools
@@ -115,22 +115,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects Prism's log, written from exec's copying goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

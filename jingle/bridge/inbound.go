@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
@@ -265,17 +264,6 @@ func (c *call) rejectEnded(in Incoming) {
 	_ = in.Reject(code, string(r.Condition))
 }
 
-// noticeMessage is a chat message from a caller's JID to the owner.
-type noticeMessage struct {
-	XMLName xml.Name `xml:"message"`
-	ID      string   `xml:"id,attr"`
-	Type    string   `xml:"type,attr"`
-	From    string   `xml:"from,attr"`
-	To      string   `xml:"to,attr"`
-	Body    string   `xml:"body"`
-	Store   *storeHint
-}
-
 // missed tells the owner about a call none of their clients took: clients
 // show a JMI proposal only while it rings, and nothing at all when they
 // were offline. It goes to the bare JID as a chat message with a
@@ -283,7 +271,7 @@ type noticeMessage struct {
 func (c *call) missed() {
 	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
 	defer cancel()
-	msg := noticeMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(),
+	msg := chatMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(),
 		Body: missedBody(c.from, c.numberJID, c.start), Store: &storeHint{}}
 	if err := c.b.xmpp.Send(ctx, msg); err != nil {
 		c.log.Warn("bridge: cannot send the missed call notice", "err", err)

@@ -244,12 +244,12 @@ func TestRejectAfterProceed(t *testing.T) {
 }
 
 // notices drains what was sent and returns the missed call notices.
-func (e *ringEnv) notices() []noticeMessage {
-	var ns []noticeMessage
+func (e *ringEnv) notices() []chatMessage {
+	var ns []chatMessage
 	for {
 		select {
 		case v := <-e.x.sent:
-			if n, ok := v.(noticeMessage); ok {
+			if n, ok := v.(chatMessage); ok {
 				ns = append(ns, n)
 			}
 		default:

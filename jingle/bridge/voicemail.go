@@ -185,14 +185,16 @@ type oob struct {
 	Desc    string   `xml:"desc,omitempty"`
 }
 
-type fileMessage struct {
+// chatMessage is a message from a caller's JID to the owner: a missed
+// call, or a voicemail with its recording attached (XEP-0066).
+type chatMessage struct {
 	XMLName xml.Name `xml:"message"`
 	ID      string   `xml:"id,attr"`
 	Type    string   `xml:"type,attr"`
 	From    string   `xml:"from,attr"`
 	To      string   `xml:"to,attr"`
 	Body    string   `xml:"body"`
-	OOB     oob
+	OOB     *oob
 	Store   *storeHint
 }
 
@@ -212,8 +214,8 @@ func (c *call) deliverVoicemail(pcm []int16) error {
 	url := b.set.MediaURL + "/media/" + id + ".wav"
 	secs := (len(pcm) + 4000) / 8000
 	body := fmt.Sprintf("Voicemail from %s (%d s): %s", c.from, secs, url)
-	msg := fileMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(), Body: body,
-		OOB: oob{URL: url, Desc: "Voicemail"}, Store: &storeHint{}}
+	msg := chatMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(), Body: body,
+		OOB: &oob{URL: url, Desc: "Voicemail"}, Store: &storeHint{}}
 	if err := b.xmpp.Send(ctx, msg); err != nil {
 		return err
 	}

@@ -1,18 +1,17 @@
 package trunk
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 )
 
 // callee is where SIPp calls us: sip:+15550001111@<trunk listen address>.
@@ -247,7 +246,7 @@ func TestOtherRequests(t *testing.T) {
 func TestLogsRedactNumbers(t *testing.T) {
 	for _, full := range []bool{false, true} {
 		t.Run(map[bool]string{false: "redacted", true: "full_numbers"}[full], func(t *testing.T) {
-			var buf syncBuffer
+			var buf syncbuf.Buffer
 			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			tr := startTrunk(t, Settings{Logger: log, FullNumbers: full}, handlerFunc(func(context.Context, *Incoming) {}))
 			s := startCaller(t, tr, siptest.Options{Scenario: "uac_reject.xml", Replace: map[string]string{"CODE": "480"}})
@@ -263,22 +262,4 @@ func TestLogsRedactNumbers(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer for a logger written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
