@@ -43,11 +43,8 @@ func (c *Config) Check() error {
 	if _, err := apiURL(c.APIURL); err != nil {
 		return config.Invalid("api_url", "%q is not scheme://host[:port]", c.APIURL)
 	}
-	if c.Timeout < 0 {
-		return config.Invalid("timeout", "%v is negative", c.Timeout)
-	}
-	if c.Timeout == 0 {
-		c.Timeout = defaultTimeout
+	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
+		return err
 	}
 	return nil
 }

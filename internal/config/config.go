@@ -239,3 +239,15 @@ func anyWithPrefix(env map[string]string, prefix string) bool {
 	}
 	return false
 }
+
+// Duration gives *d its default def when unset (zero) and refuses a
+// negative value; the error names key.
+func Duration(key string, d *time.Duration, def time.Duration) error {
+	if *d < 0 {
+		return Invalid(key, "%v is negative", *d)
+	}
+	if *d == 0 {
+		*d = def
+	}
+	return nil
+}

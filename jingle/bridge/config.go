@@ -29,17 +29,11 @@ type Config struct {
 // Check fills in the defaults, validates the section and reads the
 // greeting, so that a bad file is found before the gateway starts.
 func (c *Config) Check() error {
-	if c.RingTimeout < 0 {
-		return config.Invalid("ring_timeout", "%v is negative", c.RingTimeout)
+	if err := config.Duration("ring_timeout", &c.RingTimeout, defaultRingTimeout); err != nil {
+		return err
 	}
-	if c.RingTimeout == 0 {
-		c.RingTimeout = defaultRingTimeout
-	}
-	if c.VoicemailMax < 0 {
-		return config.Invalid("voicemail_max", "%v is negative", c.VoicemailMax)
-	}
-	if c.VoicemailMax == 0 {
-		c.VoicemailMax = defaultVoicemailMax
+	if err := config.Duration("voicemail_max", &c.VoicemailMax, defaultVoicemailMax); err != nil {
+		return err
 	}
 	c.greeting = nil
 	if c.VoicemailGreeting == "" {

@@ -29,11 +29,8 @@ func (c *Config) Check() error {
 			return config.Invalid("public_ip", "%q is not an IP address", c.PublicIP)
 		}
 	}
-	if c.ConnectTimeout < 0 {
-		return config.Invalid("connect_timeout", "%v is negative", c.ConnectTimeout)
-	}
-	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = defaultConnectTimeout
+	if err := config.Duration("connect_timeout", &c.ConnectTimeout, defaultConnectTimeout); err != nil {
+		return err
 	}
 	return nil
 }

@@ -60,11 +60,8 @@ func (s *Settings) Check() error {
 	if s.Register && (s.Username == "" || s.Password == "") {
 		return config.Invalid("register", "needs username and password")
 	}
-	if s.RegisterExpiry < 0 {
-		return config.Invalid("register_expiry", "%v is negative", s.RegisterExpiry)
-	}
-	if s.RegisterExpiry == 0 {
-		s.RegisterExpiry = defaultRegisterExpiry
+	if err := config.Duration("register_expiry", &s.RegisterExpiry, defaultRegisterExpiry); err != nil {
+		return err
 	}
 	if s.Domain == "" {
 		s.Domain = host
