@@ -160,15 +160,20 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	want := map[string]int{"assign": 2, "list": 0, "release": 1, "forward": 2}
-	n, ok := want[sub]
+	want, ok := map[string]struct {
+		n    int
+		what string
+	}{
+		"assign":  {2, "NUMBER and JID"},
+		"list":    {0, "no arguments"},
+		"release": {1, "NUMBER"},
+		"forward": {2, "NUMBER and TARGET (a number, a sip: URI, or off)"},
+	}[sub]
 	if !ok {
 		return fmt.Errorf("%w: unknown numbers command %q", errUsage, sub)
 	}
-	if len(pos) != n {
-		return fmt.Errorf("%w: numbers %s needs %s", errUsage, sub, map[string]string{
-			"assign": "NUMBER and JID", "list": "no arguments", "release": "NUMBER",
-			"forward": "NUMBER and TARGET (a number, a sip: URI, or off)"}[sub])
+	if len(pos) != want.n {
+		return fmt.Errorf("%w: numbers %s needs %s", errUsage, sub, want.what)
 	}
 	st, err := store.Open(cfg.Redis.URL)
 	if err != nil {
