@@ -124,7 +124,9 @@ func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	ctx, cancel := context.WithCancel(rt.ctx)
 	defer cancel()
-	if !tx.OnCancel(func(*sip.Request) { in.markCancelled(); cancel() }) {
+	// The context ends before Cancelled closes, so that a handler woken by
+	// Cancelled finds its context done too.
+	if !tx.OnCancel(func(*sip.Request) { cancel(); in.markCancelled() }) {
 		return // already cancelled or gone
 	}
 	t.log.Info("incoming call", "call_id", callID, "from", t.redact(in.From), "to", t.redact(in.To))
