@@ -2,6 +2,7 @@ package benchcalls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -118,13 +119,37 @@ func (e *env) startSipp(tb testing.TB) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// A port found free may be taken by a parallel test before SIPp binds
+	// it; SIPp then exits with its bind error code, and new ports settle it.
+	for try := 1; ; try++ {
+		p, port, mp, err := e.launchSipp(bin, scenario)
+		if err == nil {
+			tb.Cleanup(func() { p.Stop(2*time.Second, nil) })
+			e.sipp = p
+			e.sipAddr = fmt.Sprintf("127.0.0.1:%d", port)
+			e.sippEcho, e.echoPort = fmt.Sprintf("127.0.0.1:%d", mp), mp
+			return
+		}
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != sippBindError || try == 3 {
+			tb.Fatalf("benchcalls: sipp did not start (%v):\n%s", err, launch.Tail(filepath.Join(e.sippDir, "screen.log"), 30))
+		}
+	}
+}
+
+// sippBindError is SIPp's exit code for "cannot bind a socket".
+const sippBindError = 254
+
+// launchSipp starts SIPp on free ports and waits until it holds both its
+// SIP port and its echo port.
+func (e *env) launchSipp(bin, scenario string) (*launch.Process, int, int, error) {
 	port, err := siptest.FreeUDPPort()
 	if err != nil {
-		tb.Fatal(err)
+		return nil, 0, 0, err
 	}
 	mp, err := siptest.FreeUDPPorts(4)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, 0, 0, err
 	}
 	n := strconv.Itoa(e.o.calls)
 	args := []string{
@@ -137,20 +162,26 @@ func (e *env) startSipp(tb testing.TB) {
 	}
 	p, err := launch.StartProcess(bin, args, e.sippDir, filepath.Join(e.sippDir, "screen.log"))
 	if err != nil {
-		tb.Fatal(err)
+		return nil, 0, 0, err
 	}
-	tb.Cleanup(func() { p.Stop(2*time.Second, nil) })
-	e.sipp = p
-	e.sipAddr = fmt.Sprintf("127.0.0.1:%d", port)
-	e.sippEcho, e.echoPort = fmt.Sprintf("127.0.0.1:%d", mp), mp
-	// SIPp is up once it holds both its SIP port and its echo port.
 	deadline := time.Now().Add(30 * time.Second)
 	for udpFree(port) || udpFree(mp) {
-		if p.Exited() || time.Now().After(deadline) {
-			tb.Fatalf("benchcalls: sipp did not start (%v):\n%s", p.Err(), launch.Tail(filepath.Join(e.sippDir, "screen.log"), 30))
+		if p.Exited() {
+			return nil, 0, 0, p.Err()
+		}
+		if time.Now().After(deadline) {
+			p.Stop(2*time.Second, nil)
+			return nil, 0, 0, errors.New("benchcalls: sipp does not listen")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Held ports do not prove SIPp holds them: another process may have
+	// taken one, and SIPp then exits at once.
+	time.Sleep(150 * time.Millisecond)
+	if p.Exited() {
+		return nil, 0, 0, p.Err()
+	}
+	return p, port, mp, nil
 }
 
 func udpFree(port int) bool {

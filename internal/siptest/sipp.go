@@ -104,6 +104,24 @@ func start(dir string, opts Options) (*Sipp, error) {
 			return nil, err
 		}
 	}
+	// A port found free may be taken by another test before SIPp binds
+	// it: SIPp then exits with exitBind, and a second try with new ports
+	// settles it. A port the caller chose is not changed.
+	for try := 1; ; try++ {
+		s, err := startOnce(dir, bin, sf, opts)
+		if !errors.Is(err, errBind) || opts.Port != 0 || try == 3 {
+			return s, err
+		}
+	}
+}
+
+// exitBind is SIPp's exit code for "cannot bind a socket".
+const exitBind = 254
+
+var errBind = errors.New("siptest: sipp could not bind its ports")
+
+func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
+	var err error
 	port := opts.Port
 	if port == 0 {
 		if port, err = FreeUDPPort(); err != nil {
@@ -166,7 +184,7 @@ func start(dir string, opts Options) (*Sipp, error) {
 	for udpFree(port, 1) {
 		select {
 		case <-s.done:
-			return nil, fmt.Errorf("siptest: sipp exited at start (%v):\n%s", s.err, s.logs())
+			return nil, s.startError()
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -175,8 +193,28 @@ func start(dir string, opts Options) (*Sipp, error) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The port being held does not prove SIPp holds it: another process
+	// may have taken it, and SIPp then exits at once.
+	select {
+	case <-s.done:
+		return nil, s.startError()
+	case <-time.After(startGrace):
+	}
 	return s, nil
 }
+
+// startError says why SIPp ended at start; errBind when it could not bind.
+func (s *Sipp) startError() error {
+	err := fmt.Errorf("siptest: sipp exited at start (%v):\n%s", s.err, s.logs())
+	if s.cmd.ProcessState.ExitCode() == exitBind {
+		return fmt.Errorf("%w: %w", errBind, err)
+	}
+	return err
+}
+
+// startGrace is how long SIPp must outlive its port being bound to count
+// as started: a bind failure ends it within milliseconds.
+const startGrace = 150 * time.Millisecond
 
 func linkPcaps(dir string) error {
 	pd := filepath.Join(dir, "pcap")

@@ -1,6 +1,7 @@
 package siptest
 
 import (
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -34,5 +35,30 @@ func TestScenariosEmbedded(t *testing.T) {
 	entries, err := scenarios.ReadDir("scenarios")
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("embedded scenarios: %v, %d", err, len(entries))
+	}
+}
+
+// TestBindErrorRecognised: SIPp that cannot bind its port is reported as
+// errBind, which Start retries with new ports when it chose them.
+func TestBindErrorRecognised(t *testing.T) {
+	if testing.Short() {
+		t.Skip("siptest: starts SIPp (skipped with -short)")
+	}
+	if _, err := Binary(); err != nil {
+		t.Fatal(err)
+	}
+	held, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	port := held.LocalAddr().(*net.UDPAddr).Port
+	s, err := start(t.TempDir(), Options{Scenario: "uas_answer.xml", Port: port})
+	if err == nil {
+		s.kill()
+		t.Fatal("SIPp started on a port someone holds")
+	}
+	if !errors.Is(err, errBind) {
+		t.Fatalf("start = %v, want errBind", err)
 	}
 }
