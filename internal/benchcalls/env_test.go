@@ -177,6 +177,7 @@ func (e *env) launchSipp(bin, scenario string) (*launch.Process, int, int, error
 	}
 	// Held ports do not prove SIPp holds them: another process may have
 	// taken one, and SIPp then exits at once.
+	// (This scenario serves calls until stopped, so any exit is a failure.)
 	time.Sleep(150 * time.Millisecond)
 	if p.Exited() {
 		return nil, 0, 0, p.Err()

@@ -194,10 +194,13 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The port being held does not prove SIPp holds it: another process
-	// may have taken it, and SIPp then exits at once.
+	// may have taken it, and SIPp then exits at once with exitBind. (A
+	// short scenario may also be over already: that is for Wait to judge.)
 	select {
 	case <-s.done:
-		return nil, s.startError()
+		if s.cmd.ProcessState.ExitCode() == exitBind {
+			return nil, s.startError()
+		}
 	case <-time.After(startGrace):
 	}
 	return s, nil
