@@ -32,7 +32,7 @@ const browserTimeout = 60 * time.Second
 func TestSandboxPageInBrowser(t *testing.T) {
 	e := startEnv(t, envOptions{})
 	alice := e.user(t, "alice", aliceNum, "sandbox")
-	page := e.url + "/sandbox/"
+	page := e.sandboxPage()
 	phoneJID := e.numberJID(phoneNum)
 
 	t.Run("phone and user chat", func(t *testing.T) {
