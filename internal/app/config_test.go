@@ -62,6 +62,7 @@ func TestEnvOverrides(t *testing.T) {
 		"SWITCHBOARD_COMPONENT_SECRET=fromenv",
 		"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://127.0.0.1:4010",
 		"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true",
+		"SWITCHBOARD_CARRIERS_SANDBOX_UNSAFE_BESIDE_REAL_TRAFFIC=true",
 		"SWITCHBOARD_NUMBERS_DEFAULT_REGION=GB",
 		"OTHER=1",
 	}
@@ -72,7 +73,7 @@ func TestEnvOverrides(t *testing.T) {
 	if c.Component.Secret != "fromenv" || c.Carriers.Twilio.APIURL != "http://127.0.0.1:4010" || c.Numbers.DefaultRegion != "GB" {
 		t.Errorf("overrides not applied: %+v", c)
 	}
-	if c.Carriers.Sandbox == nil || !c.Carriers.Sandbox.Enabled {
+	if c.Carriers.Sandbox == nil || !c.Carriers.Sandbox.Enabled || !c.Carriers.Sandbox.UnsafeBesideRealTraffic {
 		t.Error("sandbox section not created from the environment")
 	}
 	if c.SIP != nil {

@@ -146,6 +146,29 @@ func TestSandboxPageInBrowser(t *testing.T) {
 		})
 	}
 
+	// Another web site open in the same browser posts a text to the
+	// sandbox's API as a "simple" cross-origin request (text/plain, no
+	// token). Before, the gateway took it and alice got the text (CSRF).
+	t.Run("another site posts to the API", func(t *testing.T) {
+		const text = "forged by another site ✓"
+		body := fmt.Sprintf(`{"from":%q,"to":%q,"body":%q}`, phoneNum, aliceNum, text)
+		b := startBrowser(t, page, []browserStep{
+			{Op: "crosssite", URL: "http://localhost:9/elsewhere.html", Text: body},
+		})
+		res := b.wait(t)
+		t.Logf("the other site: %s", res.Steps[0].Got)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if m, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && s.Body() == text }); err == nil {
+			t.Fatalf("alice got the other site's text: %s", m.Raw)
+		}
+		for _, x := range e.sandboxAll(t) {
+			if x.Body == text {
+				t.Fatalf("the sandbox took the other site's text: %+v", x)
+			}
+		}
+	})
+
 	// When the gateway cannot be reached the page says so; the script fails
 	// on an uncaught error in the page.
 	t.Run("gateway unreachable", func(t *testing.T) {
