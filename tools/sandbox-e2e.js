@@ -20,9 +20,9 @@
 //   {"op": "visible", "sel": S, "want": "yes"|"no"}  wait until the first element S
 //                                           is shown (or not: hidden, or absent)
 //   {"op": "screenshot", "text": P}         save a full-page PNG screenshot at path P
-//   {"op": "crosssite", "url": U, "text": B}  another site, at the made-up page U,
-//                                           posts B to the page's api/send as a
-//                                           "simple" request (text/plain, no token:
+//   {"op": "crosssite", "url": U, "text": B}  another site, the page at U (another
+//                                           origin), posts B to the page's api/send as
+//                                           a "simple" request (text/plain, no token:
 //                                           CSRF); the test checks nothing came of it
 //
 // "value" and "text" take "exact": true to wait for equality instead (so
@@ -116,15 +116,14 @@ const ops = {
     await page.screenshot({ path: step.text, fullPage: true, timeout: stepTimeout });
     return step.text;
   },
-  // crosssite plays another web site open in the same browser: the
-  // script serves it from step.url itself (no server behind it), and it
+  // crosssite plays another web site open in the same browser (the page
+  // at step.url, which the test serves on another loopback origin), that
   // sends what a web page may send anywhere without asking: a no-cors
   // text/plain POST, which carries the browser's cookies but not the
   // page's token.
   async crosssite(step) {
     const other = await page.context().newPage();
     try {
-      await other.route(step.url, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>elsewhere</title>' }));
       await other.goto(step.url, { timeout: stepTimeout });
       const target = new URL('api/send', spec.url).href;
       return await other.evaluate(async ([to, body]) => {

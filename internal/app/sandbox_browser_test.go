@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -152,8 +154,16 @@ func TestSandboxPageInBrowser(t *testing.T) {
 	t.Run("another site posts to the API", func(t *testing.T) {
 		const text = "forged by another site ✓"
 		body := fmt.Sprintf(`{"from":%q,"to":%q,"body":%q}`, phoneNum, aliceNum, text)
+		// The other site: another origin (port) on loopback, a real
+		// address, so the browser's private-network rules let its request
+		// through to the gateway.
+		elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<!doctype html><title>elsewhere</title>"))
+		}))
+		defer elsewhere.Close()
 		b := startBrowser(t, page, []browserStep{
-			{Op: "crosssite", URL: "http://localhost:9/elsewhere.html", Text: body},
+			{Op: "crosssite", URL: elsewhere.URL + "/elsewhere.html", Text: body},
 		})
 		res := b.wait(t)
 		t.Logf("the other site: %s", res.Steps[0].Got)
