@@ -120,9 +120,8 @@ func (p *Phone) open(number string) (*line, error) {
 }
 
 // reapLocked drops the lines whose pages stopped polling, hanging up
-// their calls. It runs whenever a page asks for a line, so the table
-// never holds more than MaxLines and no line outlives its page for long
-// without a goroutine of its own.
+// their calls. It runs whenever a page or the bridge looks a line up
+// (at most MaxLines to scan), so it needs no goroutine of its own.
 func (p *Phone) reapLocked() {
 	for _, l := range p.lines {
 		if l.idle(p.set.LineIdle) {
