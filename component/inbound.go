@@ -45,6 +45,12 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 	case claim.Owner.Number == "":
 		log.Warn("component: message for a number nobody owns; dropped")
 		return carriers.ErrUnknownNumber
+	case claim.Owner.Carrier != m.Carrier:
+		// Only the number's own carrier can say who texted it: the
+		// sandbox must not reach a Twilio user "from" any number. The
+		// sender hears what an unknown number gets.
+		log.Warn("component: message for a number from another carrier than its own; dropped", "number_carrier", claim.Owner.Carrier)
+		return carriers.ErrUnknownNumber
 	}
 	if err := c.deliverInbound(ctx, log, m, claim.Owner.JID); err != nil {
 		if m.ID != "" {

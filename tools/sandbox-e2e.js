@@ -2,7 +2,10 @@
 // Drives the sandbox page (carriers/sandbox/page.html) in headless Debian
 // chromium, for internal/app's browser test. Usage:
 //
-//   node sandbox-e2e.js '{"url": "http://127.0.0.1:PORT/sandbox/", "steps": [...]}'
+//   node sandbox-e2e.js '{"url": "http://127.0.0.1:PORT/sandbox/?token=TOKEN", "steps": [...]}'
+//
+// The url carries the page's per-run token, as the gateway prints it; the
+// page reads the token from its own HTML.
 //
 // Optional: "timeoutMs" bounds each waiting step (default 20000),
 // "deadlineMs" the whole run (default 60000), "chromium" the browser binary,
@@ -17,6 +20,10 @@
 //   {"op": "visible", "sel": S, "want": "yes"|"no"}  wait until the first element S
 //                                           is shown (or not: hidden, or absent)
 //   {"op": "screenshot", "text": P}         save a full-page PNG screenshot at path P
+//   {"op": "crosssite", "url": U, "text": B}  another site, the page at U (another
+//                                           origin), posts B to the page's api/send as
+//                                           a "simple" request (text/plain, no token:
+//                                           CSRF); the test checks nothing came of it
 //
 // "value" and "text" take "exact": true to wait for equality instead (so
 // {"want": "", "exact": true} means empty) and "has": H to consider only
@@ -108,6 +115,28 @@ const ops = {
   async screenshot(step) {
     await page.screenshot({ path: step.text, fullPage: true, timeout: stepTimeout });
     return step.text;
+  },
+  // crosssite plays another web site open in the same browser (the page
+  // at step.url, which the test serves on another loopback origin), that
+  // sends what a web page may send anywhere without asking: a no-cors
+  // text/plain POST, which carries the browser's cookies but not the
+  // page's token.
+  async crosssite(step) {
+    const other = await page.context().newPage();
+    try {
+      await other.goto(step.url, { timeout: stepTimeout });
+      const target = new URL('api/send', spec.url).href;
+      return await other.evaluate(async ([to, body]) => {
+        try {
+          const r = await fetch(to, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body });
+          return `sent (${r.type} answer)`;
+        } catch (err) {
+          return `not sent: ${err.message}`;
+        }
+      }, [target, step.text]);
+    } finally {
+      await other.close();
+    }
   },
   value: (step) => waitFor(step, (el) => el.inputValue({ timeout: 1000 })),
   text: (step) => waitFor(step, (el) => el.textContent({ timeout: 1000 })),

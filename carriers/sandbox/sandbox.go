@@ -4,6 +4,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -24,7 +25,10 @@ type Settings struct {
 	Numbers func(ctx context.Context) ([]string, error)
 	Keep    int           // messages kept; default 200
 	TTL     time.Duration // how long a message is kept; default 1h
-	Logger  *slog.Logger
+	// PublicURL is the gateway's public address; its origin may call the
+	// page's API (besides the address a request was sent to).
+	PublicURL string
+	Logger    *slog.Logger
 }
 
 // Entry is one message as the page shows it.
@@ -42,7 +46,9 @@ type Entry struct {
 
 // Carrier is the sandbox adapter.
 type Carrier struct {
-	set Settings
+	set   Settings
+	token string // the page's per-run secret (see Token)
+	page  []byte // page.html with the token in it
 
 	mu      sync.Mutex
 	seq     int64
@@ -65,7 +71,9 @@ func New(set Settings) *Carrier {
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Carrier{set: set, changed: make(chan struct{})}
+	token := newToken()
+	return &Carrier{set: set, token: token, page: bytes.Replace(pageHTML, []byte(tokenSlot), []byte(token), 1),
+		changed: make(chan struct{})}
 }
 
 // Name implements carriers.Carrier.
@@ -144,6 +152,13 @@ func (c *Carrier) Since(seq int64) ([]Entry, <-chan struct{}) {
 		}
 	}
 	return out, c.changed
+}
+
+// newToken is 128 random bits in hex: safe in HTML, a URL and a header.
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func newID() string {

@@ -14,8 +14,11 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/carriertest"
 )
 
-func do(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
+// do sends a request as the page does: with its token, and JSON.
+func do(c *Carrier, h http.Handler, method, path, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set(TokenHeader, c.Token())
+	req.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	return w
@@ -65,7 +68,7 @@ func TestSendAPI(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &carriertest.Receiver{Err: tt.recvErr}
 			c := New(Settings{})
-			w := do(c.Handler(r), http.MethodPost, "/sandbox/api/send", tt.body)
+			w := do(c, c.Handler(r), http.MethodPost, "/sandbox/api/send", tt.body)
 			if w.Code != tt.want || !strings.Contains(w.Body.String(), tt.wantErr) {
 				t.Fatalf("got %d %s", w.Code, w.Body)
 			}
@@ -83,16 +86,16 @@ func TestSendAPI(t *testing.T) {
 func TestMessagesAndNumbers(t *testing.T) {
 	c := New(Settings{Numbers: func(context.Context) ([]string, error) { return []string{"+12015550100"}, nil }})
 	h := c.Handler(&carriertest.Receiver{})
-	if w := do(h, http.MethodGet, "/sandbox/api/numbers", ""); !strings.Contains(w.Body.String(), "+12015550100") {
+	if w := do(c, h, http.MethodGet, "/sandbox/api/numbers", ""); !strings.Contains(w.Body.String(), "+12015550100") {
 		t.Fatalf("numbers: %s", w.Body)
 	}
-	if w := do(h, http.MethodGet, "/sandbox/api/messages?after=0", ""); strings.TrimSpace(w.Body.String()) != "[]" {
+	if w := do(c, h, http.MethodGet, "/sandbox/api/messages?after=0", ""); strings.TrimSpace(w.Body.String()) != "[]" {
 		t.Fatalf("empty list: %s", w.Body)
 	}
 	// A long poll wakes when a message arrives.
 	done := make(chan []Entry)
 	go func() {
-		w := do(h, http.MethodGet, "/sandbox/api/messages?after=0&wait=1", "")
+		w := do(c, h, http.MethodGet, "/sandbox/api/messages?after=0&wait=1", "")
 		var es []Entry
 		_ = json.Unmarshal(w.Body.Bytes(), &es)
 		done <- es
@@ -107,7 +110,7 @@ func TestMessagesAndNumbers(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("long poll did not wake")
 	}
-	if w := do(h, http.MethodGet, "/sandbox/", ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "<title>") {
+	if w := do(c, h, http.MethodGet, "/sandbox/?token="+c.Token(), ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "<title>") {
 		t.Fatalf("page: %d", w.Code)
 	}
 }

@@ -15,12 +15,16 @@ import (
 )
 
 //go:embed page.html
-var page []byte
+var pageHTML []byte
+
+// tokenSlot is where page.html takes the page's token.
+const tokenSlot = "{{SANDBOX_TOKEN}}"
 
 // maxBody bounds a posted message.
 const maxBody = 16 << 10
 
-// Handler serves the sandbox page at /sandbox/ and its JSON API:
+// Handler serves the sandbox page at /sandbox/?token=TOKEN and its JSON
+// API, which needs the token in X-Sandbox-Token (see Guard):
 //
 //	GET  /sandbox/api/messages?after=SEQ  messages after SEQ (waits up to 25s for news)
 //	GET  /sandbox/api/numbers             the gateway numbers the sandbox serves
@@ -30,18 +34,36 @@ func (c *Carrier) Handler(r carriers.Receiver) http.Handler {
 	c.recv = r
 	c.mu.Unlock()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /sandbox/{$}", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
-		_, _ = w.Write(page)
-	})
+	mux.HandleFunc("GET /sandbox/{$}", c.servePage)
 	mux.HandleFunc("GET /sandbox", func(w http.ResponseWriter, req *http.Request) {
-		http.Redirect(w, req, "/sandbox/", http.StatusMovedPermanently)
+		u := *req.URL
+		u.Path = "/sandbox/"
+		http.Redirect(w, req, u.RequestURI(), http.StatusMovedPermanently)
 	})
-	mux.HandleFunc("GET /sandbox/api/messages", c.messages)
-	mux.HandleFunc("GET /sandbox/api/numbers", c.numbers)
-	mux.HandleFunc("POST /sandbox/api/send", func(w http.ResponseWriter, req *http.Request) { c.send(w, req, r) })
+	api := http.NewServeMux()
+	api.HandleFunc("GET /sandbox/api/messages", c.messages)
+	api.HandleFunc("GET /sandbox/api/numbers", c.numbers)
+	api.HandleFunc("POST /sandbox/api/send", func(w http.ResponseWriter, req *http.Request) { c.send(w, req, r) })
+	mux.Handle("/sandbox/api/", c.Guard(api))
 	return mux
+}
+
+// servePage serves the page, with its token, to whoever has its address.
+func (c *Carrier) servePage(w http.ResponseWriter, req *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	// The address carries the token: never pass it on, never be framed.
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	if !c.tokenOK(req.URL.Query().Get("token")) {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("The sandbox page needs its token: open the address the gateway printed at start (/sandbox/?token=...).\n"))
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	_, _ = w.Write(c.page)
 }
 
 func (c *Carrier) messages(w http.ResponseWriter, req *http.Request) {

@@ -50,7 +50,8 @@ Note: {{ . }}{{ end }}
    (any number works: +<country code><number>@{{ .Gateway }}).
 
 3. The sandbox page plays the phone network: it shows what you sent and lets
-   you text {{ .Number }} as any phone.
+   you text {{ .Number }} as any phone. Its address carries a key made for
+   this run; the page and its API answer no one without it.
      {{ .Sandbox }}
 
 4. Calls: on the sandbox page, take a number for calls (e.g. +12015550123)

@@ -124,7 +124,9 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
 		// Voice with no phone network: calls go to numbers held on the
 		// sandbox page. The "trunk" is the gateway itself, which refuses
-		// numbers nobody holds, so such calls end at once.
+		// numbers nobody holds, so such calls end at once; a trunk that
+		// is the gateway carries no real traffic, so the sandbox needs no
+		// unsafe_beside_real_traffic here.
 		SIP: &trunk.Settings{Listen: sipAddr, Trunk: "sip:" + sipAddr},
 	}).Marshal()
 	if err != nil {
@@ -172,7 +174,7 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		"JID": user + "@" + prosody.Domain, "Password": password, "C2S": prosody.C2SAddr,
 		"Standard": strings.HasSuffix(prosody.C2SAddr, ":5222"), "Cert": prosody.Cert,
 		"WebSocket": prosody.WebSocketURL(), "Number": demoNumber, "Phone": phoneNumber,
-		"Gateway": gatewayJID, "Sandbox": "http://" + g.Addr() + "/sandbox/", "Dir": dir,
+		"Gateway": gatewayJID, "Sandbox": "http://" + g.Addr() + "/sandbox/?token=" + g.SandboxToken(), "Dir": dir,
 		"Keep": o.keep, "Notes": notes,
 	})
 	if err != nil {

@@ -81,7 +81,8 @@ func TestDemo(t *testing.T) {
 	}
 	password := field(`Password: +(\S+)`)
 	c2s := field(`Server: +(127\.0\.0\.1:\d+)`)
-	sandbox := field(`(http://127\.0\.0\.1:\d+/sandbox/)`)
+	sandbox := field(`(http://127\.0\.0\.1:\d+/sandbox/)\?token=[0-9a-f]{32}\n`)
+	token := field(`http://127\.0\.0\.1:\d+/sandbox/\?token=([0-9a-f]{32})\n`)
 	dir := field(`Data, config and logs: (\S+)`)
 	field(`(\+12015550123@sms\.localhost)`)
 	field(`(ws://127\.0\.0\.1:\d+/xmpp-websocket)`)
@@ -90,9 +91,34 @@ func TestDemo(t *testing.T) {
 		t.Errorf("certificate %s is outside the demo's directory %s, so it outlives the demo", certFile, dir)
 	}
 
+	// The page answers only with the banner's token.
+	page, err := http.Get(sandbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if page.StatusCode != http.StatusForbidden {
+		t.Errorf("the sandbox page without its token: %s", page.Status)
+	}
+	page, err = http.Get(sandbox + "?token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), token) {
+		t.Errorf("the sandbox page with its token: %s", page.Status)
+	}
+
 	// A phone texts the demo user, who is offline: Prosody keeps the message.
-	resp, err := http.Post(sandbox+"api/send", "application/json",
+	req, err := http.NewRequest(http.MethodPost, sandbox+"api/send",
 		strings.NewReader(`{"from":"+12015550123","to":"+12015550100","body":"hello demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Sandbox-Token", token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "run":
-		return cmdRun(ctx, args[1:], stderr)
+		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "check":
 		cfg, _, err := load("check", args[1:])
 		if err != nil {
@@ -128,7 +128,7 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 	return append(flags, pos...)
 }
 
-func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, _, err := load("run", args)
 	if err != nil {
 		return err
@@ -142,6 +142,11 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	g, err := app.New(cfg, log)
 	if err != nil {
 		return err
+	}
+	if u := g.SandboxURL(); u != "" {
+		// Once, on standard output rather than in the log: the address
+		// is the page's key (a new one each run).
+		fmt.Fprintf(stdout, "sandbox page (its address is its key for this run): %s\n", u)
 	}
 	return g.Run(ctx)
 }

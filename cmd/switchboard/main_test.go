@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -41,7 +44,7 @@ func sb(args ...string) (string, error) {
 func TestNumbersCommands(t *testing.T) {
 	r := testenv.StartRedis(t)
 	one := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n")
-	two := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\n")
+	two := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\nunsafe_beside_real_traffic = true\n[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\n")
 
 	steps := []struct {
 		name string
@@ -96,6 +99,15 @@ func TestCheck(t *testing.T) {
 	if out, err := sb("check", "-c", good); err != nil || !strings.Contains(out, "configuration OK") || strings.Contains(out, "s3cret-value") {
 		t.Fatalf("check: %q, %v", out, err)
 	}
+	const twilio = "[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\n"
+	beside := writeConfig(t, "redis://127.0.0.1:1/0", "[carriers.sandbox]\nenabled = true\n"+twilio)
+	if _, err := sb("check", "-c", beside); err == nil || !strings.Contains(err.Error(), "carriers.sandbox.unsafe_beside_real_traffic") {
+		t.Fatalf("check of the sandbox beside Twilio: %v", err)
+	}
+	acknowledged := writeConfig(t, "redis://127.0.0.1:1/0", "[carriers.sandbox]\nenabled = true\nunsafe_beside_real_traffic = true\n"+twilio)
+	if out, err := sb("check", "-c", acknowledged); err != nil || !strings.Contains(out, "configuration OK") {
+		t.Fatalf("check of the sandbox beside Twilio, acknowledged: %q, %v", out, err)
+	}
 	bad := writeConfig(t, "redis://127.0.0.1:1/0", "")
 	if _, err := sb("check", "-c", bad); err == nil || !strings.Contains(err.Error(), "carriers") {
 		t.Fatalf("check without carriers: %v", err)
@@ -121,5 +133,32 @@ func TestUsage(t *testing.T) {
 func TestExampleConfig(t *testing.T) {
 	if out, err := sb("check", "-c", "../../deploy/switchboard.example.toml"); err != nil {
 		t.Fatalf("example config: %v %s", err, out)
+	}
+}
+
+// TestRunPrintsSandboxPage: `switchboard run` with the sandbox prints the
+// page's address, token included, once on standard output and never in
+// the log: the page and its API answer no one without it.
+func TestRunPrintsSandboxPage(t *testing.T) {
+	cfg := writeConfig(t, "redis://127.0.0.1:1/0", "[http]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:8080\"\n[carriers.sandbox]\nenabled = true\n")
+	var stdout, stderr syncbuf.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"run", "-c", cfg}, &stdout, &stderr) }()
+	re := regexp.MustCompile(`^sandbox page \(its address is its key for this run\): http://127\.0\.0\.1:8080/sandbox/\?token=([0-9a-f]{32})\n$`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	m := re.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+	if strings.Contains(stderr.String(), m[1]) {
+		t.Error("the token is in the log")
 	}
 }

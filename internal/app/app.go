@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
@@ -22,7 +23,8 @@ type Gateway struct {
 	log   *slog.Logger
 	store *store.Store
 	comp  *component.Component
-	voice *voiceParts // nil without [sip]
+	voice *voiceParts      // nil without [sip]
+	sb    *sandbox.Carrier // nil without the sandbox
 	srv   *http.Server
 	ln    net.Listener
 }
@@ -48,6 +50,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 			return nil, fmt.Errorf("app: carriers.%s: %w", s.name, err)
 		}
 		cs = append(cs, c)
+		if sb, ok := c.(*sandbox.Carrier); ok {
+			g.sb = sb
+		}
 	}
 	g.comp = component.New(component.Settings{
 		Domain:        domain,
@@ -82,7 +87,8 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	mux.Handle("GET /healthz", healthz(checks))
 	mux.Handle("GET /media/{file}", mediaHandler(st))
 	if g.voice != nil && g.voice.soft != nil {
-		mux.Handle("/sandbox/phone/", g.voice.soft.Handler())
+		// The page's phone answers the page only, as its SMS side does.
+		mux.Handle("/sandbox/phone/", g.sb.Guard(g.voice.soft.Handler()))
 	}
 	g.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -104,6 +110,24 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 
 // Addr is the HTTP listener's address.
 func (g *Gateway) Addr() string { return g.ln.Addr().String() }
+
+// SandboxToken is the sandbox page's per-run token; "" without the
+// sandbox. The demo's banner shows it in the page's address.
+func (g *Gateway) SandboxToken() string {
+	if g.sb == nil {
+		return ""
+	}
+	return g.sb.Token()
+}
+
+// SandboxURL is the sandbox page's address at public_url, token
+// included; "" without the sandbox.
+func (g *Gateway) SandboxURL() string {
+	if g.sb == nil {
+		return ""
+	}
+	return g.cfg.HTTP.PublicURL + "/sandbox/?token=" + g.sb.Token()
+}
 
 // Component is the gateway's XMPP side.
 func (g *Gateway) Component() *component.Component { return g.comp }

@@ -83,7 +83,33 @@ func (c *Config) Check() error {
 	if len(c.CarrierNames()) == 0 {
 		return config.Invalid("carriers", "no carrier configured (add a [carriers.NAME] section; NAME is one of %s)", strings.Join(carrierKinds(), ", "))
 	}
-	return nil
+	return c.checkSandboxAlone()
+}
+
+// checkSandboxAlone refuses the sandbox beside real traffic: another
+// carrier, or a SIP trunk other than the gateway itself (the demo's
+// setup). Whoever has the sandbox page's address texts and calls as any
+// number; beside real users that is a risk the operator must name.
+func (c *Config) checkSandboxAlone() error {
+	sb := c.Carriers.Sandbox
+	if sb == nil || !sb.Active() || sb.UnsafeBesideRealTraffic {
+		return nil
+	}
+	var real []string
+	for _, name := range c.CarrierNames() {
+		if name != sandbox.Name {
+			real = append(real, "carrier "+name)
+		}
+	}
+	if c.SIP != nil && !c.SIP.TrunkIsSelf() {
+		real = append(real, "the SIP trunk "+c.SIP.Trunk)
+	}
+	if len(real) == 0 {
+		return nil
+	}
+	return config.Invalid("carriers.sandbox.unsafe_beside_real_traffic",
+		"the sandbox is for demos and tests: it runs beside %s only with unsafe_beside_real_traffic = true (anyone with the sandbox page's address can then text and call the sandbox's users as any number)",
+		strings.Join(real, " and "))
 }
 
 // Check fills in the defaults and validates the section.

@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -60,6 +62,7 @@ func TestEnvOverrides(t *testing.T) {
 		"SWITCHBOARD_COMPONENT_SECRET=fromenv",
 		"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://127.0.0.1:4010",
 		"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true",
+		"SWITCHBOARD_CARRIERS_SANDBOX_UNSAFE_BESIDE_REAL_TRAFFIC=true",
 		"SWITCHBOARD_NUMBERS_DEFAULT_REGION=GB",
 		"OTHER=1",
 	}
@@ -70,7 +73,7 @@ func TestEnvOverrides(t *testing.T) {
 	if c.Component.Secret != "fromenv" || c.Carriers.Twilio.APIURL != "http://127.0.0.1:4010" || c.Numbers.DefaultRegion != "GB" {
 		t.Errorf("overrides not applied: %+v", c)
 	}
-	if c.Carriers.Sandbox == nil || !c.Carriers.Sandbox.Enabled {
+	if c.Carriers.Sandbox == nil || !c.Carriers.Sandbox.Enabled || !c.Carriers.Sandbox.UnsafeBesideRealTraffic {
 		t.Error("sandbox section not created from the environment")
 	}
 	if c.SIP != nil {
@@ -125,6 +128,9 @@ func TestSettings(t *testing.T) {
 		}
 	}
 	voice := []string{"SWITCHBOARD_SIP_LISTEN=127.0.0.1:0", "SWITCHBOARD_SIP_TRUNK=sip:127.0.0.1:5070"}
+	const twilioSection = "[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"token\""
+	const sandboxSection = "[carriers.sandbox]\nenabled = true"
+	selfSIP := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
 	withVoice := func(env ...string) []string { return append(append([]string{}, voice...), env...) }
 	tests := []struct {
 		name, old, new string
@@ -159,7 +165,17 @@ func TestSettings(t *testing.T) {
 		{name: "timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=soon"}, key: "carriers.twilio.timeout"},
 		{name: "negative timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=-1s"}, key: "carriers.twilio.timeout"},
 		{name: "bool env", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=maybe"}, key: "carriers.sandbox.enabled"},
-		{name: "sandbox too", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true"}},
+		// check used to accept the sandbox beside Twilio and a SIP trunk,
+		// where the sandbox page could text and call real users.
+		{name: "sandbox beside twilio", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true"}, key: "carriers.sandbox.unsafe_beside_real_traffic"},
+		{name: "sandbox beside twilio, acknowledged", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true", "SWITCHBOARD_CARRIERS_SANDBOX_UNSAFE_BESIDE_REAL_TRAFFIC=true"}},
+		{name: "sandbox acknowledgement not a bool", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=true", "SWITCHBOARD_CARRIERS_SANDBOX_UNSAFE_BESIDE_REAL_TRAFFIC=yes please"}, key: "carriers.sandbox.unsafe_beside_real_traffic"},
+		{name: "sandbox alone", old: twilioSection, new: sandboxSection},
+		{name: "sandbox beside a sip trunk", old: twilioSection, new: sandboxSection, env: withVoice(), key: "carriers.sandbox.unsafe_beside_real_traffic"},
+		{name: "sandbox beside a sip trunk, acknowledged", old: twilioSection, new: sandboxSection + "\nunsafe_beside_real_traffic = true", env: withVoice()},
+		// The demo's setup: the trunk is the gateway itself.
+		{name: "sandbox with the gateway as its trunk", old: twilioSection, new: sandboxSection, env: withVoice("SWITCHBOARD_SIP_LISTEN="+selfSIP, "SWITCHBOARD_SIP_TRUNK=sip:"+selfSIP)},
+		{name: "sandbox disabled beside twilio", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=false"}},
 		{name: "empty secret env", env: []string{"SWITCHBOARD_COMPONENT_SECRET="}, key: "component.secret"},
 		{name: "log level", env: []string{"SWITCHBOARD_LOG_LEVEL=loud"}, key: "log.level"},
 		{name: "full numbers", env: []string{"SWITCHBOARD_LOG_FULL_NUMBERS=true", "SWITCHBOARD_LOG_LEVEL=debug"}},
@@ -265,4 +281,15 @@ func TestCarrierTable(t *testing.T) {
 	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio"}) {
 		t.Errorf("carrierKinds = %v", got)
 	}
+}
+
+// freeUDPPort is a loopback UDP port nobody listens on.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,10 @@ func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOpt
 	toml := string(base) + "\n" + o.extraTOML
 	if !strings.Contains(o.extraTOML, "[carriers.") {
 		toml += "\n[carriers.sandbox]\nenabled = true\n"
+		// SIPp (or a dead port) plays a real trunk beside the sandbox.
+		if slices.ContainsFunc(o.env, func(v string) bool { return strings.HasPrefix(v, "SWITCHBOARD_SIP_TRUNK=") }) {
+			toml += "unsafe_beside_real_traffic = true\n"
+		}
 	}
 	cfg, err := ParseConfig([]byte(toml), o.env)
 	if err != nil {
@@ -146,9 +151,16 @@ func (e *env) waitXMPPDown(t *testing.T) {
 	})
 }
 
+// get GETs path as the sandbox page does (with its token, which other
+// paths ignore).
 func (e *env) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	res, err := http.Get(e.url + path)
+	req, err := http.NewRequest(http.MethodGet, e.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Sandbox-Token", e.gw.SandboxToken())
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -168,6 +180,9 @@ func (e *env) user(t *testing.T, name, number, carrier string) *testenv.Client {
 	}
 	return e.prosody.Client(t, name, "pw-"+name)
 }
+
+// sandboxPage is the sandbox page's address, token included.
+func (e *env) sandboxPage() string { return e.url + "/sandbox/?token=" + e.gw.SandboxToken() }
 
 func (e *env) numberJID(n string) string { return n + "@" + e.prosody.ComponentDomain }
 

@@ -59,7 +59,13 @@ func (e *env) sandboxAll(t *testing.T) []sandboxEntry {
 func (e *env) phoneTexts(t *testing.T, from, to, body string) (int, string) {
 	t.Helper()
 	b, _ := json.Marshal(map[string]string{"from": from, "to": to, "body": body})
-	res, err := http.Post(e.url+"/sandbox/api/send", "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, e.url+"/sandbox/api/send", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Sandbox-Token", e.gw.SandboxToken())
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func TestLogsKeepNoSecretsBodiesOrNumbers(t *testing.T) {
 	if !strings.Contains(out, "+1201…23") {
 		t.Fatalf("expected redacted numbers in the logs; got:\n%s", out)
 	}
-	for _, leak := range []string{"secret-", phoneNum, aliceNum, "+12015550199", e.prosody.ComponentSecret} {
+	for _, leak := range []string{"secret-", phoneNum, aliceNum, "+12015550199", e.prosody.ComponentSecret, e.gw.SandboxToken()} {
 		if strings.Contains(out, leak) {
 			t.Errorf("logs contain %q:\n%s", leak, out)
 		}

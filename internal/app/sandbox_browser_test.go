@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -32,7 +34,7 @@ const browserTimeout = 60 * time.Second
 func TestSandboxPageInBrowser(t *testing.T) {
 	e := startEnv(t, envOptions{})
 	alice := e.user(t, "alice", aliceNum, "sandbox")
-	page := e.url + "/sandbox/"
+	page := e.sandboxPage()
 	phoneJID := e.numberJID(phoneNum)
 
 	t.Run("phone and user chat", func(t *testing.T) {
@@ -145,6 +147,37 @@ func TestSandboxPageInBrowser(t *testing.T) {
 			}
 		})
 	}
+
+	// Another web site open in the same browser posts a text to the
+	// sandbox's API as a "simple" cross-origin request (text/plain, no
+	// token). Before, the gateway took it and alice got the text (CSRF).
+	t.Run("another site posts to the API", func(t *testing.T) {
+		const text = "forged by another site ✓"
+		body := fmt.Sprintf(`{"from":%q,"to":%q,"body":%q}`, phoneNum, aliceNum, text)
+		// The other site: another origin (port) on loopback, a real
+		// address, so the browser's private-network rules let its request
+		// through to the gateway.
+		elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<!doctype html><title>elsewhere</title>"))
+		}))
+		defer elsewhere.Close()
+		b := startBrowser(t, page, []browserStep{
+			{Op: "crosssite", URL: elsewhere.URL + "/elsewhere.html", Text: body},
+		})
+		res := b.wait(t)
+		t.Logf("the other site: %s", res.Steps[0].Got)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if m, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && s.Body() == text }); err == nil {
+			t.Fatalf("alice got the other site's text: %s", m.Raw)
+		}
+		for _, x := range e.sandboxAll(t) {
+			if x.Body == text {
+				t.Fatalf("the sandbox took the other site's text: %+v", x)
+			}
+		}
+	})
 
 	// When the gateway cannot be reached the page says so; the script fails
 	// on an uncaught error in the page.

@@ -75,7 +75,7 @@ func TestSandboxOnlyWhenEnabled(t *testing.T) {
 		}
 	}
 	e2 := startEnv(t, envOptions{})
-	if code, body := e2.get(t, "/sandbox/"); code != http.StatusOK || !strings.Contains(body, "Switchboard sandbox") {
+	if code, body := e2.get(t, "/sandbox/?token="+e2.gw.SandboxToken()); code != http.StatusOK || !strings.Contains(body, "Switchboard sandbox") {
 		t.Errorf("sandbox page with the sandbox enabled: %d", code)
 	}
 }

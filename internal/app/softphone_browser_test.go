@@ -37,7 +37,7 @@ func TestSandboxSoftphone(t *testing.T) {
 	t.Run("page calls user", func(t *testing.T) {
 		e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
 		bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{Tone: 1000, Detect: []float64{440}, AutoAnswer: true})
-		b := startBrowserWith(t, e.url+"/sandbox/", []browserStep{
+		b := startBrowserWith(t, e.sandboxPage(), []browserStep{
 			{Op: "fill", Sel: "#line-number", Text: pageNum},
 			{Op: "click", Sel: "#line-open"},
 			{Op: "text", Sel: "#phone-status", Want: "Calls to " + pageNum + " ring here"},
@@ -73,7 +73,7 @@ func TestSandboxSoftphone(t *testing.T) {
 	t.Run("user calls page", func(t *testing.T) {
 		e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
 		bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{Tone: 1000, Detect: []float64{440}})
-		b := startBrowserWith(t, e.url+"/sandbox/", []browserStep{
+		b := startBrowserWith(t, e.sandboxPage(), []browserStep{
 			{Op: "fill", Sel: "#line-number", Text: pageNum},
 			{Op: "click", Sel: "#line-open"},
 			{Op: "text", Sel: "#phone-status", Want: "ring here"},
@@ -129,7 +129,7 @@ func TestSandboxSoftphoneRefused(t *testing.T) {
 	// page shows that no audio has come yet.
 	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
 	shots := t.ArtifactDir()
-	b := startBrowserWith(t, e.url+"/sandbox/", []browserStep{
+	b := startBrowserWith(t, e.sandboxPage(), []browserStep{
 		{Op: "visible", Sel: "#dial-form", Want: "no"},
 		{Op: "visible", Sel: "#line-form", Want: "yes"},
 		{Op: "screenshot", Text: filepath.Join(shots, "before-number.png")},

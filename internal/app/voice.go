@@ -8,6 +8,8 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/media"
 	"github.com/switchboard-gw/switchboard/jingle/softphone"
@@ -77,27 +79,73 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	}
 	var dialer bridge.Dialer = bridge.SIP(v.trunk)
 	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Active() {
-		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Logger: g.log})
+		nums := sandboxNumbers{g.store}
+		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Numbers: nums, Logger: g.log})
 		v.soft.SetRinger(v.bridge)
-		dialer = sandboxFirst{soft: v.soft, trunk: dialer}
+		dialer = sandboxFirst{soft: v.soft, numbers: nums, trunk: dialer}
 	}
 	v.bridge.SetDialer(dialer)
 	g.comp.SetCalls(v.bridge)
 	return v, nil
 }
 
-// sandboxFirst sends calls to numbers a sandbox page holds to that page,
-// and the rest to the trunk.
+// sandboxFirst sends calls from the sandbox's users to numbers a sandbox
+// page holds to that page, and the rest to the trunk: a user of a real
+// carrier calling a real number never reaches a page that took it.
 type sandboxFirst struct {
-	soft  *softphone.Phone
-	trunk bridge.Dialer
+	soft    *softphone.Phone
+	numbers sandboxNumbers
+	trunk   bridge.Dialer
 }
 
 func (d sandboxFirst) Dial(ctx context.Context, from, to string, offer []byte, progress func(int)) (bridge.PhoneCall, error) {
-	if d.soft.Has(to) {
+	if d.soft.Has(to) && d.numbers.sandboxUser(ctx, from) && d.numbers.MayHold(ctx, to) == nil {
 		return d.soft.Dial(ctx, from, to, offer, progress)
 	}
 	return d.trunk.Dial(ctx, from, to, offer, progress)
+}
+
+// sandboxNumbers keeps the sandbox page's phone to the sandbox's own
+// numbers (softphone.Numbers): a page may hold a number no user of
+// another carrier has, and call a sandbox user's number that is not
+// forwarded (forwarding dials out through the trunk).
+type sandboxNumbers struct{ store *store.Store }
+
+var _ softphone.Numbers = sandboxNumbers{}
+
+func (n sandboxNumbers) MayHold(ctx context.Context, number string) error {
+	b, err := n.store.Lookup(ctx, number)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case b.Carrier != sandbox.Name:
+		return fmt.Errorf("%w: %s is a number of this gateway's users on another carrier: the sandbox cannot take it", softphone.ErrNotSandbox, number)
+	}
+	return nil
+}
+
+func (n sandboxNumbers) MayCall(ctx context.Context, number string) error {
+	b, err := n.store.Lookup(ctx, number)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil // the bridge says "not found" in its own words
+	case err != nil:
+		return err
+	case b.Carrier != sandbox.Name:
+		return fmt.Errorf("%w: %s is a number of this gateway's users on another carrier: the sandbox cannot call it", softphone.ErrNotSandbox, number)
+	case b.Forward != "":
+		return fmt.Errorf("%w: calls to %s are forwarded out of the sandbox: the sandbox cannot call it", softphone.ErrNotSandbox, number)
+	}
+	return nil
+}
+
+// sandboxUser reports whether number is a sandbox user's; when that
+// cannot be told, it is not.
+func (n sandboxNumbers) sandboxUser(ctx context.Context, number string) bool {
+	b, err := n.store.Lookup(ctx, number)
+	return err == nil && b.Carrier == sandbox.Name
 }
 
 // run serves SIP and the bridge until ctx ends.

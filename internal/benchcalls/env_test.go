@@ -262,11 +262,12 @@ func (e *env) startGateway(tb testing.TB) {
 		Redis:     store.Config{URL: e.redis.URL},
 		HTTP:      app.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", httpPort), PublicURL: e.gwURL},
 		Numbers:   phone.Config{DefaultRegion: "US"},
-		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
-		SIP:       &trunk.Settings{Listen: fmt.Sprintf("127.0.0.1:%d", sipPort), Trunk: "sip:" + e.sipAddr},
-		Media:     media.Config{UDPPorts: fmt.Sprintf("%d-%d", e.mediaLow, e.mediaHigh), ConnectTimeout: e.o.connectTimout},
-		Calls:     bridge.Config{RingTimeout: 60 * time.Second},
-		Log:       app.Log{Level: "info"},
+		// SIPp plays a real trunk beside the sandbox carrier.
+		Carriers: app.Carriers{Sandbox: &sandbox.Config{Enabled: true, UnsafeBesideRealTraffic: true}},
+		SIP:      &trunk.Settings{Listen: fmt.Sprintf("127.0.0.1:%d", sipPort), Trunk: "sip:" + e.sipAddr},
+		Media:    media.Config{UDPPorts: fmt.Sprintf("%d-%d", e.mediaLow, e.mediaHigh), ConnectTimeout: e.o.connectTimout},
+		Calls:    bridge.Config{RingTimeout: 60 * time.Second},
+		Log:      app.Log{Level: "info"},
 	}).Marshal()
 	if err != nil {
 		tb.Fatalf("benchcalls: encode config: %v", err)

@@ -25,17 +25,20 @@ type line struct {
 	events   []Event
 	seq      int
 	notify   chan struct{}
-	lastPoll time.Time
+	lastPoll time.Time // when a poll last started or ended
+	polling  int       // polls waiting now: the page is there
 }
 
 func newLine(id, number string) *line {
 	return &line{id: id, number: number, notify: make(chan struct{}), lastPoll: time.Now()}
 }
 
+// idle reports whether the page has not polled for limit: a page that
+// is waiting in a long poll is there, however long the poll lasts.
 func (l *line) idle(limit time.Duration) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return time.Since(l.lastPoll) > limit
+	return l.polling == 0 && time.Since(l.lastPoll) > limit
 }
 
 // post queues e for the page; only the latest 100 are kept.
@@ -56,6 +59,15 @@ func (l *line) post(e Event) {
 func (l *line) poll(ctx context.Context, after int, wait time.Duration) []Event {
 	t := time.NewTimer(wait)
 	defer t.Stop()
+	l.mu.Lock()
+	l.polling++
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.polling--
+		l.lastPoll = time.Now()
+		l.mu.Unlock()
+	}()
 	for {
 		l.mu.Lock()
 		l.lastPoll = time.Now()

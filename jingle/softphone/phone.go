@@ -20,7 +20,25 @@ var (
 	ErrNoCall   = errors.New("softphone: no such call")
 	ErrHeld     = errors.New("softphone: number held by another browser")
 	ErrBadState = errors.New("softphone: call is not in a state for that")
+	// ErrTooMany: as many lines are open as Settings.MaxLines allows.
+	ErrTooMany = errors.New("softphone: too many lines open")
+	// ErrNotSandbox is what a Numbers policy wraps to refuse a number that
+	// real traffic uses; its text is shown on the page.
+	ErrNotSandbox = errors.New("softphone: not a sandbox number")
 )
+
+// Numbers keeps the page's phone away from real traffic (internal/app
+// looks the numbers up). Each method returns nil to allow, an error
+// wrapping ErrNotSandbox to refuse (the page is told why), or another
+// error when it cannot tell (the page is told to try again).
+type Numbers interface {
+	// MayHold: may a page take number? Holding a number that a user of
+	// another carrier has would take the calls the gateway places to it.
+	MayHold(ctx context.Context, number string) error
+	// MayCall: may a page call number? A call must ring a sandbox user,
+	// never be forwarded out through a real trunk.
+	MayCall(ctx context.Context, number string) error
+}
 
 // Ringer takes calls from the browser to the gateway's users (bridge.Bridge).
 type Ringer interface {
@@ -33,6 +51,8 @@ type Settings struct {
 	RTPAddr  netip.Addr      // where the plain RTP side binds (loopback)
 	Ports    media.PortRange // its ports
 	LineIdle time.Duration   // a line whose page stopped polling is dropped; default 60s
+	MaxLines int             // lines open at once; default 50
+	Numbers  Numbers         // which numbers pages may hold and call; nil: any
 	Logger   *slog.Logger
 }
 
@@ -53,6 +73,9 @@ func New(set Settings) *Phone {
 	if set.LineIdle <= 0 {
 		set.LineIdle = 60 * time.Second
 	}
+	if set.MaxLines <= 0 {
+		set.MaxLines = 50
+	}
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -67,8 +90,8 @@ func (p *Phone) SetRinger(r Ringer) { p.ringer = r }
 func (p *Phone) Has(number string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := p.held[number]
-	return l != nil && !l.idle(p.set.LineIdle)
+	p.reapLocked()
+	return p.held[number] != nil
 }
 
 func newID() string {
@@ -78,20 +101,34 @@ func newID() string {
 }
 
 // open gives number to a new line; a line left idle by a closed page
-// gives way.
+// gives way. Idle lines are dropped first, so a closed page's line never
+// counts against MaxLines.
 func (p *Phone) open(number string) (*line, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if old := p.held[number]; old != nil {
-		if !old.idle(p.set.LineIdle) {
-			return nil, ErrHeld
-		}
-		p.dropLocked(old)
+	p.reapLocked()
+	if p.held[number] != nil {
+		return nil, ErrHeld
+	}
+	if len(p.lines) >= p.set.MaxLines {
+		return nil, ErrTooMany
 	}
 	l := newLine(newID(), number)
 	p.lines[l.id] = l
 	p.held[number] = l
 	return l, nil
+}
+
+// reapLocked drops the lines whose pages stopped polling, hanging up
+// their calls. It runs whenever a page or the bridge looks a line up
+// (at most MaxLines to scan), so it needs no goroutine of its own.
+func (p *Phone) reapLocked() {
+	for _, l := range p.lines {
+		if l.idle(p.set.LineIdle) {
+			p.log.Debug("softphone: releasing an idle line")
+			p.dropLocked(l)
+		}
+	}
 }
 
 func (p *Phone) dropLocked(l *line) {
@@ -110,6 +147,7 @@ func (p *Phone) dropLocked(l *line) {
 func (p *Phone) line(id string) (*line, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.reapLocked()
 	l := p.lines[id]
 	if l == nil {
 		return nil, ErrNoLine

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/phone"
@@ -63,12 +64,35 @@ func (p *Phone) openLine(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "\""+req.Number+"\" is not a phone number in international form (+…)")
 		return
 	}
+	if p.set.Numbers != nil && !p.allowed(w, p.set.Numbers.MayHold(r.Context(), num)) {
+		return
+	}
 	l, err := p.open(num)
-	if errors.Is(err, ErrHeld) {
+	switch {
+	case errors.Is(err, ErrHeld):
 		fail(w, http.StatusConflict, num+" is in use on another page")
+		return
+	case errors.Is(err, ErrTooMany):
+		w.Header().Set("Retry-After", strconv.Itoa(int(p.set.LineIdle.Seconds())))
+		fail(w, http.StatusTooManyRequests, "too many pages hold numbers on this gateway: try again when one has closed")
 		return
 	}
 	reply(w, http.StatusCreated, map[string]string{"line": l.id, "number": num})
+}
+
+// allowed answers a Numbers refusal: 403 with its reason, or 503 when the
+// policy could not tell.
+func (p *Phone) allowed(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrNotSandbox):
+		fail(w, http.StatusForbidden, strings.TrimPrefix(err.Error(), ErrNotSandbox.Error()+": "))
+	default:
+		p.log.Warn("softphone: cannot check a number", "err", err)
+		fail(w, http.StatusServiceUnavailable, "cannot check the number now: try again")
+	}
+	return false
 }
 
 func (p *Phone) lineOf(w http.ResponseWriter, r *http.Request) *line {
@@ -119,6 +143,9 @@ func (p *Phone) placeCall(w http.ResponseWriter, r *http.Request) {
 	to, err := phone.Normalize(req.To, "")
 	if err != nil {
 		fail(w, http.StatusBadRequest, "\""+req.To+"\" is not a phone number in international form (+…)")
+		return
+	}
+	if p.set.Numbers != nil && !p.allowed(w, p.set.Numbers.MayCall(r.Context(), to)) {
 		return
 	}
 	c, err := p.place(l, to, req.SDP)
