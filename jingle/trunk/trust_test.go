@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 )
 
@@ -134,4 +136,111 @@ func mustUDPAddr(t *testing.T, s string) *net.UDPAddr {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestInDialogFromElsewhere: a BYE or re-INVITE for an established call
+// from an address that is neither trusted nor the call's peer gets 403 and
+// leaves the call up; the peer's BYE ends it.
+func TestInDialogFromElsewhere(t *testing.T) {
+	answered := make(chan *Call, 1)
+	media := rtpSocket(t)
+	tr := startTrunk(t, Settings{}, handlerFunc(func(ctx context.Context, in *Incoming) {
+		c, err := in.Answer(ctx, siptest.SDP(media.LocalAddr().(*net.UDPAddr), ""))
+		if err != nil {
+			t.Errorf("Answer: %v", err)
+			return
+		}
+		answered <- c
+	}))
+	peer := udpFrom(t, "127.0.0.1", tr.set.Listen)
+	other := udpFrom(t, untrusted, tr.set.Listen)
+	paddr := peer.LocalAddr().String()
+
+	from := "<sip:+15557654321@" + paddr + ">;tag=caller1"
+	sdp := string(siptest.SDP(media.LocalAddr().(*net.UDPAddr), ""))
+	send(t, peer, "INVITE sip:"+callee+"@"+tr.set.Listen+" SIP/2.0\r\n"+
+		"Via: SIP/2.0/UDP "+paddr+";branch=z9hG4bK-inv1\r\n"+
+		"From: "+from+"\r\nTo: <sip:"+callee+"@"+tr.set.Listen+">\r\n"+
+		"Call-ID: dialog-1\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@"+paddr+">\r\nMax-Forwards: 70\r\n"+
+		"Content-Type: application/sdp\r\n"+fmt.Sprintf("Content-Length: %d\r\n\r\n", len(sdp))+sdp)
+	ok := expectResponse(t, peer, 200, "INVITE")
+	toTag, _ := ok.To().Params.Get("tag")
+	to := "<sip:" + callee + "@" + tr.set.Listen + ">;tag=" + toTag
+	send(t, peer, "ACK sip:"+tr.set.Listen+" SIP/2.0\r\nVia: SIP/2.0/UDP "+paddr+";branch=z9hG4bK-ack1\r\n"+
+		"From: "+from+"\r\nTo: "+to+"\r\nCall-ID: dialog-1\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+	var call *Call
+	select {
+	case call = <-answered:
+	case <-time.After(waitLong):
+		t.Fatal("not answered")
+	}
+
+	oaddr := other.LocalAddr().String()
+	send(t, other, "BYE sip:"+tr.set.Listen+" SIP/2.0\r\nVia: SIP/2.0/UDP "+oaddr+";branch=z9hG4bK-bye-x\r\n"+
+		"From: "+from+"\r\nTo: "+to+"\r\nCall-ID: dialog-1\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+	expectResponse(t, other, 403, "BYE")
+	send(t, other, "INVITE sip:"+tr.set.Listen+" SIP/2.0\r\nVia: SIP/2.0/UDP "+oaddr+";branch=z9hG4bK-reinv-x\r\n"+
+		"From: "+from+"\r\nTo: "+to+"\r\nCall-ID: dialog-1\r\nCSeq: 3 INVITE\r\nContact: <sip:x@"+oaddr+">\r\nMax-Forwards: 70\r\n"+
+		"Content-Type: application/sdp\r\n"+fmt.Sprintf("Content-Length: %d\r\n\r\n", len(sdp))+sdp)
+	expectResponse(t, other, 403, "INVITE")
+	select {
+	case <-call.Done():
+		t.Fatal("a BYE from another address ended the call")
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	send(t, peer, "BYE sip:"+tr.set.Listen+" SIP/2.0\r\nVia: SIP/2.0/UDP "+paddr+";branch=z9hG4bK-bye1\r\n"+
+		"From: "+from+"\r\nTo: "+to+"\r\nCall-ID: dialog-1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+	expectResponse(t, peer, 200, "BYE")
+	select {
+	case <-call.Done():
+	case <-time.After(waitLong):
+		t.Fatal("the peer's BYE did not end the call")
+	}
+}
+
+func udpFrom(t *testing.T, ip, to string) *net.UDPConn {
+	t.Helper()
+	c, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip)}, mustUDPAddr(t, to))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func send(t *testing.T, c *net.UDPConn, msg string) {
+	t.Helper()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expectResponse reads until a final response to method arrives and
+// checks its code.
+func expectResponse(t *testing.T, c *net.UDPConn, code int, method string) *sip.Response {
+	t.Helper()
+	buf := make([]byte, 8192)
+	deadline := time.Now().Add(waitLong)
+	for time.Now().Before(deadline) {
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := c.Read(buf)
+		if err != nil {
+			continue
+		}
+		msg, err := sip.NewParser().ParseSIP(buf[:n])
+		if err != nil {
+			t.Fatalf("unparsable answer: %v\n%s", err, buf[:n])
+		}
+		res, ok := msg.(*sip.Response)
+		if !ok || res.StatusCode < 200 || res.CSeq() == nil || res.CSeq().MethodName.String() != method {
+			continue
+		}
+		if res.StatusCode != code {
+			t.Fatalf("%s answered %d %s, want %d", method, res.StatusCode, res.Reason, code)
+		}
+		return res
+	}
+	t.Fatalf("no final response to %s", method)
+	return nil
 }
