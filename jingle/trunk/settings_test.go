@@ -46,6 +46,10 @@ func TestPasswordNotInErrors(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("New = %v", err)
 	}
+	_, err = New(Settings{Listen: "127.0.0.1:5060", Trunk: "sip:h", InboundPassword: "hunter3"}, nil)
+	if err == nil || strings.Contains(err.Error(), "hunter3") {
+		t.Fatalf("New = %v", err)
+	}
 }
 
 // TestTrusted: sip.trusted takes IP addresses and CIDR blocks, v4 and v6

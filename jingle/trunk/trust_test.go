@@ -12,6 +12,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 )
 
 // untrusted plays another host on loopback: not the trunk (127.0.0.1).
@@ -52,7 +53,14 @@ func TestUntrustedInvite(t *testing.T) {
 // challenged; the right password lets the call in, but its caller identity
 // (a spoofed P-Asserted-Identity) is not believed; a wrong one gets 403.
 func TestInboundDigest(t *testing.T) {
-	set := Settings{InboundUsername: "carrier", InboundPassword: "s3cret"}
+	var logs syncbuf.Buffer
+	set := Settings{InboundUsername: "carrier", InboundPassword: "s3cret",
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), "s3cret") {
+			t.Errorf("the inbound password is in the logs:\n%s", logs.String())
+		}
+	})
 	t.Run("right password", func(t *testing.T) {
 		got := make(chan *Incoming, 1)
 		tr := startTrunk(t, set, handlerFunc(func(ctx context.Context, in *Incoming) {
