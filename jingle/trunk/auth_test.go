@@ -1,6 +1,7 @@
 package trunk
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
@@ -62,5 +63,34 @@ func TestAuthenticate(t *testing.T) {
 	garbage.AppendHeader(sip.NewHeader("Authorization", "Basic Y2Fycmllcjpz"))
 	if got := tr.authenticate(garbage); got != authBad {
 		t.Errorf("basic auth: %v, want refused", got)
+	}
+}
+
+// TestRateLog: the first event per source and kind is logged, repeats are
+// counted until the interval ends; a source that keeps going gets one
+// count per interval and no new first line; a quiet one starts over.
+func TestRateLog(t *testing.T) {
+	var r rateLog
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	if !r.first(a, "x") || r.first(a, "x") || r.first(a, "x") || !r.first(b, "x") || !r.first(a, "y") {
+		t.Fatal("first lines wrong")
+	}
+	if got := r.flush(); len(got) != 1 || got[rateKey{a, "x"}] != 2 {
+		t.Fatalf("flush = %v, want a/x repeated twice", got)
+	}
+	if r.first(a, "x") {
+		t.Error("a steady source logged a new first line")
+	}
+	if !r.first(b, "x") {
+		t.Error("a quiet source was not forgotten")
+	}
+	for i := range maxRateSources + 10 {
+		r.first(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), "x")
+	}
+	if r.first(netip.MustParseAddr("10.9.9.9"), "x") {
+		t.Error("sources beyond the bound are not pooled")
+	}
+	if len(r.seen) > maxRateSources+1 {
+		t.Errorf("%d sources kept, bound %d", len(r.seen), maxRateSources)
 	}
 }

@@ -27,7 +27,7 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 // Handle drops the raw SIP text sipgo attaches to its warnings (a
 // malformed message, a failed request): it carries numbers and digests.
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
-	if h.rate != nil && !h.rate.first(netip.Addr{}, "sipgo: "+r.Message) {
+	if h.rate != nil && !h.rate.first(netip.Addr{}, sipgoPrefix+r.Message) {
 		return nil
 	}
 	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)

@@ -39,6 +39,7 @@ const (
 )
 
 const (
+	sipgoPrefix  = "sipgo: " // sipgo's own messages, counted per message
 	msgRefused   = "sip: refused a request from an untrusted source"
 	msgMalformed = "sip: dropped a malformed datagram"
 )
@@ -155,6 +156,10 @@ func (t *Trunk) flushRefusals(ctx context.Context) {
 
 func (t *Trunk) logRepeats() {
 	for k, n := range t.rate.flush() {
+		if strings.HasPrefix(k.msg, sipgoPrefix) { // not per source
+			t.log.Warn(k.msg, "repeats", n, "within", t.rateInterval.String())
+			continue
+		}
 		t.log.Warn(k.msg, "source", srcString(k.src), "repeats", n, "within", t.rateInterval.String())
 	}
 }
