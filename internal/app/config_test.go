@@ -99,7 +99,7 @@ func TestVoiceFromEnv(t *testing.T) {
 	}
 	want := trunk.Settings{Listen: "127.0.0.1:5060", Trunk: "sip:127.0.0.1:5070", Username: "gw", Password: "pw", Register: true,
 		RegisterExpiry: 600 * time.Second, Domain: "127.0.0.1", UserAgent: "Switchboard"}
-	if c.SIP == nil || *c.SIP != want {
+	if c.SIP == nil || !reflect.DeepEqual(*c.SIP, want) {
 		t.Errorf("sip = %+v, want %+v", c.SIP, want)
 	}
 	if c.Media != (media.Config{UDPPorts: "20000-20999", PublicIP: "192.0.2.7", ConnectTimeout: 20 * time.Second}) {
@@ -190,6 +190,15 @@ func TestSettings(t *testing.T) {
 		{name: "sip register without password", env: withVoice("SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=u"), key: "sip.register"},
 		{name: "sip register", env: withVoice("SWITCHBOARD_SIP_REGISTER=true", "SWITCHBOARD_SIP_USERNAME=u", "SWITCHBOARD_SIP_PASSWORD=p", "SWITCHBOARD_SIP_REGISTER_EXPIRY=5m")},
 		{name: "sip register expiry", env: withVoice("SWITCHBOARD_SIP_REGISTER_EXPIRY=-5m"), key: "sip.register_expiry"},
+		{name: "sip trusted", env: withVoice("SWITCHBOARD_SIP_TRUSTED=203.0.113.0/24, 198.51.100.7,2001:db8::/32, ::ffff:192.0.2.1")},
+		{name: "sip trusted toml", old: `[carriers.twilio]`, new: "[sip]\ntrusted = [\"203.0.113.0/24\", \"2001:db8::1\"]\n[carriers.twilio]", env: withVoice()},
+		{name: "sip trusted name", env: withVoice("SWITCHBOARD_SIP_TRUSTED=trunk.example.net"), key: "sip.trusted"},
+		{name: "sip trusted bad cidr", env: withVoice("SWITCHBOARD_SIP_TRUSTED=203.0.113.0/33"), key: "sip.trusted"},
+		{name: "sip trusted bad v6", env: withVoice("SWITCHBOARD_SIP_TRUSTED=2001:db8::1::2"), key: "sip.trusted"},
+		{name: "sip trusted not a list", old: `[carriers.twilio]`, new: "[sip]\ntrusted = \"203.0.113.7\"\n[carriers.twilio]", env: withVoice(), key: "trusted"},
+		{name: "sip inbound auth", env: withVoice("SWITCHBOARD_SIP_INBOUND_USERNAME=carrier", "SWITCHBOARD_SIP_INBOUND_PASSWORD=pw")},
+		{name: "sip inbound user without password", env: withVoice("SWITCHBOARD_SIP_INBOUND_USERNAME=carrier"), key: "sip.inbound_password"},
+		{name: "sip inbound password without user", env: withVoice("SWITCHBOARD_SIP_INBOUND_PASSWORD=pw"), key: "sip.inbound_password"},
 		{name: "udp ports", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000"), key: "media.udp_ports"},
 		{name: "udp ports reversed", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20999-20000"), key: "media.udp_ports"},
 		// check and the media package used to disagree on these two.

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +65,56 @@ func testForward(t *testing.T, uri bool) {
 	for _, ev := range bob.Events() {
 		if ev.Name == "propose" {
 			t.Errorf("the owner was rung for a forwarded call: %s", ev)
+		}
+	}
+}
+
+// TestUntrustedForward: the toll fraud of issue 8. An INVITE from
+// 127.0.0.2, which is not the trunk, to a forwarded number gets 403:
+// nothing is dialled (the trunk, SIPp, sees no INVITE), nobody is rung and
+// no call is recorded. The same call from the trunk's address is forwarded.
+func TestUntrustedForward(t *testing.T) {
+	target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
+	logs := &syncbuf.Buffer{}
+	e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, target.Addr)})
+	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
+	if err := e.store.SetForward(context.Background(), "+12015550100", "+15551234567"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxTimeoutT(t, 60*time.Second)
+
+	attacker := siptest.Start(t, siptest.Options{Scenario: "uac_reject.xml", Remote: e.cfg.SIP.Listen, Service: "+12015550100",
+		LocalIP: "127.0.0.2", Replace: map[string]string{"CODE": "403"}})
+	if err := attacker.Wait(ctx); err != nil {
+		t.Fatalf("the untrusted INVITE was not refused with 403: %v", err)
+	}
+	time.Sleep(time.Second) // what a forward would have sent by now
+	if target.Exited() {
+		t.Fatal("the trunk's scenario ended: something was dialled")
+	}
+	if msgs, _ := os.ReadFile(filepath.Join(target.Dir, "messages.log")); strings.Contains(string(msgs), "INVITE sip:") {
+		t.Fatalf("the untrusted INVITE was forwarded to the trunk:\n%s", msgs)
+	}
+	if cdrs, err := e.store.CDRs(ctx, 10); err != nil || len(cdrs) != 0 {
+		t.Fatalf("call records after a refused INVITE: %+v, %v", cdrs, err)
+	}
+	if !strings.Contains(logs.String(), "refused a request from an untrusted source") {
+		t.Errorf("the refusal was not logged:\n%s", logs.String())
+	}
+
+	caller := e.callGateway(t, "uac_call.xml", "+12015550100", nil)
+	if err := caller.Wait(ctx); err != nil {
+		t.Fatalf("the trunk's call: %v", err)
+	}
+	if err := target.Wait(ctx); err != nil {
+		t.Fatalf("target scenario (expects the caller's ID and our BYE): %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Direction != "forwarded" || cdr.From != callerNumber || cdr.Reason != "success" {
+		t.Errorf("call record: %+v", cdr)
+	}
+	for _, ev := range bob.Events() {
+		if ev.Name == "propose" {
+			t.Errorf("the owner was rung: %s", ev)
 		}
 	}
 }

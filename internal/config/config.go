@@ -212,6 +212,15 @@ func walk(v reflect.Value, prefix, keyPath string, env map[string]string) error 
 			fv.SetInt(int64(d))
 		case fv.Kind() == reflect.String:
 			fv.SetString(s)
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+			// A list is written comma-separated: "a, b".
+			list := reflect.MakeSlice(fv.Type(), 0, 4)
+			for _, e := range strings.Split(s, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					list = reflect.Append(list, reflect.ValueOf(e).Convert(fv.Type().Elem()))
+				}
+			}
+			fv.Set(list)
 		case fv.Kind() == reflect.Bool:
 			b, err := strconv.ParseBool(s)
 			if err != nil {

@@ -33,9 +33,10 @@ type table struct {
 }
 
 type file struct {
-	Top    leaf  `toml:"top"`
-	Tables table `toml:"tables"`
-	Opt    *leaf `toml:"opt"`
+	Hosts  []string `toml:"hosts"`
+	Top    leaf     `toml:"top"`
+	Tables table    `toml:"tables"`
+	Opt    *leaf    `toml:"opt"`
 }
 
 func (f *file) Check() error {
@@ -70,6 +71,16 @@ func TestDecode(t *testing.T) {
 		{name: "env over file", src: "[top]\nname = \"file\"\n[tables.a]\n", env: []string{"SWITCHBOARD_TOP_NAME=env"}, check: func(t *testing.T, f *file) {
 			if f.Top.Name != "env" {
 				t.Errorf("name %q", f.Top.Name)
+			}
+		}},
+		{name: "list", src: "hosts = [\"a\", \"b\"]\n[tables.a]\n", check: func(t *testing.T, f *file) {
+			if strings.Join(f.Hosts, "|") != "a|b" {
+				t.Errorf("hosts %q", f.Hosts)
+			}
+		}},
+		{name: "env list is comma-separated", src: "hosts = [\"file\"]\n[tables.a]\n", env: []string{"SWITCHBOARD_HOSTS= a, b,,c "}, check: func(t *testing.T, f *file) {
+			if strings.Join(f.Hosts, "|") != "a|b|c" {
+				t.Errorf("hosts %q", f.Hosts)
 			}
 		}},
 		{name: "key named from the root", src: "[tables.a]\ncount = -1\n", want: "config: invalid: tables.a.count: -1 is negative"},

@@ -28,14 +28,15 @@ func FreeUDPPorts(n int) (int, error) {
 		if p+n > 65535 || p < 1024 {
 			continue
 		}
-		if udpFree(p, n) {
+		if udpFreeOn("127.0.0.1", p, n) {
 			return p, nil
 		}
 	}
 	return 0, fmt.Errorf("siptest: no %d consecutive free udp ports", n)
 }
 
-func udpFree(first, n int) bool {
+// udpFreeOn reports whether ports first..first+n-1 can be bound on ip.
+func udpFreeOn(ip string, first, n int) bool {
 	var held []net.PacketConn
 	defer func() {
 		for _, c := range held {
@@ -43,7 +44,7 @@ func udpFree(first, n int) bool {
 		}
 	}()
 	for p := first; p < first+n; p++ {
-		c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", p))
+		c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, fmt.Sprint(p)))
 		if err != nil {
 			return false
 		}

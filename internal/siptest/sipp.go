@@ -47,15 +47,19 @@ type Options struct {
 	Replace map[string]string
 	// Port is SIPp's SIP port; 0 picks a free one.
 	Port int
+	// LocalIP is the loopback address SIPp sends from and listens on
+	// (-i, -mi); default 127.0.0.1. 127.0.0.2 plays another host, such
+	// as a source the gateway does not trust.
+	LocalIP string
 	// Timeout fails the scenario when it runs longer; default 60s.
 	Timeout time.Duration
 }
 
 // Sipp is a running SIPp.
 type Sipp struct {
-	Port      int    // SIPp's SIP port on 127.0.0.1
+	Port      int    // SIPp's SIP port on LocalIP
 	MediaPort int    // its media port (-mp): RTP echo and the SDP it sends
-	Addr      string // 127.0.0.1:Port
+	Addr      string // LocalIP:Port
 	Dir       string // working directory with its logs
 
 	cmd  *exec.Cmd
@@ -122,6 +126,10 @@ var errBind = errors.New("siptest: sipp could not bind its ports")
 
 func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 	var err error
+	ip := opts.LocalIP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
 	port := opts.Port
 	if port == 0 {
 		if port, err = FreeUDPPort(); err != nil {
@@ -138,8 +146,8 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 	}
 	args := []string{
 		"-sf", sf,
-		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(media),
+		"-i", ip, "-p", strconv.Itoa(port),
+		"-mi", ip, "-mp", strconv.Itoa(media),
 		"-m", "1",
 		"-nostdin",
 		"-timeout", strconv.Itoa(int(timeout / time.Second)), "-timeout_error",
@@ -172,7 +180,7 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 		return nil, fmt.Errorf("siptest: start sipp: %w", err)
 	}
 	s := &Sipp{
-		Port: port, MediaPort: media, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		Port: port, MediaPort: media, Addr: net.JoinHostPort(ip, strconv.Itoa(port)),
 		Dir: dir, cmd: cmd, done: make(chan struct{}),
 	}
 	go func() {
@@ -181,7 +189,7 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 	}()
 	// SIPp listens once its port can no longer be bound.
 	deadline := time.Now().Add(15 * time.Second)
-	for udpFree(port, 1) {
+	for udpFreeOn(ip, port, 1) {
 		select {
 		case <-s.done:
 			return nil, s.startError()

@@ -26,7 +26,7 @@ func TestFreeUDPPorts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p%2 != 0 || !udpFree(p, 4) {
+	if p%2 != 0 || !udpFreeOn("127.0.0.1", p, 4) {
 		t.Errorf("FreeUDPPorts = %d: odd or taken", p)
 	}
 }

@@ -153,7 +153,9 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	if err := c.b.store.EndCall(ctx, rec, c.b.set.MaxCDRs); err != nil {
 		c.log.Warn("bridge: cannot record the call", "err", err)
 	}
-	c.log.Info("bridge: call ended", "reason", reason.String(), "duration", rec.Duration().Round(time.Millisecond))
+	// The one line per call at info level: a flood of calls is not
+	// multiplied in the logs.
+	c.log.Info("bridge: call ended", "from", c.b.redact(c.from), "to", c.b.redact(c.to), "reason", reason.String(), "duration", rec.Duration().Round(time.Millisecond))
 	close(c.done)
 }
 

@@ -18,7 +18,8 @@ const forwarded direction = "forwarded"
 // forward sends an incoming call to the number's forwarding target and
 // joins the two SIP legs. The caller's codecs are offered as they are, so
 // the audio passes through without transcoding; the caller's number stays
-// the caller ID.
+// the caller ID when the phone side vouches for it (Ring made an
+// untrusted caller anonymous), else the forwarding number is shown.
 func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	offer, err := ParsePlainSDP(in.Offer())
 	if err != nil {
@@ -32,7 +33,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		return
 	}
 	defer b.wg.Done()
-	c.log.Info("bridge: forwarding a call", "from", b.redact(caller), "to", b.redact(bind.Number), "target", b.redact(bind.Forward))
+	c.log.Debug("bridge: forwarding a call", "from", b.redact(caller), "to", b.redact(bind.Number), "target", b.redact(bind.Forward))
 
 	fail := func(code int, phrase string, r *jingle.Reason) {
 		_ = in.Reject(code, phrase)

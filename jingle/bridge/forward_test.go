@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -84,6 +85,49 @@ func TestForward(t *testing.T) {
 		ic.waitDone(t)
 		if fs := in.Finals(); len(fs) != 0 {
 			t.Errorf("final responses to a cancelled call: %+v", fs)
+		}
+	})
+}
+
+// TestUntrustedCaller: a call whose caller ID the phone side does not
+// vouch for (an INVITE from outside sip.trusted, let in by digest
+// credentials) is never presented as coming from the number it claims:
+// forwarded, it shows the forwarding number's own; rung, it comes from
+// anonymous; its record says anonymous.
+func TestUntrustedCaller(t *testing.T) {
+	t.Run("forwarded", func(t *testing.T) {
+		e := newEnv(t, nil, store.Binding{Number: bobNumber, JID: bobBare, Forward: "+15559876543"})
+		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+		in.Untrusted = true
+		ic := &inCall{in: in, done: e.ring(in)}
+		dl := e.d.Next(t)
+		if dl.From != bobNumber {
+			t.Errorf("forwarded from %s, want the forwarding number %s (the caller's claim is not believed)", dl.From, bobNumber)
+		}
+		dl.Reject(486, "Busy Here")
+		if r := e.st.WaitCDR(t); r.From == phoneNumber {
+			t.Errorf("call record from the claimed number: %+v", r)
+		}
+		ic.onlyFinal(t, 486)
+	})
+	t.Run("rung", func(t *testing.T) {
+		e := newEnv(t, nil)
+		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+		in.Untrusted = true
+		ic := &inCall{in: in, done: e.ring(in)}
+		p := e.x.WaitJMI(t, "propose", bobBare)
+		if p.From != "anonymous@"+domain {
+			t.Errorf("proposal from %s, want anonymous@%s", p.From, domain)
+		}
+		in.Cancel()
+		ic.waitDone(t)
+		if r := e.st.WaitCDR(t); r.From == phoneNumber {
+			t.Errorf("call record from the claimed number: %+v", r)
+		}
+		for _, m := range e.x.Messages() {
+			if strings.Contains(m.Raw, phoneNumber) || strings.Contains(m.Raw, "123-4567") {
+				t.Errorf("a message names the claimed number: %s", m.Raw)
+			}
 		}
 	})
 }

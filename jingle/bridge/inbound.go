@@ -40,6 +40,11 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		return
 	}
 	caller := in.Caller()
+	if !in.CallerTrusted() {
+		// Anyone can claim any number: only the trunk's word is shown,
+		// forwarded or recorded as a caller ID.
+		caller = anonymousCaller
+	}
 	callerJID := b.set.Domain.Domainpart()
 	if n, err := phone.Normalize(caller, b.set.DefaultRegion); err == nil {
 		caller = n
@@ -63,9 +68,12 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		return
 	}
 	defer b.wg.Done()
-	c.log.Info("bridge: incoming call", "from", b.redact(caller), "to", b.redact(number))
+	c.log.Debug("bridge: incoming call", "from", b.redact(caller), "to", b.redact(number))
 	c.ring(in)
 }
+
+// anonymousCaller stands for a caller whose identity is not believed.
+const anonymousCaller = "anonymous"
 
 // ring runs an incoming call up to the moment both sides are connected.
 func (c *call) ring(in Incoming) {
@@ -277,7 +285,7 @@ func (c *call) missed() {
 		c.log.Warn("bridge: cannot send the missed call notice", "err", err)
 		return
 	}
-	c.log.Info("bridge: missed call notice sent")
+	c.log.Debug("bridge: missed call notice sent")
 }
 
 // missedBody is the notice's text: the caller's number as people write

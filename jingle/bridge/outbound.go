@@ -78,7 +78,7 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	} else if err != nil {
 		return nil, storageUnavailable()
 	}
-	c.log.Info("bridge: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
+	c.log.Debug("bridge: outgoing call", "from", b.redact(c.from), "to", b.redact(number))
 	return c, nil
 }
 

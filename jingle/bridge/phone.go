@@ -22,6 +22,10 @@ type PhoneCall interface {
 // Incoming is a call from the phone side waiting for an answer.
 type Incoming interface {
 	Caller() string // the caller's number, or whatever user part it has
+	// CallerTrusted reports whether Caller is the phone side's word (the
+	// trunk, from a trusted address) rather than the claim of whoever
+	// sent the call; an untrusted caller is presented as anonymous.
+	CallerTrusted() bool
 	Callee() string // the number called
 	Offer() []byte  // its SDP offer
 	Ringing() error
@@ -53,6 +57,7 @@ func (d sipDialer) Dial(ctx context.Context, from, to string, offer []byte, prog
 type sipIncoming struct{ in *trunk.Incoming }
 
 func (s sipIncoming) Caller() string                       { return s.in.From }
+func (s sipIncoming) CallerTrusted() bool                  { return s.in.Trusted }
 func (s sipIncoming) Callee() string                       { return s.in.To }
 func (s sipIncoming) Offer() []byte                        { return s.in.Offer }
 func (s sipIncoming) Ringing() error                       { return s.in.Ringing() }

@@ -74,8 +74,9 @@ func newRingIncoming(caller string) *ringIncoming {
 	return &ringIncoming{caller: caller, rejected: make(chan int, 2), cancelled: make(chan struct{})}
 }
 
-func (in *ringIncoming) Caller() string { return in.caller }
-func (in *ringIncoming) Callee() string { return "+12015550100" }
+func (in *ringIncoming) Caller() string      { return in.caller }
+func (in *ringIncoming) CallerTrusted() bool { return true }
+func (in *ringIncoming) Callee() string      { return "+12015550100" }
 func (in *ringIncoming) Offer() []byte {
 	return PlainSDP(netip.MustParseAddr("127.0.0.1"), 9, G711Codecs(), "sendrecv")
 }

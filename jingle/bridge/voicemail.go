@@ -102,7 +102,7 @@ func (c *call) voicemail(in Incoming) bool {
 			c.log.Error("bridge: voicemail not delivered", "err", err)
 		}
 	} else {
-		c.log.Info("bridge: caller left no message")
+		c.log.Debug("bridge: caller left no message")
 	}
 	c.end(sideSIP, &jingle.Reason{Condition: reasonVoicemail})
 	return true

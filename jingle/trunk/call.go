@@ -3,6 +3,7 @@ package trunk
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -18,6 +19,10 @@ type Call struct {
 	id     string // Call-ID
 	key    string // dialogKey
 	remote []byte // remote SDP
+	// peer is the address that set the dialog up (the INVITE's source, or
+	// the source of the answer to ours): besides trusted sources, the one
+	// that may send requests inside it.
+	peer netip.Addr
 
 	// Exactly one is set: cs when we called, ss when we were called.
 	cs *sipgo.DialogClientSession
@@ -64,7 +69,7 @@ func (c *Call) end(reason string) {
 	c.endOnce.Do(func() {
 		c.t.removeCall(c)
 		close(c.done)
-		c.t.log.Info("call ended", "call_id", c.id, "by_remote", c.byRemote.Load(), "reason", reason)
+		c.t.log.Debug("call ended", "call_id", c.id, "by_remote", c.byRemote.Load(), "reason", reason)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/emiago/sipgo"
@@ -29,7 +30,7 @@ func (t *Trunk) Dial(ctx context.Context, from, to string, offer []byte, progres
 		return nil, err
 	}
 	log := t.log.With("call_id", string(*req.CallID()), "from", t.redact(from), "to", t.redact(to))
-	log.Info("dialing")
+	log.Debug("dialing")
 
 	onResponse := func(res *sip.Response) error {
 		if progress != nil && (res.StatusCode == 180 || res.StatusCode == 183) {
@@ -60,12 +61,12 @@ func (t *Trunk) Dial(ctx context.Context, from, to string, offer []byte, progres
 	if err != nil {
 		sess.Close()
 		if ctx.Err() != nil {
-			log.Info("dial cancelled")
+			log.Debug("dial cancelled")
 			return nil, ctx.Err()
 		}
 		var dr *sipgo.ErrDialogResponse
 		if errors.As(err, &dr) {
-			log.Info("call failed", "code", dr.Res.StatusCode)
+			log.Debug("call failed", "code", dr.Res.StatusCode)
 			return nil, &StatusError{Code: dr.Res.StatusCode, Reason: dr.Res.Reason}
 		}
 		return nil, wrapErr("invite", err)
@@ -76,13 +77,16 @@ func (t *Trunk) Dial(ctx context.Context, from, to string, offer []byte, progres
 	fromTag, _ := req.From().Params.Get("tag")
 	c := newCall(t, rt, string(*req.CallID()), dialogKey(string(*req.CallID()), fromTag, toTag), res.Body())
 	c.cs = sess
+	if ap, err := netip.ParseAddrPort(res.Source()); err == nil {
+		c.peer = ap.Addr().Unmap()
+	}
 	t.addCall(c)
 	c.watch(&sess.Dialog)
 	if err := sess.Ack(ctx); err != nil {
 		c.end("ack failed")
 		return nil, wrapErr("ack", err)
 	}
-	log.Info("call answered")
+	log.Debug("call answered")
 	if rt.ctx.Err() != nil {
 		// Run stopped while we dialled and may have missed this call.
 		_ = c.Hangup(context.WithoutCancel(ctx))

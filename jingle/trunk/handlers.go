@@ -39,6 +39,10 @@ func (t *Trunk) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (t *Trunk) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	if !t.trusts(sourceOf(req)) {
+		t.refuse(req, tx, "method not served")
+		return
+	}
 	t.log.Debug("method not allowed", "method", req.Method.String())
 	t.respond(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", allowed))
 }
@@ -47,13 +51,24 @@ func (t *Trunk) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 // transaction layer handles the others (200 to the CANCEL, 487 to the
 // INVITE) and tells the Incoming through OnCancel.
 func (t *Trunk) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	t.unknownDialog(req, tx)
+}
+
+// unknownDialog answers a request for a dialog or transaction we do not
+// have, or one its sender may not touch: 481 to a trusted source, 403 to
+// others (who learn nothing about which dialogs exist).
+func (t *Trunk) unknownDialog(req *sip.Request, tx sip.ServerTransaction) {
+	if !t.trusts(sourceOf(req)) {
+		t.refuse(req, tx, "not the dialog's peer")
+		return
+	}
 	t.respond(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 }
 
 func (t *Trunk) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	c := t.findCall(req)
-	if c == nil {
-		t.respond(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	if c == nil || !t.mayChange(sourceOf(req), c) {
+		t.unknownDialog(req, tx)
 		return
 	}
 	if err := c.readBye(req, tx); err != nil {
@@ -67,7 +82,7 @@ func (t *Trunk) onBye(req *sip.Request, tx sip.ServerTransaction) {
 
 func (t *Trunk) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	c := t.findCall(req)
-	if c == nil || c.ss == nil {
+	if c == nil || c.ss == nil || !t.mayChange(sourceOf(req), c) {
 		return // ACK to a re-INVITE's 200 or a stray one: nothing to do
 	}
 	if err := c.ss.ReadAck(req, tx); err != nil && !errors.Is(err, sipgo.ErrDialogInvalidCseq) {
@@ -80,18 +95,34 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		t.onReinvite(req, tx)
 		return
 	}
+	trusted := t.trusts(sourceOf(req))
+	if !trusted {
+		if t.set.InboundUsername == "" {
+			t.refuse(req, tx, "not in sip.trusted")
+			return
+		}
+		switch t.authenticate(req) {
+		case authNone:
+			t.respond(req, tx, sip.StatusUnauthorized, "Unauthorized",
+				sip.NewHeader("WWW-Authenticate", t.challenge().String()))
+			return
+		case authBad:
+			t.refuse(req, tx, "wrong digest credentials")
+			return
+		}
+	}
 	done, ok := t.track()
 	if !ok {
 		t.respond(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
 	defer done()
-	t.takeCall(req, tx)
+	t.takeCall(req, tx, trusted)
 }
 
 // takeCall offers a new call to the Handler and makes sure it gets a final
-// response.
-func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction) {
+// response. The caller's identity is taken only from a trusted source.
+func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction, trusted bool) {
 	rt, err := t.runtime()
 	if err != nil {
 		t.respond(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
@@ -111,11 +142,17 @@ func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction) {
 	callID := string(*req.CallID())
 	localTag, _ := ss.InviteRequest.To().Params.Get("tag")
 	remoteTag, _ := req.From().Params.Get("tag")
+	from := ""
+	if trusted {
+		from = callerOf(req)
+	}
 	in := &Incoming{
 		CallID:    callID,
-		From:      callerOf(req),
+		From:      from,
 		To:        calleeOf(req),
 		Offer:     req.Body(),
+		Trusted:   trusted,
+		src:       sourceOf(req),
 		t:         t,
 		rt:        rt,
 		ss:        ss,
@@ -129,7 +166,8 @@ func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction) {
 	if !tx.OnCancel(func(*sip.Request) { cancel(); in.markCancelled() }) {
 		return // already cancelled or gone
 	}
-	t.log.Info("incoming call", "call_id", callID, "from", t.redact(in.From), "to", t.redact(in.To))
+	// One line per call is the bridge's; ours are for debugging.
+	t.log.Debug("incoming call", "call_id", callID, "from", t.redact(in.From), "to", t.redact(in.To), "trusted", trusted)
 
 	if t.h != nil {
 		t.h.Incoming(ctx, in)
@@ -142,7 +180,7 @@ func (t *Trunk) takeCall(req *sip.Request, tx sip.ServerTransaction) {
 		select {
 		case <-in.cancelled:
 		default:
-			t.log.Info("handler left call unanswered", "call_id", callID)
+			t.log.Debug("handler left call unanswered", "call_id", callID)
 			_ = in.ss.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
 		}
 	}

@@ -2,10 +2,12 @@ package trunk
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,15 +26,17 @@ func (f handlerFunc) Incoming(ctx context.Context, in *Incoming) { f(ctx, in) }
 // logRecorder keeps the messages logged, for waiting on events the
 // protocol does not show the test (a registration refresh).
 type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-	next slog.Handler
+	mu     sync.Mutex
+	msgs   []string
+	levels []slog.Level
+	next   slog.Handler
 }
 
 func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
 func (r *logRecorder) Handle(ctx context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	r.msgs = append(r.msgs, rec.Message)
+	r.levels = append(r.levels, rec.Level)
 	r.mu.Unlock()
 	if r.next.Enabled(ctx, rec.Level) {
 		return r.next.Handle(ctx, rec)
@@ -52,6 +56,30 @@ func (r *logRecorder) count(msg string) int {
 		}
 	}
 	return n
+}
+
+// countLevel counts the lines logged at lvl or above.
+func (r *logRecorder) countLevel(lvl slog.Level) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, l := range r.levels {
+		if l >= lvl {
+			n++
+		}
+	}
+	return n
+}
+
+// dump lists the messages logged, for failures.
+func (r *logRecorder) dump() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for i, m := range r.msgs {
+		fmt.Fprintf(&b, "%s %s\n", r.levels[i], m)
+	}
+	return b.String()
 }
 
 func newRecorder() *logRecorder {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 
 	"github.com/emiago/sipgo"
@@ -14,9 +15,19 @@ import (
 // Answer or Reject it.
 type Incoming struct {
 	CallID string
-	From   string // caller: user part of P-Asserted-Identity if present, else of From
-	To     string // user part of the Request-URI, else of the To header
-	Offer  []byte // SDP of the INVITE; never empty (empty offers are refused with 488)
+	// From is the caller: the user part of P-Asserted-Identity if present,
+	// else of From, when the INVITE came from a trusted source; "" (an
+	// anonymous caller) when it came from elsewhere with digest
+	// credentials, because anyone with those can claim any number.
+	From  string
+	To    string // user part of the Request-URI, else of the To header
+	Offer []byte // SDP of the INVITE; never empty (empty offers are refused with 488)
+	// Trusted: the INVITE came from Settings.Trusted, so From is the
+	// trunk's word. A handler must not present an untrusted caller's
+	// claims (forwarding, caller ID) as a number.
+	Trusted bool
+
+	src netip.Addr // where the INVITE came from
 
 	t   *Trunk
 	rt  *runtime
@@ -65,7 +76,7 @@ func (in *Incoming) Reject(code int, reason string) error {
 	if reason == "" {
 		reason = "Rejected"
 	}
-	in.t.log.Info("call rejected", "call_id", in.CallID, "code", code)
+	in.t.log.Debug("call rejected", "call_id", in.CallID, "code", code)
 	if err := in.ss.Respond(code, reason, nil); err != nil {
 		return wrapErr("reject", err)
 	}
@@ -88,6 +99,7 @@ func (in *Incoming) Answer(ctx context.Context, sdp []byte) (*Call, error) {
 	}
 	c := newCall(in.t, in.rt, in.CallID, in.key, in.Offer)
 	c.ss = in.ss
+	c.peer = in.src
 	// Known before the 200 goes out so that its ACK finds the dialog.
 	in.t.addCall(c)
 	c.watch(&in.ss.Dialog)
@@ -112,7 +124,7 @@ func (in *Incoming) Answer(ctx context.Context, sdp []byte) (*Call, error) {
 		cancel()
 		return nil, ErrNoAck
 	}
-	in.t.log.Info("call answered", "call_id", in.CallID)
+	in.t.log.Debug("call answered", "call_id", in.CallID)
 	if in.rt.ctx.Err() != nil {
 		_ = c.Hangup(context.WithoutCancel(ctx))
 		return nil, ErrNotRunning

@@ -60,7 +60,7 @@ func (c *Call) Reinvite(ctx context.Context, offer []byte) ([]byte, error) {
 	if err != nil {
 		return nil, wrapErr("re-INVITE ack", err)
 	}
-	c.t.log.Info("re-INVITE answered", "call_id", c.id)
+	c.t.log.Debug("re-INVITE answered", "call_id", c.id)
 	return res.Body(), nil
 }
 
@@ -81,8 +81,8 @@ func (c *Call) remoteTarget() sip.Uri {
 // onReinvite answers an INVITE inside a dialog.
 func (t *Trunk) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := t.findCall(req)
-	if c == nil {
-		t.respond(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	if c == nil || !t.mayChange(sourceOf(req), c) {
+		t.unknownDialog(req, tx)
 		return
 	}
 	var err error
@@ -105,7 +105,7 @@ func (t *Trunk) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	answer, err := f(req.Body())
 	if err != nil || len(answer) == 0 {
-		t.log.Info("re-INVITE refused", "call_id", c.id, "err", err)
+		t.log.Debug("re-INVITE refused", "call_id", c.id, "err", err)
 		t.respond(req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
@@ -116,7 +116,7 @@ func (t *Trunk) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		t.log.Warn("re-INVITE answer", "call_id", c.id, "err", err)
 		return
 	}
-	t.log.Info("re-INVITE accepted", "call_id", c.id)
+	t.log.Debug("re-INVITE accepted", "call_id", c.id)
 }
 
 // isSDP reports whether a Content-Type value is application/sdp.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -25,7 +27,16 @@ type Settings struct {
 	RegisterExpiry time.Duration `toml:"register_expiry"` // asked-for registration lifetime; default 600s
 	Domain         string        `toml:"domain"`          // host of our From URIs; default: Listen's host
 	UserAgent      string        `toml:"user_agent"`      // default "Switchboard"
-	Logger         *slog.Logger  `toml:"-"`               // default slog.Default()
+	// Trusted lists the IP addresses and CIDR blocks (v4 or v6) that may
+	// start calls; their caller IDs are believed. Default: the trunk
+	// host's addresses, resolved when Run starts.
+	Trusted []string `toml:"trusted"`
+	// InboundUsername and InboundPassword, when set, let a source outside
+	// Trusted start calls with digest credentials. Its caller ID is not
+	// believed (the call is anonymous).
+	InboundUsername string       `toml:"inbound_username"`
+	InboundPassword string       `toml:"inbound_password"` // never logged
+	Logger          *slog.Logger `toml:"-"`                // default slog.Default()
 	// FullNumbers logs whole phone numbers instead of shortened ones
 	// ([log] full_numbers).
 	FullNumbers bool `toml:"-"`
@@ -60,6 +71,12 @@ func (s *Settings) Check() error {
 	if s.Register && (s.Username == "" || s.Password == "") {
 		return config.Invalid("register", "needs username and password")
 	}
+	if _, err := parseTrusted(s.Trusted); err != nil {
+		return err
+	}
+	if (s.InboundUsername == "") != (s.InboundPassword == "") {
+		return config.Invalid("inbound_password", "inbound_username and inbound_password go together")
+	}
 	if err := config.Duration("register_expiry", &s.RegisterExpiry, defaultRegisterExpiry); err != nil {
 		return err
 	}
@@ -70,6 +87,29 @@ func (s *Settings) Check() error {
 		s.UserAgent = defaultUserAgent
 	}
 	return nil
+}
+
+// parseTrusted reads the trusted list: IP addresses (a /32 or /128) and
+// CIDR blocks. IPv4-mapped IPv6 forms are read as IPv4, as sources are.
+func parseTrusted(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, e := range list {
+		e = strings.TrimSpace(e)
+		if a, err := netip.ParseAddr(e); err == nil && a.Zone() == "" {
+			a = a.Unmap()
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(e)
+		if err != nil {
+			return nil, config.Invalid("trusted", "%q is not an IP address or a CIDR block such as 203.0.113.0/24", e)
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // withDefaults checks s and fills in the defaults. It returns the parsed

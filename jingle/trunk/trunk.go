@@ -2,10 +2,12 @@ package trunk
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +39,16 @@ type Trunk struct {
 	redact   func(string) string // phone numbers in logs
 	trunkURI sip.Uri
 
+	// The trust boundary (trust.go). trusted is set by Run before it
+	// serves and read-only afterwards.
+	trusted      []netip.Prefix
+	nonceKey     []byte      // signs digest nonces
+	parser       *sip.Parser // the read filter's check for malformed datagrams
+	rate         rateLog     // refused and malformed traffic, per source
+	rateInterval time.Duration
+	usedMu       sync.Mutex
+	used         map[string]time.Time // digest responses seen, against replay
+
 	ready      chan struct{}
 	readyOnce  sync.Once
 	registered atomic.Bool
@@ -67,14 +79,21 @@ func New(set Settings, h Handler) (*Trunk, error) {
 	if err != nil {
 		return nil, err
 	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("trunk: nonce key: %w", err)
+	}
 	return &Trunk{
-		set:      set,
-		h:        h,
-		log:      set.Logger.With("component", "trunk"),
-		redact:   phone.Redactor(set.FullNumbers),
-		trunkURI: u,
-		ready:    make(chan struct{}),
-		calls:    make(map[string]*Call),
+		set:          set,
+		h:            h,
+		log:          set.Logger.With("component", "trunk"),
+		redact:       phone.Redactor(set.FullNumbers),
+		trunkURI:     u,
+		nonceKey:     key,
+		parser:       sip.NewParser(),
+		rateInterval: refusalInterval,
+		ready:        make(chan struct{}),
+		calls:        make(map[string]*Call),
 	}, nil
 }
 
@@ -92,6 +111,15 @@ func (t *Trunk) Registered() bool {
 // un-REGISTERs, hangs up the calls still up and returns nil. It returns
 // an error if it cannot listen. A Trunk runs once.
 func (t *Trunk) Run(ctx context.Context) error {
+	trusted, err := t.resolveTrusted(ctx)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	if t.rt == nil && !t.stopped {
+		t.trusted = trusted
+	}
+	t.mu.Unlock()
 	conn, err := net.ListenPacket("udp", t.set.Listen)
 	if err != nil {
 		return fmt.Errorf("trunk: sip listen %s: %w", t.set.Listen, err)
@@ -104,7 +132,7 @@ func (t *Trunk) Run(ctx context.Context) error {
 		conn.Close()
 		return err
 	}
-	srv, err := sipgo.NewServer(rt.ua, sipgo.WithServerLogger(slog.New(quietHandler{t.log.Handler()})))
+	srv, err := sipgo.NewServer(rt.ua, sipgo.WithServerLogger(slog.New(t.quiet())))
 	if err != nil {
 		conn.Close()
 		rt.ua.Close()
@@ -144,7 +172,13 @@ func (t *Trunk) Run(ctx context.Context) error {
 		}
 	}
 	t.readyOnce.Do(func() { close(t.ready) })
-	t.log.Info("sip listening", "addr", laddr.String(), "trunk", t.trunkURI.HostPort(), "register", t.set.Register)
+	t.log.Info("sip listening", "addr", laddr.String(), "trunk", t.trunkURI.HostPort(), "register", t.set.Register,
+		"trusted", fmt.Sprint(t.trusted), "inbound_auth", t.set.InboundUsername != "")
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		t.flushRefusals(rt.ctx)
+	}()
 
 	var regDone chan struct{}
 	if t.set.Register {
@@ -156,6 +190,7 @@ func (t *Trunk) Run(ctx context.Context) error {
 	}
 
 	<-rt.ctx.Done()
+	<-flushed
 	if regDone != nil {
 		<-regDone // un-REGISTERs before returning
 	}
@@ -168,11 +203,11 @@ func (t *Trunk) Run(ctx context.Context) error {
 }
 
 func (t *Trunk) newRuntime(ctx context.Context, host string, port int) (*runtime, error) {
-	quiet := slog.New(quietHandler{t.log.Handler()})
+	quiet := slog.New(t.quiet())
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(t.set.UserAgent),
 		sipgo.WithUserAgentHostname(t.set.Domain),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet), sip.WithTransportLayerReadFilter(t.readFilter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet)),
 	)
 	if err != nil {

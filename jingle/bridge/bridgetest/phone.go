@@ -256,6 +256,9 @@ type Response struct {
 type Incoming struct {
 	From, To string
 	SDP      []byte
+	// Untrusted: the call came from a source whose caller ID is not to be
+	// believed (trunk.Incoming.Trusted false).
+	Untrusted bool
 
 	// Answering, when set, runs inside Answer before it returns: what
 	// happens while a real 200 OK waits for its ACK.
@@ -283,6 +286,9 @@ var _ bridge.Incoming = (*Incoming)(nil)
 
 // Caller is the calling number.
 func (in *Incoming) Caller() string { return in.From }
+
+// CallerTrusted is false for an Untrusted call.
+func (in *Incoming) CallerTrusted() bool { return !in.Untrusted }
 
 // Callee is the number called.
 func (in *Incoming) Callee() string { return in.To }
