@@ -39,9 +39,12 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	}
 	rtpAddr := listen.Addr()
 	public := cfg.Media.Public()
-	ports := cfg.Media.Ports()
+	// Clients' ICE and the trunk's plain RTP take ports from separate
+	// ranges when trunk_ports is set, so that a firewall can open the
+	// trunk's to the carrier only.
+	ice, plain := cfg.Media.Ports(), cfg.Media.TrunkRange()
 	rtc, err := media.NewWebRTC(media.WebRTCSettings{
-		Ports:    ports,
+		Ports:    ice,
 		PublicIP: cfg.Media.PublicIP,
 		// A gateway bound to loopback (tests, the demo) has only loopback
 		// candidates to offer.
@@ -58,7 +61,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		DefaultRegion: cfg.Numbers.DefaultRegion,
 		RTPAddr:       rtpAddr,
 		PublicIP:      public,
-		Ports:         ports,
+		Ports:         plain,
 		WebRTC:        rtc,
 		RingTimeout:   cfg.Calls.RingTimeout,
 		Voicemail:     cfg.Calls.Voicemail,
@@ -77,7 +80,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	}
 	var dialer bridge.Dialer = bridge.SIP(v.trunk)
 	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Active() {
-		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Logger: g.log})
+		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: plain, Logger: g.log})
 		v.soft.SetRinger(v.bridge)
 		dialer = sandboxFirst{soft: v.soft, trunk: dialer}
 	}
