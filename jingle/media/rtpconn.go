@@ -215,17 +215,11 @@ func (c *RTPConn) ReadRTP() (*rtp.Packet, error) {
 		}
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 		ok, lockable := c.source(from)
-		if !ok {
-			continue
-		}
-		if !isRTP(buf.b[:n]) {
-			continue
-		}
-		if err := buf.p.Unmarshal(buf.b[:n]); err != nil {
+		if !ok || !isRTP(buf.b[:n]) || buf.p.Unmarshal(buf.b[:n]) != nil {
 			continue
 		}
 		if lockable && !c.lock(from) {
-			continue // another source locked the conn meanwhile
+			continue // SetPeer moved the peer meanwhile
 		}
 		return &buf.p, nil
 	}
@@ -245,13 +239,10 @@ func isRTP(b []byte) bool {
 // sources are counted and, now and then, logged.
 func (c *RTPConn) source(from netip.AddrPort) (ok, lockable bool) {
 	c.mu.Lock()
-	switch {
-	case c.locked:
+	if c.locked {
 		ok = from == c.remote
-	case !c.peer.IsValid():
-		// No SDP yet: nobody's media is expected.
-	case from.Addr() == c.peer.Addr(), c.trusted != nil && c.trusted(from.Addr()):
-		ok, lockable = true, true
+	} else {
+		ok, lockable = c.admits(from.Addr()), true
 	}
 	if ok {
 		c.mu.Unlock()
@@ -274,15 +265,24 @@ func (c *RTPConn) source(from netip.AddrPort) (ok, lockable bool) {
 	return false, false
 }
 
-// lock makes from the conn's only source, unless another got there first
-// or SetPeer changed the peer since source said yes.
+// admits reports whether an unlocked conn may lock onto a source at ip:
+// the SDP's IP or a trusted one, and nothing before SetPeer. c.mu is held.
+func (c *RTPConn) admits(ip netip.Addr) bool {
+	if !c.peer.IsValid() {
+		return false
+	}
+	return ip == c.peer.Addr() || c.trusted != nil && c.trusted(ip)
+}
+
+// lock makes from the conn's only source, unless SetPeer changed the peer
+// since source said yes.
 func (c *RTPConn) lock(from netip.AddrPort) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.locked {
 		return from == c.remote
 	}
-	if from.Addr() != c.peer.Addr() && (c.trusted == nil || !c.trusted(from.Addr())) {
+	if !c.admits(from.Addr()) {
 		return false
 	}
 	c.remote, c.locked = from, true
