@@ -89,6 +89,7 @@ func TestVoiceFromEnv(t *testing.T) {
 		"SWITCHBOARD_SIP_PASSWORD=pw",
 		"SWITCHBOARD_SIP_REGISTER=true",
 		"SWITCHBOARD_MEDIA_UDP_PORTS=20000-20999",
+		"SWITCHBOARD_MEDIA_TRUNK_PORTS=21000-21999",
 		"SWITCHBOARD_MEDIA_PUBLIC_IP=192.0.2.7",
 		"SWITCHBOARD_CALLS_RING_TIMEOUT=12s",
 		"SWITCHBOARD_CALLS_VOICEMAIL=true",
@@ -102,8 +103,11 @@ func TestVoiceFromEnv(t *testing.T) {
 	if c.SIP == nil || !reflect.DeepEqual(*c.SIP, want) {
 		t.Errorf("sip = %+v, want %+v", c.SIP, want)
 	}
-	if c.Media != (media.Config{UDPPorts: "20000-20999", PublicIP: "192.0.2.7", ConnectTimeout: 20 * time.Second}) {
+	if c.Media != (media.Config{UDPPorts: "20000-20999", TrunkPorts: "21000-21999", PublicIP: "192.0.2.7", ConnectTimeout: 20 * time.Second}) {
 		t.Errorf("media = %+v", c.Media)
+	}
+	if c.Media.Ports() != (media.PortRange{Min: 20000, Max: 20999}) || c.Media.TrunkRange() != (media.PortRange{Min: 21000, Max: 21999}) {
+		t.Errorf("ports %v, trunk ports %v", c.Media.Ports(), c.Media.TrunkRange())
 	}
 	if c.Calls.RingTimeout != 12*time.Second || !c.Calls.Voicemail {
 		t.Errorf("calls = %+v", c.Calls)
@@ -205,6 +209,14 @@ func TestSettings(t *testing.T) {
 		{name: "udp ports privileged", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=100-200"), key: "media.udp_ports"},
 		{name: "udp ports too few", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000-20002"), key: "media.udp_ports"},
 		{name: "udp ports", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000-20003")},
+		{name: "trunk ports one port", env: withVoice("SWITCHBOARD_MEDIA_TRUNK_PORTS=21000"), key: "media.trunk_ports"},
+		{name: "trunk ports reversed", env: withVoice("SWITCHBOARD_MEDIA_TRUNK_PORTS=21999-21000"), key: "media.trunk_ports"},
+		{name: "trunk ports privileged", env: withVoice("SWITCHBOARD_MEDIA_TRUNK_PORTS=100-200"), key: "media.trunk_ports"},
+		{name: "trunk ports too few", env: withVoice("SWITCHBOARD_MEDIA_TRUNK_PORTS=21000-21002"), key: "media.trunk_ports"},
+		{name: "trunk ports", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000-20999", "SWITCHBOARD_MEDIA_TRUNK_PORTS=21000-21003")},
+		{name: "trunk ports without udp ports", env: withVoice("SWITCHBOARD_MEDIA_TRUNK_PORTS=21000-21999")},
+		// Allowed (both work), but a firewall cannot tell them apart.
+		{name: "trunk ports overlapping udp ports", env: withVoice("SWITCHBOARD_MEDIA_UDP_PORTS=20000-20999", "SWITCHBOARD_MEDIA_TRUNK_PORTS=20500-21499")},
 		{name: "public ip", env: withVoice("SWITCHBOARD_MEDIA_PUBLIC_IP=gw.example.org"), key: "media.public_ip"},
 		{name: "public ip v6", env: withVoice("SWITCHBOARD_MEDIA_PUBLIC_IP=2001:db8::7")},
 		{name: "connect timeout", env: withVoice("SWITCHBOARD_MEDIA_CONNECT_TIMEOUT=-1s"), key: "media.connect_timeout"},

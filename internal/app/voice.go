@@ -41,9 +41,12 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	}
 	rtpAddr := listen.Addr()
 	public := cfg.Media.Public()
-	ports := cfg.Media.Ports()
+	// Clients' ICE and the trunk's plain RTP take ports from separate
+	// ranges when trunk_ports is set, so that a firewall can open the
+	// trunk's to the carrier only.
+	ice, plain := cfg.Media.Ports(), cfg.Media.TrunkRange()
 	rtc, err := media.NewWebRTC(media.WebRTCSettings{
-		Ports:    ports,
+		Ports:    ice,
 		PublicIP: cfg.Media.PublicIP,
 		// A gateway bound to loopback (tests, the demo) has only loopback
 		// candidates to offer.
@@ -60,7 +63,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		DefaultRegion: cfg.Numbers.DefaultRegion,
 		RTPAddr:       rtpAddr,
 		PublicIP:      public,
-		Ports:         ports,
+		Ports:         plain,
 		WebRTC:        rtc,
 		RingTimeout:   cfg.Calls.RingTimeout,
 		Voicemail:     cfg.Calls.Voicemail,
@@ -80,7 +83,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	var dialer bridge.Dialer = bridge.SIP(v.trunk)
 	if sb := cfg.Carriers.Sandbox; sb != nil && sb.Active() {
 		nums := sandboxNumbers{g.store}
-		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: ports, Numbers: nums, Logger: g.log})
+		v.soft = softphone.New(softphone.Settings{WebRTC: rtc, RTPAddr: rtpAddr, Ports: plain, Numbers: nums, Logger: g.log})
 		v.soft.SetRinger(v.bridge)
 		dialer = sandboxFirst{soft: v.soft, numbers: nums, trunk: dialer}
 	}

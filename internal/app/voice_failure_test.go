@@ -233,19 +233,37 @@ func TestDTLSNeverCompletes(t *testing.T) {
 	}
 }
 
-// TestMediaSettings: [media] udp_ports and public_ip decide the ports and
-// the address the gateway advertises, to the trunk (SIPp checks its SDP)
-// and to the client (its ICE candidates). public_ip is another loopback
-// address here, so nothing leaves the machine; no media flows.
+// TestMediaSettings: [media] udp_ports, trunk_ports and public_ip decide
+// the ports and the address the gateway advertises, to the trunk (SIPp
+// checks its SDP) and to the client (its ICE candidates). public_ip is
+// another loopback address here, so nothing leaves the machine; no media
+// flows.
 func TestMediaSettings(t *testing.T) {
-	lo, err := freeRange(100)
+	for _, tt := range []struct {
+		name  string
+		trunk bool // trunk_ports set: the trunk's port from the next 100
+	}{
+		{name: "udp_ports for both"},
+		{name: "trunk_ports for the trunk", trunk: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testMediaSettings(t, tt.trunk) })
+	}
+}
+
+func testMediaSettings(t *testing.T, trunkPorts bool) {
+	lo, err := freeRange(200)
 	if err != nil {
 		t.Fatal(err)
 	}
+	trunkLo := lo
+	mediaEnv := []string{"SWITCHBOARD_MEDIA_UDP_PORTS=" + strconv.Itoa(lo) + "-" + strconv.Itoa(lo+99), "SWITCHBOARD_MEDIA_PUBLIC_IP=127.0.0.2"}
+	if trunkPorts {
+		trunkLo = lo + 100
+		mediaEnv = append(mediaEnv, "SWITCHBOARD_MEDIA_TRUNK_PORTS="+strconv.Itoa(trunkLo)+"-"+strconv.Itoa(trunkLo+99))
+	}
 	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer_media.xml", Replace: map[string]string{
-		"IP": `127\.0\.0\.2`, "PORT": portPattern(lo)}})
-	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr,
-		"SWITCHBOARD_MEDIA_UDP_PORTS="+strconv.Itoa(lo)+"-"+strconv.Itoa(lo+99), "SWITCHBOARD_MEDIA_PUBLIC_IP=127.0.0.2")})
+		"IP": `127\.0\.0\.2`, "PORT": portPattern(trunkLo)}})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr, mediaEnv...)})
 	alice := e.user(t, "alice", callerNumber, "sandbox")
 	ctx := ctxTimeoutT(t, 60*time.Second)
 	ice := startICEOnly(t)

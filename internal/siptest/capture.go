@@ -23,9 +23,10 @@ type Capture struct {
 	done chan struct{}
 
 	mu     sync.Mutex
-	pts    map[uint8]int // packets per payload type
-	events []int         // telephone-event ids, one per new event
-	lastTS string        // timestamp of the last event packet, to count each event once
+	pts    map[uint8]int      // packets per payload type
+	events []int              // telephone-event ids, one per new event
+	lastTS string             // timestamp of the last event packet, to count each event once
+	seqs   map[uint8]*seqSpan // sequence numbers per payload type, for Lost
 	stderr strings.Builder
 }
 
@@ -40,10 +41,10 @@ func CaptureRTP(t testing.TB, port int) *Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Capture{pts: map[uint8]int{}, done: make(chan struct{})}
+	c := &Capture{pts: map[uint8]int{}, seqs: map[uint8]*seqSpan{}, done: make(chan struct{})}
 	p := strconv.Itoa(port)
 	c.cmd = exec.Command(bin, "-i", "lo", "-l", "-n", "-f", "udp dst port "+p, "-d", "udp.port=="+p+",rtp",
-		"-T", "fields", "-e", "rtp.p_type", "-e", "rtpevent.event_id", "-e", "rtp.timestamp")
+		"-T", "fields", "-e", "rtp.p_type", "-e", "rtpevent.event_id", "-e", "rtp.timestamp", "-e", "rtp.seq")
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := c.cmd.StdoutPipe()
 	if err != nil {
@@ -93,6 +94,14 @@ func (c *Capture) read(out interface{ Read([]byte) (int, error) }) {
 		}
 		c.mu.Lock()
 		c.pts[uint8(pt)]++
+		if len(f) > 3 {
+			if seq, err := strconv.ParseUint(f[3], 10, 16); err == nil {
+				if c.seqs[uint8(pt)] == nil {
+					c.seqs[uint8(pt)] = &seqSpan{}
+				}
+				c.seqs[uint8(pt)].add(uint16(seq))
+			}
+		}
 		if len(f) > 2 && f[1] != "" {
 			if id, err := strconv.Atoi(f[1]); err == nil && f[2] != c.lastTS {
 				c.events = append(c.events, id)
@@ -108,6 +117,41 @@ func (c *Capture) Packets(pt uint8) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.pts[pt]
+}
+
+// Lost returns how many sequence numbers are missing between the first and
+// the latest packet of payload type pt: packets lost (or not yet arrived,
+// when reordered) on the way. It assumes one stream (one SSRC) per type.
+func (c *Capture) Lost(pt uint8) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.seqs[pt]
+	if s == nil {
+		return 0
+	}
+	return max(0, int(s.hi-s.lo+1)-s.n)
+}
+
+// seqSpan follows a stream's sequence numbers across their 16-bit wrap.
+type seqSpan struct {
+	n      int    // packets seen
+	last   uint16 // the latest sequence number
+	ext    int64  // last, unwrapped
+	lo, hi int64  // unwrapped span
+}
+
+func (s *seqSpan) add(seq uint16) {
+	if s.n > 0 {
+		s.ext += int64(int16(seq - s.last))
+	}
+	s.last = seq
+	if s.n == 0 || s.ext < s.lo {
+		s.lo = s.ext
+	}
+	if s.n == 0 || s.ext > s.hi {
+		s.hi = s.ext
+	}
+	s.n++
 }
 
 // Events returns the telephone-event ids seen (0-9 digits, 10 *, 11 #).

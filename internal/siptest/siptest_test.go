@@ -62,3 +62,28 @@ func TestBindErrorRecognised(t *testing.T) {
 		t.Fatalf("start = %v, want errBind", err)
 	}
 }
+
+func TestSeqSpan(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		seqs []uint16
+		lost int
+	}{
+		{name: "in order", seqs: []uint16{10, 11, 12, 13}},
+		{name: "gaps", seqs: []uint16{10, 12, 15}, lost: 3},
+		{name: "reordered", seqs: []uint16{10, 12, 11, 13}},
+		{name: "across the wrap", seqs: []uint16{65534, 65535, 0, 2}, lost: 1},
+		{name: "late packet before the first", seqs: []uint16{1, 65535, 2}, lost: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &seqSpan{}
+			for _, q := range tt.seqs {
+				s.add(q)
+			}
+			c := &Capture{seqs: map[uint8]*seqSpan{8: s}}
+			if got := c.Lost(8); got != tt.lost {
+				t.Errorf("Lost = %d, want %d", got, tt.lost)
+			}
+		})
+	}
+}

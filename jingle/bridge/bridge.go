@@ -52,6 +52,10 @@ type Settings struct {
 	PublicIP netip.Addr      // advertised in SDP to the trunk instead of RTPAddr
 	Ports    media.PortRange // RTP ports for the SIP side
 	WebRTC   *media.WebRTC   // makes the Jingle-side legs
+	// TrustedMedia accepts the IPs, besides the one in the peer's SDP,
+	// that a SIP-side RTP socket may lock onto (symmetric RTP behind NAT;
+	// see media.RTPConn); nil: the SDP's IP only.
+	TrustedMedia func(netip.Addr) bool
 
 	RingTimeout time.Duration // inbound calls ring this long; default 30s
 

@@ -190,6 +190,17 @@ func (c *call) watchSIP(sc PhoneCall) {
 	}()
 }
 
+// listenRTP opens a SIP-side RTP socket; the sources it drops (strict RTP)
+// are logged as this call's.
+func (c *call) listenRTP() (*media.RTPConn, error) {
+	conn, err := media.ListenRTP(c.b.set.RTPAddr, c.b.set.Ports)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetLogger(c.log)
+	return conn, nil
+}
+
 // remoteReinvite answers the trunk's re-INVITE and tells the user when the
 // phone puts the call on hold (sendonly, inactive) or resumes it.
 func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
@@ -209,7 +220,7 @@ func (c *call) remoteReinvite(offer []byte) ([]byte, error) {
 	if conn == nil {
 		return nil, errors.New("bridge: no media for this call")
 	}
-	conn.SetRemote(sm.Addr)
+	conn.SetPeer(sm.Addr, c.b.set.TrustedMedia)
 	if changed {
 		// The SIP goroutine must not wait for the user's answer.
 		go func() {

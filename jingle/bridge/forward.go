@@ -39,12 +39,12 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		_ = in.Reject(code, phrase)
 		c.end(sideSIP, r)
 	}
-	inConn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	inConn, err := c.listenRTP()
 	if err != nil {
 		fail(503, "Service Unavailable", jingle.NewReason(jingle.GeneralError, "no free media port"))
 		return
 	}
-	outConn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	outConn, err := c.listenRTP()
 	if err != nil {
 		_ = inConn.Close()
 		fail(503, "Service Unavailable", jingle.NewReason(jingle.GeneralError, "no free media port"))
@@ -96,8 +96,8 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		fail(488, "Not Acceptable Here", jingle.NewReason(jingle.IncompatibleParameters, "the forwarding target chose a codec the caller did not offer"))
 		return
 	}
-	outConn.SetRemote(ans.Addr)
-	inConn.SetRemote(offer.Addr)
+	outConn.SetPeer(ans.Addr, c.b.set.TrustedMedia)
+	inConn.SetPeer(offer.Addr, c.b.set.TrustedMedia)
 	leg, err := in.Answer(c.ctx, PlainSDP(b.set.PublicIP, inConn.LocalAddr().Port(), common, answerDirection(offer.Dir)))
 	if err != nil {
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the caller went away"))

@@ -10,7 +10,6 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
-	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // Ring takes a call from the phone side to one of the gateway's numbers and
@@ -212,7 +211,7 @@ func (c *call) answer(in Incoming) error {
 		_ = in.Reject(488, "Not Acceptable Here")
 		return errNoCommonCodec
 	}
-	conn, err := media.ListenRTP(c.b.set.RTPAddr, c.b.set.Ports)
+	conn, err := c.listenRTP()
 	if err != nil {
 		_ = in.Reject(503, "Service Unavailable")
 		return err
@@ -220,7 +219,7 @@ func (c *call) answer(in Incoming) error {
 	c.mu.Lock()
 	c.rtp, c.sipCodecs = conn, codecs
 	c.mu.Unlock()
-	conn.SetRemote(sm.Addr)
+	conn.SetPeer(sm.Addr, c.b.set.TrustedMedia)
 	sc, err := in.Answer(c.ctx, PlainSDP(c.b.set.PublicIP, conn.LocalAddr().Port(), codecs, answerDirection(sm.Dir)))
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ func (c *call) dial() {
 		return // refused before dialling (e.g. no G.711 in the offer)
 	}
 	b := c.b
-	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	conn, err := c.listenRTP()
 	if err != nil {
 		c.log.Error("bridge: no RTP port", "err", err)
 		c.end(sideNone, jingle.NewReason(jingle.GeneralError, "the gateway has no free media port"))
@@ -128,7 +128,7 @@ func (c *call) dial() {
 		c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, "the phone network answered with no usable audio"))
 		return
 	}
-	conn.SetRemote(sm.Addr)
+	conn.SetPeer(sm.Addr, c.b.set.TrustedMedia)
 	c.mu.Lock()
 	c.sipCodecs = sm.Codecs
 	c.mu.Unlock()

@@ -63,13 +63,13 @@ func (c *call) voicemail(in Incoming) bool {
 		c.end(sideSIP, jingle.NewReason(jingle.IncompatibleParameters, ""))
 		return false
 	}
-	conn, err := media.ListenRTP(b.set.RTPAddr, b.set.Ports)
+	conn, err := c.listenRTP()
 	if err != nil {
 		_ = in.Reject(503, "Service Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "no free media port"))
 		return false
 	}
-	conn.SetRemote(sm.Addr)
+	conn.SetPeer(sm.Addr, c.b.set.TrustedMedia)
 	c.mu.Lock()
 	c.rtp = conn
 	c.mu.Unlock()

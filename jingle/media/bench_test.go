@@ -61,6 +61,7 @@ func BenchmarkRelay(b *testing.B) {
 	}
 	defer c.Close()
 	src, dst := benchSocket(b), benchSocket(b)
+	a.SetRemote(src.LocalAddr().(*net.UDPAddr).AddrPort())
 	c.SetRemote(dst.LocalAddr().(*net.UDPAddr).AddrPort())
 
 	ctx, cancel := context.WithCancel(context.Background())

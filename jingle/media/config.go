@@ -9,9 +9,15 @@ import (
 
 // Config is the [media] section: where a call's audio flows.
 type Config struct {
-	// UDPPorts bounds the RTP and ICE ports, e.g. "20000-20999"; empty:
-	// any port the system gives.
+	// UDPPorts bounds the clients' ICE ports, e.g. "20000-20999", and the
+	// trunk's plain RTP ports when TrunkPorts is empty; empty: any port the
+	// system gives.
 	UDPPorts string `toml:"udp_ports"`
+	// TrunkPorts bounds the plain RTP (and RTCP) ports towards the SIP
+	// trunk, so that a firewall can open them to the carrier only; empty:
+	// the UDPPorts range. It may overlap UDPPorts (both work), but then
+	// the firewall cannot tell the two apart.
+	TrunkPorts string `toml:"trunk_ports"`
 	// PublicIP is advertised to peers instead of local addresses (NAT).
 	PublicIP string `toml:"public_ip"`
 	// ConnectTimeout bounds ICE and DTLS set-up of a call's WebRTC leg,
@@ -24,6 +30,9 @@ func (c *Config) Check() error {
 	if _, err := ParsePortRange(c.UDPPorts); err != nil {
 		return config.Invalid("udp_ports", "%q is not a range such as 20000-20999: %v", c.UDPPorts, err)
 	}
+	if _, err := ParsePortRange(c.TrunkPorts); err != nil {
+		return config.Invalid("trunk_ports", "%q is not a range such as 21000-21999: %v", c.TrunkPorts, err)
+	}
 	if c.PublicIP != "" {
 		if _, err := netip.ParseAddr(c.PublicIP); err != nil {
 			return config.Invalid("public_ip", "%q is not an IP address", c.PublicIP)
@@ -35,10 +44,19 @@ func (c *Config) Check() error {
 	return nil
 }
 
-// Ports is the checked port range.
+// Ports is the checked udp_ports range: the clients' ICE ports.
 func (c *Config) Ports() PortRange {
 	r, _ := ParsePortRange(c.UDPPorts)
 	return r
+}
+
+// TrunkRange is the checked range for plain RTP towards the trunk:
+// trunk_ports, or udp_ports when that is unset.
+func (c *Config) TrunkRange() PortRange {
+	if r, _ := ParsePortRange(c.TrunkPorts); !r.IsZero() {
+		return r
+	}
+	return c.Ports()
 }
 
 // Public is the checked public address; the zero Addr when unset.

@@ -235,8 +235,9 @@ func TestRelayCountsWriteErrors(t *testing.T) {
 	src := plainUDP(t)
 	stop, _ := startRelay(t, a, b, webrtcToSIP, webrtcToSIP)
 	sendRaw(t, src, a.LocalAddr(), marshal(t, pcmu(1, 0, 1, 1)))
-	// a latches onto src when the relay reads the packet; the relay writes
-	// it (and fails) before it reads again, so stopping afterwards is safe.
+	// a locks onto src (the SDP address's IP) when the relay reads the
+	// packet; the relay writes it (and fails) before it reads again, so
+	// stopping afterwards is safe.
 	srcAddr := src.LocalAddr().(*net.UDPAddr).AddrPort()
 	for deadline := time.Now().Add(waitLong); ; time.Sleep(5 * time.Millisecond) {
 		if r, _ := a.Remote(); r == srcAddr {
@@ -258,6 +259,7 @@ func TestRelayCountsWriteErrors(t *testing.T) {
 func TestRelayRTPConn(t *testing.T) {
 	a, b := listenPair(t)
 	peerA, peerB := plainUDP(t), plainUDP(t)
+	a.SetRemote(peerA.LocalAddr().(*net.UDPAddr).AddrPort())
 	b.SetRemote(peerB.LocalAddr().(*net.UDPAddr).AddrPort())
 
 	stop, _ := startRelay(t, a, b, PTMap{0: 0, 101: 126}, PTMap{0: 0, 126: 101})
@@ -285,7 +287,7 @@ func TestRelayRTPConn(t *testing.T) {
 			t.Fatalf("packet %d arrived as %v", i, p)
 		}
 	}
-	// Back from B's peer to the address a latched onto.
+	// Back from B's peer to A's.
 	sendRaw(t, peerB, b.LocalAddr(), marshal(t, pkt(126, 9, 0, 43, true, 7)))
 	peerA.SetReadDeadline(time.Now().Add(waitLong))
 	n, err := peerA.Read(buf)

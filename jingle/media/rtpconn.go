@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -19,29 +20,45 @@ const maxRTPSize = 1500
 // RTPConn is the SIP leg's plain RTP/AVP socket, bound to an even port with
 // the next (odd) port held for RTCP.
 //
-// Receive policy: datagrams that are not RTP version 2 (too short, wrong
-// version, RTCP multiplexed on the RTP port, unparsable) are dropped
-// silently. Packets from any source address are accepted — SIP trunks and
-// NATs often send from an address other than the one in their SDP — and
-// the sender follows them: WriteRTP goes to the source of the most recent
-// valid packet (symmetric RTP, "latching"), or to the SetRemote address
-// until a packet arrives. The trade-off: anyone who can reach the port and
-// send valid RTP redirects our stream; SIP trunks are expected to be
-// reachable only through a firewall that admits the carrier's media
-// addresses.
+// Receive policy, strict RTP (Asterisk's strictrtp, rtpengine's
+// strict-source): media is taken only from the peer named by SetPeer (the
+// address in its SDP). Symmetric RTP behind NAT is allowed once: the first
+// valid packet from the SDP address, from another port of the SDP's IP, or
+// from an IP the trusted function accepts, locks the conn onto its source.
+// From then on only that source is read and WriteRTP sends there; it never
+// moves, whatever arrives, until signalling names a new address. Datagrams
+// from any other source, and all datagrams before SetPeer, are dropped and
+// counted (Rejected) and logged at most once a minute. Datagrams that are
+// not RTP version 2 (too short, wrong version, RTCP multiplexed on the RTP
+// port, unparsable) are dropped silently and never lock the conn.
+//
+// Without this a host that sprays valid RTP at the media ports would make
+// the conn send the call's audio to it (issue 8's RTP bleed). A host that
+// can forge the peer's IP can still win the race to the lock before the
+// peer's first packet; it then receives nothing (replies go to the peer's
+// IP), so the worst it does is cut the audio.
 //
 // The RTCP port is bound only so that no other call takes it; RTCP is not
-// read or sent on the SIP leg.
+// read or sent on the SIP leg, so nothing arriving there is answered.
 type RTPConn struct {
 	conn  *net.UDPConn
 	rtcp  *net.UDPConn
 	local netip.AddrPort
 
-	mu      sync.Mutex
-	remote  netip.AddrPort // where WriteRTP sends; zero until known
-	latched bool           // remote was learnt from a received packet
-	wbuf    []byte         // marshal buffer, guarded by mu
+	mu       sync.Mutex
+	peer     netip.AddrPort        // from the peer's SDP (SetPeer); zero: none yet
+	trusted  func(netip.Addr) bool // more IPs the conn may lock onto; nil: none
+	remote   netip.AddrPort        // where WriteRTP sends: peer, or the locked source
+	locked   bool                  // remote is the source of an accepted packet and never moves
+	wbuf     []byte                // marshal buffer
+	log      *slog.Logger          // rejected sources; nil: not logged
+	rejected uint64                // datagrams dropped for their source
+	logged   time.Time             // when a rejection was last logged
 }
+
+// rejectLogEvery bounds the log lines about rejected sources to one a
+// minute per conn: a flood must not become a log flood.
+const rejectLogEvery = time.Minute
 
 // ListenRTP binds an even UDP port of ports on ip (and holds port+1 for
 // RTCP). The zero range lets the OS choose. It returns an error wrapping
@@ -132,22 +149,52 @@ func newRTPConn(c, rtcp *net.UDPConn) *RTPConn {
 // LocalAddr is the bound RTP address (for our SDP; RTCP is port+1).
 func (c *RTPConn) LocalAddr() netip.AddrPort { return c.local }
 
-// SetRemote sets the address from the peer's SDP. It replaces a latched
-// address too (a re-INVITE moved the media); the next packet from another
-// source latches again.
-func (c *RTPConn) SetRemote(ap netip.AddrPort) {
+// SetPeer sets the address from the peer's SDP and the IPs, besides that
+// address's, that the conn may lock onto (symmetric RTP behind a NAT or a
+// carrier sending media from another host; nil: none). The trusted function
+// is called with the lock held, for packets of unlocked conns only: it must
+// be fast and must not call back into the conn.
+//
+// The same address again (a re-INVITE for hold or resume) keeps the lock; a
+// new address (the media moved) drops it, and the next accepted packet
+// locks the conn again.
+func (c *RTPConn) SetPeer(ap netip.AddrPort, trusted func(netip.Addr) bool) {
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	c.mu.Lock()
-	c.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	c.latched = false
+	defer c.mu.Unlock()
+	c.trusted = trusted
+	if ap == c.peer {
+		return
+	}
+	c.peer, c.remote, c.locked = ap, ap, false
+}
+
+// SetRemote is SetPeer(ap, nil): the conn locks onto no IP but the SDP's.
+func (c *RTPConn) SetRemote(ap netip.AddrPort) { c.SetPeer(ap, nil) }
+
+// SetLogger makes the conn log rejected sources (at most once a minute,
+// with the count so far) to l; the default is not to log them.
+func (c *RTPConn) SetLogger(l *slog.Logger) {
+	c.mu.Lock()
+	c.log = l
 	c.mu.Unlock()
 }
 
-// Remote returns where WriteRTP currently sends and whether that address
-// was learnt from received packets (differs from the SetRemote address).
+// Remote returns where WriteRTP currently sends and whether the conn is
+// locked onto that address (a packet came from it; no other source is read
+// until SetPeer names a new address).
 func (c *RTPConn) Remote() (ap netip.AddrPort, latched bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.remote, c.latched
+	return c.remote, c.locked
+}
+
+// Rejected returns how many datagrams were dropped because of their source
+// address (see RTPConn).
+func (c *RTPConn) Rejected() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rejected
 }
 
 // rtpBuf holds a packet and its bytes in one allocation.
@@ -156,8 +203,9 @@ type rtpBuf struct {
 	b [maxRTPSize]byte
 }
 
-// ReadRTP returns the next valid RTP packet. Its payload is owned by the
-// caller. After Close it returns an error wrapping net.ErrClosed.
+// ReadRTP returns the next valid RTP packet from the peer (see RTPConn).
+// Its payload is owned by the caller. After Close it returns an error
+// wrapping net.ErrClosed.
 func (c *RTPConn) ReadRTP() (*rtp.Packet, error) {
 	buf := new(rtpBuf)
 	for {
@@ -165,13 +213,14 @@ func (c *RTPConn) ReadRTP() (*rtp.Packet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("media: read rtp: %w", err)
 		}
-		if !isRTP(buf.b[:n]) {
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		ok, lockable := c.source(from)
+		if !ok || !isRTP(buf.b[:n]) || buf.p.Unmarshal(buf.b[:n]) != nil {
 			continue
 		}
-		if err := buf.p.Unmarshal(buf.b[:n]); err != nil {
-			continue
+		if lockable && !c.lock(from) {
+			continue // SetPeer moved the peer meanwhile
 		}
-		c.latch(netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
 		return &buf.p, nil
 	}
 }
@@ -185,13 +234,59 @@ func isRTP(b []byte) bool {
 	return b[1] < 192 || b[1] > 223
 }
 
-func (c *RTPConn) latch(from netip.AddrPort) {
+// source decides on a datagram's source: ok if it may be read, lockable if
+// a valid packet from it locks the conn (which is not locked yet). Other
+// sources are counted and, now and then, logged.
+func (c *RTPConn) source(from netip.AddrPort) (ok, lockable bool) {
 	c.mu.Lock()
-	if c.remote != from {
-		c.remote = from
-		c.latched = true
+	if c.locked {
+		ok = from == c.remote
+	} else {
+		ok, lockable = c.admits(from.Addr()), true
 	}
+	if ok {
+		c.mu.Unlock()
+		return ok, lockable
+	}
+	c.rejected++
+	n, log := c.rejected, c.log
+	now := time.Now()
+	if log == nil || now.Sub(c.logged) < rejectLogEvery {
+		log = nil
+	} else {
+		c.logged = now
+	}
+	peer, remote, locked := c.peer, c.remote, c.locked
 	c.mu.Unlock()
+	if log != nil {
+		log.Warn("media: dropped RTP from an unexpected source",
+			"from", from, "local", c.local, "peer", peer, "locked", locked, "remote", remote, "dropped", n)
+	}
+	return false, false
+}
+
+// admits reports whether an unlocked conn may lock onto a source at ip:
+// the SDP's IP or a trusted one, and nothing before SetPeer. c.mu is held.
+func (c *RTPConn) admits(ip netip.Addr) bool {
+	if !c.peer.IsValid() {
+		return false
+	}
+	return ip == c.peer.Addr() || c.trusted != nil && c.trusted(ip)
+}
+
+// lock makes from the conn's only source, unless SetPeer changed the peer
+// since source said yes.
+func (c *RTPConn) lock(from netip.AddrPort) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.locked {
+		return from == c.remote
+	}
+	if !c.admits(from.Addr()) {
+		return false
+	}
+	c.remote, c.locked = from, true
+	return true
 }
 
 // WriteRTP sends p to the current remote address (see RTPConn). Before any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,9 +55,14 @@ func (p *Phone) newCall(l *line, peer string) (*pcall, error) {
 		browserSDP: make(chan string, 1), declined: make(chan struct{}), cancelled: make(chan struct{}),
 		done: make(chan struct{})}
 	c.log = p.log.With("call", c.id)
+	conn.SetLogger(c.log)
 	p.addCall(c)
 	return c, nil
 }
+
+// fromBridge accepts the bridge's RTP, which comes from the address both
+// sides bind to although its SDP may name [media] public_ip.
+func (p *Phone) fromBridge(a netip.Addr) bool { return a == p.set.RTPAddr.Unmap() }
 
 // finish frees the call once; why goes to the page, in plain words.
 func (c *pcall) finish(why string) { c.end(why, 0) }

@@ -29,7 +29,7 @@ func (p *Phone) Dial(ctx context.Context, from, to string, offer []byte, progres
 	if err != nil {
 		return nil, &trunk.StatusError{Code: 503, Reason: "Service Unavailable"}
 	}
-	c.conn.SetRemote(addr)
+	c.conn.SetPeer(addr, c.p.fromBridge)
 	pc := c.leg.PC()
 	o, err := pc.CreateOffer(nil)
 	if err != nil {

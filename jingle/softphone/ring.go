@@ -110,7 +110,7 @@ func (in *incoming) Answer(_ context.Context, sdp []byte) (bridge.PhoneCall, err
 	}
 	in.done, c.established = true, true
 	c.mu.Unlock()
-	c.conn.SetRemote(addr)
+	c.conn.SetPeer(addr, c.p.fromBridge)
 	c.leg.StartConnectTimeout()
 	c.line.post(Event{Type: "answered", Call: c.id, SDP: in.answer})
 	go c.relay(codecs)
