@@ -73,6 +73,10 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		MediaURL:      cfg.HTTP.PublicURL,
 		FullNumbers:   cfg.Log.FullNumbers,
 		Logger:        g.log,
+		// The trunk's signalling addresses may also send its media (a
+		// carrier's media servers behind the same block): the trunk is
+		// built below, before any call.
+		TrustedMedia: func(a netip.Addr) bool { return v.trunk.Trusts(a) },
 	}, g.comp, nil, g.store)
 	sip := *cfg.SIP
 	sip.Logger, sip.FullNumbers = g.log, cfg.Log.FullNumbers

@@ -79,6 +79,15 @@ func sourceOf(req *sip.Request) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
+// Trusts reports whether addr is in the trusted list ([sip] trusted, or
+// the trunk host's addresses), for the media side's latching rule. It is
+// false for every address until Run has resolved the list.
+func (t *Trunk) Trusts(addr netip.Addr) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.trusts(addr)
+}
+
 // trusts reports whether src is in the trusted list.
 func (t *Trunk) trusts(src netip.Addr) bool {
 	if !src.IsValid() {
