@@ -55,6 +55,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		Secret:        cfg.Component.Secret,
 		DefaultRegion: cfg.Numbers.DefaultRegion,
 		FullNumbers:   cfg.Log.FullNumbers,
+		Destinations:  cfg.Policy.SMS(),
 		Logger:        log,
 	}, st, cs)
 	if g.voice, err = g.newVoice(domain); err != nil {

@@ -67,6 +67,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		Media:         g.store,
 		MediaURL:      cfg.HTTP.PublicURL,
 		FullNumbers:   cfg.Log.FullNumbers,
+		Destinations:  cfg.Policy.Calls(),
 		Logger:        g.log,
 	}, g.comp, nil, g.store)
 	sip := *cfg.SIP

@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -65,6 +66,11 @@ type Settings struct {
 	OwnerTTL     time.Duration // call ownership lapses this long after a crash; default 30s
 	MaxCDRs      int64         // length cap of the CDR stream; default 1,000,000
 	SendTimeout  time.Duration // bound on one stanza round trip; default 10s
+
+	// Destinations refuses numbers the operator's policy does not let
+	// users call, or calls be forwarded to (a *policy.Refusal); nil
+	// allows every number.
+	Destinations policy.Policy
 
 	FullNumbers bool // log whole phone numbers
 	Logger      *slog.Logger
