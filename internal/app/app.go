@@ -80,7 +80,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	if g.voice != nil {
 		checks = append(checks, check{"sip", g.voice.health})
 	}
-	mux.Handle("GET /healthz", healthz(checks))
+	mux.Handle("GET /healthz", healthz(log, checks))
 	mux.Handle("GET /media/{file}", mediaHandler(st))
 	if g.voice != nil && g.voice.soft != nil {
 		mux.Handle("/sandbox/phone/", g.voice.soft.Handler())
