@@ -63,6 +63,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		RingTimeout:   cfg.Calls.RingTimeout,
 		Voicemail:     cfg.Calls.Voicemail,
 		VoicemailMax:  cfg.Calls.VoicemailMax,
+		CDRRetention:  cfg.Calls.Retention(),
 		Greeting:      cfg.Calls.Greeting(),
 		Media:         g.store,
 		MediaURL:      cfg.HTTP.PublicURL,
