@@ -33,7 +33,7 @@ type Range struct {
 func Defaults() []Range {
 	return []Range{
 		{"+1900", "premium rate"},              // NANP 900 pay-per-call
-		{"+1976", "premium rate"},              // NANP 976, kept out of use for its pay-per-call past
+		{"+1976", "premium rate"},              // NANP area code 976, not in service; 976 is also the pay-per-call exchange in many area codes, which no prefix catches
 		{"+449", "premium rate"},               // UK 09 premium rate services
 		{"+49900", "premium rate"},             // Germany 0900 premium rate services
 		{"+61190", "premium rate"},             // Australia 190 premium rate services
