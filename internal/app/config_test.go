@@ -130,6 +130,14 @@ func TestPolicyDefaults(t *testing.T) {
 	if err := c.Policy.SMS().Allow(context.Background(), "", "+12015550123"); err != nil {
 		t.Errorf("an ordinary number refused: %v", err)
 	}
+	// An empty list written in the file is not an unset one.
+	c, err = ParseConfig([]byte(strings.Replace(valid, "[numbers]", "[policy]\ncalls_deny = []\n[numbers]", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy.Calls().Allow(context.Background(), "", "+19005550123") != nil || c.Policy.SMS().Allow(context.Background(), "", "+19005550123") == nil {
+		t.Error("calls_deny = [] did not lift the default for calls alone")
+	}
 }
 
 // TestSettings covers every key with good and bad values. What ParseConfig
