@@ -144,7 +144,7 @@ type Refusal struct {
 
 func (e *Refusal) Error() string {
 	if e.Prefix == "" {
-		return fmt.Sprintf("policy: this gateway's destination policy allows only numbers starting with %s (policy.%s)", strings.Join(e.Allowed, ", "), e.Key)
+		return fmt.Sprintf("policy: only numbers starting with %s are allowed by this gateway's destination policy (policy.%s)", strings.Join(e.Allowed, ", "), e.Key)
 	}
 	why := e.Why
 	if why == "" {
@@ -153,5 +153,9 @@ func (e *Refusal) Error() string {
 	return fmt.Sprintf("policy: %s… is refused by this gateway's destination policy (%s)", e.Prefix, why)
 }
 
-// Text is the refusal as the user reads it, without the package prefix.
-func (e *Refusal) Text() string { return strings.TrimPrefix(e.Error(), "policy: ") }
+// Text is the refusal as the user reads it: a sentence without the
+// package prefix or a full stop.
+func (e *Refusal) Text() string {
+	t := strings.TrimPrefix(e.Error(), "policy: ")
+	return strings.ToUpper(t[:1]) + t[1:]
+}

@@ -38,7 +38,7 @@ func TestAllow(t *testing.T) {
 		{name: "empty deny list refuses nothing", cfg: Config{SMSDeny: list()}, sms: "+19005550123"},
 		{name: "sms deny leaves calls on defaults", cfg: Config{SMSDeny: list()}, call: "+19005550123", wantKey: "calls_deny"},
 		{name: "allow list admits", cfg: Config{SMSAllow: []string{"+1", "+44"}}, sms: "+442071234567"},
-		{name: "allow list refuses the rest", cfg: Config{SMSAllow: []string{"+1", "+44"}}, sms: "+33612345678", wantKey: "sms_allow", want: "allows only numbers starting with +1, +44 (policy.sms_allow)"},
+		{name: "allow list refuses the rest", cfg: Config{SMSAllow: []string{"+1", "+44"}}, sms: "+33612345678", wantKey: "sms_allow", want: "Only numbers starting with +1, +44 are allowed by this gateway's destination policy (policy.sms_allow)"},
 		{name: "deny wins over allow", cfg: Config{CallsAllow: []string{"+1"}}, call: "+19005550123", wantKey: "calls_deny"},
 		{name: "calls allow does not touch sms", cfg: Config{CallsAllow: []string{"+1"}}, sms: "+33612345678"},
 	}

@@ -29,7 +29,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	// Targets are checked when they are set; this catches one set before
 	// the policy changed.
 	if err := b.allow(context.Background(), bind.JID, bind.Forward); err != nil {
-		b.log.Warn("bridge: forwarding target refused by the destination policy; call refused",
+		b.log.Info("bridge: forwarding target refused by the destination policy; call refused",
 			"number", b.redact(bind.Number), "target", b.redact(bind.Forward), "err", err)
 		_ = in.Reject(403, "Forbidden")
 		return
@@ -134,7 +134,7 @@ func policyText(err error) string {
 	if errors.As(err, &r) {
 		return r.Text()
 	}
-	return "this number is refused by this gateway's destination policy"
+	return "This number is refused by this gateway's destination policy"
 }
 
 // watchForward ends a forwarded call when either side hangs up.
