@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 )
 
 // ErrNotConnected is returned by Send while the component stream is down.
@@ -40,6 +41,10 @@ type Settings struct {
 	TrackTTL     time.Duration // how long to wait for delivery reports; default 72h
 	SeenTTL      time.Duration // webhook de-duplication window; default 48h
 	PendingTTL   time.Duration // how long inbound messages wait for XMPP; default 72h
+
+	// Destinations refuses numbers the operator's policy does not let users
+	// text (a *policy.Refusal); nil allows every number.
+	Destinations policy.Policy
 
 	// FullNumbers logs whole phone numbers; by default they are redacted.
 	FullNumbers bool

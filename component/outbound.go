@@ -10,6 +10,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -56,6 +57,13 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	if recipient.Number != "" {
 		c.local(ctx, st, b.Number, recipient.JID)
 		return
+	}
+	if d := c.set.Destinations; d != nil {
+		if err := d.Allow(ctx, st.from.Bare().String(), to); err != nil {
+			log.Info("component: destination refused by policy", "err", err)
+			c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed, Text: text(policyText(err) + " This message was not sent.")})
+			return
+		}
 	}
 	cr, ok := c.carriers[b.Carrier]
 	if !ok {
@@ -130,6 +138,15 @@ func sendError(err error) stanza.Error {
 		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAcceptable, Text: text("The carrier refused this message" + detail)}
 	}
 	return stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The carrier could not be reached; this message was not sent" + detail + ". Try again shortly.")}
+}
+
+// policyText is a destination policy's refusal as the user reads it.
+func policyText(err error) string {
+	var r *policy.Refusal
+	if errors.As(err, &r) {
+		return r.Text() + "."
+	}
+	return "This number is refused by this gateway's destination policy."
 }
 
 // help answers messages to the gateway itself.

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	tclient "github.com/twilio/twilio-go/client"
 
@@ -43,27 +46,38 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 			http.Error(w, "twilio: unreadable form", http.StatusBadRequest)
 			return
 		}
-		f := make(map[string]string, len(req.PostForm))
-		for k, v := range req.PostForm {
-			f[k] = v[0]
-		}
 		u := c.set.PublicURL + req.URL.Path
 		if req.URL.RawQuery != "" {
 			u += "?" + req.URL.RawQuery
 		}
 		sig := req.Header.Get("X-Twilio-Signature")
-		if sig == "" || !validator.Validate(u, f, sig) {
+		if sig == "" || !validator.Validate(u, signedParams(req.PostForm), sig) {
 			log.Warn("twilio: webhook with a missing or bad signature refused", "path", req.URL.Path, "remote", req.RemoteAddr)
 			http.Error(w, "twilio: bad signature", http.StatusForbidden)
 			return
+		}
+		f := make(map[string]string, len(req.PostForm))
+		for k, v := range req.PostForm {
+			// The signature covers a repeated key's values as a sorted
+			// set, not their order: which one comes first is the
+			// sender's choice, so a field we read must have one.
+			if len(v) > 1 && reads(k) {
+				http.Error(w, "twilio: repeated "+k, http.StatusBadRequest)
+				return
+			}
+			f[k] = v[0]
 		}
 		if f["AccountSid"] != c.set.AccountSID {
 			log.Warn("twilio: webhook for another account refused", "path", req.URL.Path)
 			http.Error(w, "twilio: wrong account", http.StatusForbidden)
 			return
 		}
-		if f["MessageSid"] == "" {
-			http.Error(w, "twilio: missing MessageSid", http.StatusBadRequest)
+		// The signature joins keys and values without separators, so
+		// "MessageSid=<sid>NumMedia0" signs like "MessageSid=<sid>&NumMedia=0":
+		// only the SID's documented shape tells them apart, and the SID
+		// is the de-duplication key.
+		if !messageSID(f["MessageSid"]) {
+			http.Error(w, "twilio: missing or malformed MessageSid", http.StatusBadRequest)
 			return
 		}
 		err := take(req.Context(), f)
@@ -79,6 +93,43 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 		w.Header().Set("Content-Type", "text/xml")
 		_, _ = w.Write([]byte(emptyTwiML))
 	})
+}
+
+// signedParams arranges a form for twilio-go's validator, which takes one
+// value per key, so that every value is signed the way Twilio's own
+// libraries (twilio-node, twilio-python) sign repeated keys: the key
+// followed by each distinct value, in sorted order. The validator writes
+// key+value, so a repeated key's values are joined with the key.
+func signedParams(form url.Values) map[string]string {
+	out := make(map[string]string, len(form))
+	for k, v := range form {
+		vs := slices.Compact(slices.Sorted(slices.Values(v)))
+		out[k] = strings.Join(vs, k)
+	}
+	return out
+}
+
+// reads reports whether the adapter reads form key k.
+func reads(k string) bool {
+	switch k {
+	case "MessageSid", "AccountSid", "From", "To", "Body", "NumMedia", "MessageStatus", "ErrorCode", "ErrorMessage":
+		return true
+	}
+	return strings.HasPrefix(k, "MediaUrl")
+}
+
+// messageSID reports whether s has the shape of a Message SID, as Twilio's
+// API definition documents it: ^(SM|MM)[0-9a-fA-F]{32}$.
+func messageSID(s string) bool {
+	if len(s) != 34 || (s[:2] != "SM" && s[:2] != "MM") {
+		return false
+	}
+	for _, r := range s[2:] {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // inbound reads an incoming-message webhook's fields.

@@ -12,7 +12,11 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/carriertest"
 )
 
-const public = "https://gw.example.org:8443"
+const (
+	public = "https://gw.example.org:8443"
+	sid1   = "SM0123456789abcdef0123456789abcdef" // a Message SID in Twilio's documented shape
+	sid9   = "MM9876543210fedcba9876543210FEDCBA"
+)
 
 func newCarrier(t testing.TB) *Carrier {
 	c, err := New(Settings{AccountSID: testSID, AuthToken: testToken, PublicURL: public})
@@ -37,7 +41,7 @@ func TestWebhookSignedByTwilioNode(t *testing.T) {
 	rec := &carriertest.Receiver{}
 	h := newCarrier(t).Handler(rec)
 	form := url.Values{
-		"MessageSid": {"SM1"}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"},
+		"MessageSid": {sid1}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"},
 		"Body": {"héllo & goodbye=1"}, "NumMedia": {"2"},
 		"MediaUrl0": {"https://api.twilio.com/m/0"}, "MediaContentType0": {"image/jpeg"},
 		"MediaUrl1": {"https://api.twilio.com/m/1"}, "MediaContentType1": {"image/png"},
@@ -50,7 +54,7 @@ func TestWebhookSignedByTwilioNode(t *testing.T) {
 		t.Fatalf("delivered %d messages", len(rec.Messages()))
 	}
 	m := rec.Messages()[0]
-	if m.ID != "SM1" || m.From != "+12015550123" || m.To != "+12015550100" || m.Body != "héllo & goodbye=1" || len(m.Media) != 2 || m.Carrier != Name {
+	if m.ID != sid1 || m.From != "+12015550123" || m.To != "+12015550100" || m.Body != "héllo & goodbye=1" || len(m.Media) != 2 || m.Carrier != Name {
 		t.Fatalf("message = %+v", m)
 	}
 	// Twilio computes signatures with and without the default port alike.
@@ -62,7 +66,7 @@ func TestWebhookSignedByTwilioNode(t *testing.T) {
 }
 
 func TestWebhookRefusals(t *testing.T) {
-	form := url.Values{"MessageSid": {"SM1"}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"}, "Body": {"x"}}
+	form := url.Values{"MessageSid": {sid1}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"}, "Body": {"x"}}
 	sign := func(f url.Values) string { return carriertest.SignTwilio(testToken, public+"/twilio/sms", f) }
 	noSid := url.Values{"AccountSid": {testSID}, "Body": {"x"}}
 	tests := []struct {
@@ -76,6 +80,12 @@ func TestWebhookRefusals(t *testing.T) {
 		{name: "garbage signature", form: form, sig: "!!!", want: http.StatusForbidden},
 		{name: "other token", form: form, sig: sign(url.Values{"a": {"b"}}), want: http.StatusForbidden},
 		{name: "missing MessageSid", form: noSid, sig: sign(noSid), want: http.StatusBadRequest},
+		{name: "short MessageSid", form: withSid(form, "SM1"), sig: sign(withSid(form, "SM1")), want: http.StatusBadRequest},
+		{name: "MessageSid with a tail", form: withSid(form, sid1+"NumMedia0"), sig: sign(withSid(form, sid1+"NumMedia0")), want: http.StatusBadRequest},
+		{name: "MessageSid not hex", form: withSid(form, "SM0123456789abcdef0123456789abcdeg"), sig: sign(withSid(form, "SM0123456789abcdef0123456789abcdeg")), want: http.StatusBadRequest},
+		{name: "MessageSid of another kind", form: withSid(form, "MG0123456789abcdef0123456789abcdef"), sig: sign(withSid(form, "MG0123456789abcdef0123456789abcdef")), want: http.StatusBadRequest},
+		{name: "MessageSid lower-case prefix", form: withSid(form, "sm0123456789abcdef0123456789abcdef"), sig: sign(withSid(form, "sm0123456789abcdef0123456789abcdef")), want: http.StatusBadRequest},
+		{name: "MMS SID", form: withSid(form, sid9), sig: sign(withSid(form, sid9)), want: http.StatusOK},
 		{name: "receiver down", form: form, sig: sign(form), recvErr: errors.New("redis down"), want: http.StatusServiceUnavailable},
 		{name: "unknown number", form: form, sig: sign(form), recvErr: carriers.ErrUnknownNumber, want: http.StatusOK},
 		{name: "ok", form: form, sig: sign(form), want: http.StatusOK},
@@ -106,22 +116,112 @@ func TestStatusMapping(t *testing.T) {
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {
 			rec := &carriertest.Receiver{}
-			f := url.Values{"MessageSid": {"SM9"}, "AccountSid": {testSID}, "MessageStatus": {in}, "ErrorCode": {"30003"}}
+			f := url.Values{"MessageSid": {sid9}, "AccountSid": {testSID}, "MessageStatus": {in}, "ErrorCode": {"30003"}}
 			if w := post(newCarrier(t).Handler(rec), "/twilio/status", f, carriertest.SignTwilio(testToken, public+"/twilio/status", f)); w.Code != http.StatusOK {
 				t.Fatalf("got %d", w.Code)
 			}
-			if st := rec.Statuses(); len(st) != 1 || st[0].State != want || st[0].ID != "SM9" || st[0].ErrorCode != "30003" {
+			if st := rec.Statuses(); len(st) != 1 || st[0].State != want || st[0].ID != sid9 || st[0].ErrorCode != "30003" {
 				t.Fatalf("status = %+v, want %s", rec.Statuses(), want)
 			}
 		})
 	}
 }
 
+func withSid(f url.Values, sid string) url.Values {
+	out := url.Values{}
+	for k, v := range f {
+		out[k] = v
+	}
+	out.Set("MessageSid", sid)
+	return out
+}
+
+// replayed is the replay variant of a signed inbound webhook: NumMedia
+// moved into the MessageSid, which keeps Twilio's signature (keys and
+// values are joined without separators) and would make a new
+// de-duplication key.
+func replayed(f url.Values) url.Values {
+	out := withSid(f, f.Get("MessageSid")+"NumMedia"+f.Get("NumMedia"))
+	out.Del("NumMedia")
+	return out
+}
+
+// TestWebhookReplayVariant: a captured webhook replayed with
+// MessageSid=<sid>NumMedia0 and NumMedia dropped carries a valid signature
+// (checked with the npm twilio package) and used to be delivered a second
+// time; it is refused with 400 and delivers nothing.
+func TestWebhookReplayVariant(t *testing.T) {
+	rec := &carriertest.Receiver{}
+	h := newCarrier(t).Handler(rec)
+	form := url.Values{"MessageSid": {sid1}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"},
+		"Body": {"once"}, "NumMedia": {"0"}, "SmsStatus": {"received"}}
+	sig := carriertest.TwilioSignature(t, testToken, public+"/twilio/sms", form)
+	evil := replayed(form)
+	if got := carriertest.TwilioSignature(t, testToken, public+"/twilio/sms", evil); got != sig {
+		t.Fatalf("the replay variant signs differently (%s, %s): the test no longer shows the attack", got, sig)
+	}
+	if w := post(h, "/twilio/sms", form, sig); w.Code != http.StatusOK {
+		t.Fatalf("original: %d %s", w.Code, w.Body)
+	}
+	if w := post(h, "/twilio/sms", evil, sig); w.Code != http.StatusBadRequest {
+		t.Errorf("replay variant: %d %s, want 400", w.Code, w.Body)
+	}
+	if n := len(rec.Messages()); n != 1 {
+		t.Fatalf("delivered %d messages, want 1", n)
+	}
+}
+
+// TestWebhookRepeatedKeys: every value of a repeated key is signed the way
+// Twilio's libraries sign them (checked with the npm twilio package, which
+// signs a key's distinct values sorted); a repeated key the adapter reads
+// is refused, because the signature does not fix which value comes first.
+func TestWebhookRepeatedKeys(t *testing.T) {
+	base := url.Values{"MessageSid": {sid1}, "AccountSid": {testSID}, "From": {"+12015550123"}, "To": {"+12015550100"}, "Body": {"x"}}
+	with := func(k string, v ...string) url.Values {
+		out := withSid(base, sid1)
+		out[k] = v
+		return out
+	}
+	tests := []struct {
+		name string
+		form url.Values
+		sig  url.Values // what the signature is made over; nil: form
+		want int
+	}{
+		{name: "repeated key the adapter ignores", form: with("OptOutType", "b", "a"), want: http.StatusOK},
+		{name: "repeated identical values", form: with("OptOutType", "a", "a"), want: http.StatusOK},
+		{name: "values swapped after signing", form: with("OptOutType", "b", "a"), sig: with("OptOutType", "a", "b"), want: http.StatusOK},
+		{name: "value added after signing", form: with("OptOutType", "a", "b"), sig: with("OptOutType", "a"), want: http.StatusForbidden},
+		{name: "repeated Body", form: with("Body", "good", "evil"), want: http.StatusBadRequest},
+		{name: "repeated MessageSid", form: with("MessageSid", sid1, sid9), want: http.StatusBadRequest},
+		{name: "repeated MediaUrl0", form: with("MediaUrl0", "https://a.example/1", "https://a.example/2"), want: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			signed := tt.sig
+			if signed == nil {
+				signed = tt.form
+			}
+			rec := &carriertest.Receiver{}
+			w := post(newCarrier(t).Handler(rec), "/twilio/sms", tt.form, carriertest.TwilioSignature(t, testToken, public+"/twilio/sms", signed))
+			if w.Code != tt.want {
+				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.want)
+			}
+			if n := len(rec.Messages()); (tt.want == http.StatusOK) != (n == 1) {
+				t.Fatalf("delivered %d messages", n)
+			}
+		})
+	}
+}
+
 // FuzzWebhook: arbitrary bodies and signatures never panic the handler,
-// never get past the signature check unsigned, and get a clear status.
+// never get past the signature check unsigned, never deliver a malformed
+// MessageSid, and get a clear status.
 func FuzzWebhook(f *testing.F) {
-	ok := url.Values{"MessageSid": {"SM1"}, "AccountSid": {testSID}, "From": {"+1"}, "To": {"+2"}, "Body": {"x"}}
-	f.Add(ok.Encode(), carriertest.SignTwilio(testToken, public+"/twilio/sms", ok))
+	ok := url.Values{"MessageSid": {sid1}, "AccountSid": {testSID}, "From": {"+1"}, "To": {"+2"}, "Body": {"x"}, "NumMedia": {"0"}}
+	okSig := carriertest.SignTwilio(testToken, public+"/twilio/sms", ok)
+	f.Add(ok.Encode(), okSig)
+	f.Add(replayed(ok).Encode(), okSig) // the replay variant: same signature
 	f.Add("MessageSid=%zz&Body=", "")
 	f.Add(strings.Repeat("a=b&", 1000), "AAAA")
 	f.Fuzz(func(t *testing.T, body, sig string) {
@@ -136,6 +236,11 @@ func FuzzWebhook(f *testing.F) {
 			form, _ := url.ParseQuery(body)
 			if carriertest.SignTwilio(testToken, public+"/twilio/sms", form) != sig {
 				t.Fatalf("accepted a webhook with a wrong signature")
+			}
+			for _, m := range rec.Messages() {
+				if !messageSID(m.ID) {
+					t.Fatalf("delivered a message with MessageSid %q", m.ID)
+				}
 			}
 		case http.StatusBadRequest, http.StatusForbidden:
 			if len(rec.Messages()) != 0 {

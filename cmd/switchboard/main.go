@@ -187,7 +187,7 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 	defer st.Close()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	book := numbers.Book{Store: st, Region: cfg.Numbers.DefaultRegion, Carriers: cfg.CarrierNames()}
+	book := numbers.Book{Store: st, Region: cfg.Numbers.DefaultRegion, Carriers: cfg.CarrierNames(), Calls: cfg.Policy.Calls()}
 
 	switch sub {
 	case "assign":
@@ -238,7 +238,7 @@ func argError(err error) error {
 		name string
 	}{
 		{numbers.ErrNumber, "NUMBER"}, {numbers.ErrNotAssigned, "NUMBER"}, {numbers.ErrOwner, "JID"},
-		{numbers.ErrTarget, "TARGET"}, {numbers.ErrCarrier, "--carrier"},
+		{numbers.ErrTarget, "TARGET"}, {numbers.ErrRefused, "TARGET"}, {numbers.ErrCarrier, "--carrier"},
 	} {
 		if errors.Is(err, a.kind) {
 			return fmt.Errorf("%s: %w", a.name, err)

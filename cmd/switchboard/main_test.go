@@ -67,6 +67,7 @@ func TestNumbersCommands(t *testing.T) {
 		{"forward to sip", []string{"numbers", "forward", "-c", one, "+12015550100", "sip:desk@pbx.example.org"}, "go to sip:desk@pbx.example.org", false},
 		{"forward to garbage", []string{"numbers", "forward", "-c", one, "+12015550100", "desk"}, `TARGET: numbers: not a phone number, a sip: URI or off: "desk"`, true},
 		{"forward to bad sip", []string{"numbers", "forward", "-c", one, "+12015550100", "sip:"}, "not a SIP URI", true},
+		{"forward to premium rate", []string{"numbers", "forward", "-c", one, "+12015550100", "+1 900 555 0123"}, "TARGET: numbers: forwarding target refused +19005550123: policy: +1900… is refused by this gateway's destination policy (premium rate)", true},
 		{"forward unbound", []string{"numbers", "forward", "-c", one, "+12015550188", "off"}, "NUMBER: numbers: not assigned: +1201555", true},
 		{"forward off", []string{"numbers", "forward", "-c", one, "+12015550100", "off"}, "go to its owner", false},
 		{"release", []string{"numbers", "release", "-c", one, "+12015550100"}, "released +12015550100 (was alice@example.org)", false},

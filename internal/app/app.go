@@ -60,6 +60,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		Secret:        cfg.Component.Secret,
 		DefaultRegion: cfg.Numbers.DefaultRegion,
 		FullNumbers:   cfg.Log.FullNumbers,
+		Destinations:  cfg.Policy.SMS(),
 		Logger:        log,
 	}, st, cs)
 	if g.voice, err = g.newVoice(domain); err != nil {
@@ -84,7 +85,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	if g.voice != nil {
 		checks = append(checks, check{"sip", g.voice.health})
 	}
-	mux.Handle("GET /healthz", healthz(checks))
+	mux.Handle("GET /healthz", healthz(log, checks))
 	mux.Handle("GET /media/{file}", mediaHandler(st))
 	if g.voice != nil && g.voice.soft != nil {
 		// The page's phone answers the page only, as its SMS side does.

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -30,6 +31,7 @@ type Config struct {
 	SIP       *trunk.Settings  `toml:"sip"`   // voice is enabled by this section
 	Media     media.Config     `toml:"media"` // used only with voice
 	Calls     bridge.Config    `toml:"calls"` // used only with voice
+	Policy    policy.Config    `toml:"policy"`
 	Log       Log              `toml:"log"`
 }
 

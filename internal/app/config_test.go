@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,6 +112,38 @@ func TestVoiceFromEnv(t *testing.T) {
 	}
 	if c.Calls.RingTimeout != 12*time.Second || !c.Calls.Voicemail {
 		t.Errorf("calls = %+v", c.Calls)
+	}
+	if c.Calls.Retention() != 90*24*time.Hour {
+		t.Errorf("cdr_retention default = %v, want 90 days", c.Calls.Retention())
+	}
+	c, err = ParseConfig([]byte(valid), append(env, "SWITCHBOARD_CALLS_CDR_RETENTION=30d"))
+	if err != nil || c.Calls.Retention() != 30*24*time.Hour {
+		t.Errorf("cdr_retention 30d = %v (%v)", c.Calls.Retention(), err)
+	}
+}
+
+// TestPolicyDefaults: without a [policy] section, premium and satellite
+// ranges are refused for texts and calls alike.
+func TestPolicyDefaults(t *testing.T) {
+	c, err := ParseConfig([]byte(valid), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"+19005550123", "+19765550123", "+881612345678", "+88234567890", "+883123456789"} {
+		if c.Policy.SMS().Allow(context.Background(), "", n) == nil || c.Policy.Calls().Allow(context.Background(), "", n) == nil {
+			t.Errorf("%s allowed by default", n)
+		}
+	}
+	if err := c.Policy.SMS().Allow(context.Background(), "", "+12015550123"); err != nil {
+		t.Errorf("an ordinary number refused: %v", err)
+	}
+	// An empty list written in the file is not an unset one.
+	c, err = ParseConfig([]byte(strings.Replace(valid, "[numbers]", "[policy]\ncalls_deny = []\n[numbers]", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy.Calls().Allow(context.Background(), "", "+19005550123") != nil || c.Policy.SMS().Allow(context.Background(), "", "+19005550123") == nil {
+		t.Error("calls_deny = [] did not lift the default for calls alone")
 	}
 }
 
@@ -229,6 +262,19 @@ func TestSettings(t *testing.T) {
 		{name: "voicemail greeting not WAV", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=" + notWAV), key: "calls.voicemail_greeting"},
 		{name: "ring timeout", env: withVoice("SWITCHBOARD_CALLS_RING_TIMEOUT=-1s"), key: "calls.ring_timeout"},
 		{name: "ring timeout ok", env: withVoice("SWITCHBOARD_CALLS_RING_TIMEOUT=45s")},
+		{name: "cdr retention days", env: withVoice("SWITCHBOARD_CALLS_CDR_RETENTION=30d")},
+		{name: "cdr retention duration", env: withVoice("SWITCHBOARD_CALLS_CDR_RETENTION=2160h")},
+		{name: "cdr retention zero", env: withVoice("SWITCHBOARD_CALLS_CDR_RETENTION=0d"), key: "calls.cdr_retention"},
+		{name: "cdr retention negative", env: withVoice("SWITCHBOARD_CALLS_CDR_RETENTION=-1h"), key: "calls.cdr_retention"},
+		{name: "cdr retention words", env: withVoice("SWITCHBOARD_CALLS_CDR_RETENTION=90 days"), key: "calls.cdr_retention"},
+		{name: "cdr retention fraction of days", env: withVoice("SWITCHBOARD_CALLS_CDR_RETENTION=1.5d"), key: "calls.cdr_retention"},
+		{name: "policy", old: `[numbers]`, new: "[policy]\nsms_allow = [\"+1\", \"+44\"]\nsms_deny = [\"+1900\", \"+1976\"]\ncalls_allow = [\"+1\"]\ncalls_deny = []\n[numbers]"},
+		{name: "policy sms allow", old: `[numbers]`, new: "[policy]\nsms_allow = [\"1\"]\n[numbers]", key: "policy.sms_allow"},
+		{name: "policy sms deny", old: `[numbers]`, new: "[policy]\nsms_deny = [\"+1-900\"]\n[numbers]", key: "policy.sms_deny"},
+		{name: "policy calls allow", old: `[numbers]`, new: "[policy]\ncalls_allow = [\"+\"]\n[numbers]", key: "policy.calls_allow"},
+		{name: "policy calls deny", old: `[numbers]`, new: "[policy]\ncalls_deny = [\"+88 2\"]\n[numbers]", key: "policy.calls_deny"},
+		{name: "policy not a list", old: `[numbers]`, new: "[policy]\ncalls_deny = \"+882\"\n[numbers]", key: "calls_deny"},
+		{name: "policy with voice", old: `[numbers]`, new: "[policy]\ncalls_deny = [\"+44\"]\n[numbers]", env: withVoice()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

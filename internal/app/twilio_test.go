@@ -124,6 +124,14 @@ func TestTwilioEndToEnd(t *testing.T) {
 		if err != nil || m.Body() != "from twilio ✓" || m.Type != "chat" {
 			t.Fatalf("inbound: %v %s", err, m.Raw)
 		}
+		// The replay variant keeps the signature (Twilio joins keys and
+		// values without separators) and used to be a new message.
+		evil := inboundForm(form.Get("MessageSid")+"NumMedia0", phoneNum, aliceNum, "from twilio ✓")
+		evil.Del("NumMedia")
+		sig := carriertest.TwilioSignature(t, twToken, e.cfg.HTTP.PublicURL+"/twilio/sms", form)
+		if code, body := e.webhook(t, "/twilio/sms", evil, sig); code != http.StatusBadRequest {
+			t.Errorf("replay variant: %d %s, want 400", code, body)
+		}
 		if _, err := alice.Expect(ctxTimeout(t, 500*time.Millisecond), isMessageFrom(phone)); err == nil {
 			t.Fatal("duplicate webhook delivered twice")
 		}

@@ -68,10 +68,12 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		RingTimeout:   cfg.Calls.RingTimeout,
 		Voicemail:     cfg.Calls.Voicemail,
 		VoicemailMax:  cfg.Calls.VoicemailMax,
+		CDRRetention:  cfg.Calls.Retention(),
 		Greeting:      cfg.Calls.Greeting(),
 		Media:         g.store,
 		MediaURL:      cfg.HTTP.PublicURL,
 		FullNumbers:   cfg.Log.FullNumbers,
+		Destinations:  cfg.Policy.Calls(),
 		Logger:        g.log,
 		// The trunk's signalling addresses may also send its media (a
 		// carrier's media servers behind the same block): the trunk is

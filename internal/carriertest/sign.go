@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -14,7 +15,9 @@ import (
 // signature. Tests of signature checking use TwilioSignature, the
 // independent implementation.
 //
-// base64(HMAC-SHA1(auth token, URL + every key and value, keys sorted)).
+// base64(HMAC-SHA1(auth token, URL + every key and value, keys sorted));
+// a repeated key's distinct values are signed in sorted order, as
+// twilio-node and twilio-python do.
 func SignTwilio(authToken, fullURL string, params url.Values) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -26,6 +29,7 @@ func SignTwilio(authToken, fullURL string, params url.Values) string {
 	for _, k := range keys {
 		vs := append([]string(nil), params[k]...)
 		sort.Strings(vs)
+		vs = slices.Compact(vs)
 		for _, v := range vs {
 			b.WriteString(k)
 			b.WriteString(v)

@@ -57,3 +57,19 @@ func flat(v url.Values) map[string]string {
 	}
 	return m
 }
+
+// TestSignTwilioMatchesNode: the Go signer signs repeated keys as
+// twilio-node does (distinct values, sorted).
+func TestSignTwilioMatchesNode(t *testing.T) {
+	t.Parallel()
+	const token = "12345abcdef"
+	u := "https://gw.example.net/twilio/sms"
+	for _, p := range []url.Values{
+		{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "Body": {"x"}},
+		{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "Extra": {"b", "a", "b"}},
+	} {
+		if got, want := SignTwilio(token, u, p), TwilioSignature(t, token, u, p); got != want {
+			t.Errorf("%v: SignTwilio %s, twilio-node %s", p, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -78,6 +79,18 @@ func (r *Redis) Stop() {
 	}
 	r.proc.Stop(5*time.Second, nil)
 	r.proc = nil
+}
+
+// Signal sends sig to the server's process group, e.g. SIGSTOP to freeze
+// it for a test of a hung dependency; it does nothing while stopped.
+func (r *Redis) Signal(sig syscall.Signal) error {
+	if r.proc == nil {
+		return nil
+	}
+	if err := syscall.Kill(-r.proc.Pid(), sig); err != nil {
+		return fmt.Errorf("launch: signal redis-server: %w", err)
+	}
+	return nil
 }
 
 // redisPing speaks just enough RESP to know the server is serving commands,

@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -24,6 +25,7 @@ var (
 	ErrCarrier     = errors.New("numbers: carrier")
 	ErrTarget      = errors.New("numbers: not a phone number, a sip: URI or off")
 	ErrNotAssigned = errors.New("numbers: not assigned")
+	ErrRefused     = errors.New("numbers: forwarding target refused")
 )
 
 // Store is the state the rules act on (store.Store).
@@ -39,6 +41,9 @@ type Book struct {
 	Store    Store
 	Region   string   // [numbers] default_region, for numbers written without +
 	Carriers []string // the configured carriers, in the configuration's order
+	// Calls is the destination policy for calls, which forwarding targets
+	// must pass when they are set; nil allows every number.
+	Calls policy.Policy
 }
 
 // Assign gives number to owner (a bare JID) through carrier, which may be
@@ -83,6 +88,11 @@ func (b Book) Forward(ctx context.Context, number, target string) (num, to strin
 	}
 	if to, err = ParseTarget(target, b.Region); err != nil {
 		return "", "", err
+	}
+	if b.Calls != nil && strings.HasPrefix(to, "+") {
+		if err := b.Calls.Allow(ctx, "", to); err != nil {
+			return "", "", fmt.Errorf("%w %s: %w", ErrRefused, to, err)
+		}
 	}
 	err = b.Store.SetForward(ctx, num, to)
 	if errors.Is(err, store.ErrNotFound) {

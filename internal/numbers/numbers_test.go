@@ -6,6 +6,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -93,7 +94,11 @@ func TestAssign(t *testing.T) {
 func TestReleaseAndForward(t *testing.T) {
 	ctx := context.Background()
 	st := memStore{}
-	b := Book{Store: st, Region: "US", Carriers: []string{"sandbox"}}
+	var pol policy.Config
+	if err := pol.Check(); err != nil {
+		t.Fatal(err)
+	}
+	b := Book{Store: st, Region: "US", Carriers: []string{"sandbox"}, Calls: pol.Calls()}
 	if _, err := b.Assign(ctx, "2015550100", "alice@example.org", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +117,9 @@ func TestReleaseAndForward(t *testing.T) {
 		{"+12015550100", "sip:desk@", "", ErrTarget},
 		{"+12015550100", "desk", "", ErrTarget},
 		{"+12015550100", "+1555", "", ErrTarget},
+		{"+12015550100", "+1 900 555 0123", "", ErrRefused},
+		{"+12015550100", "+882 3456 7890", "", ErrRefused},
+		{"+12015550100", "sip:+19005550123@pbx.example.org", "sip:+19005550123@pbx.example.org", nil},
 		{"+12015550111", "off", "", ErrNotAssigned},
 		{"nonsense", "off", "", ErrNumber},
 	} {

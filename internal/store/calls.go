@@ -105,9 +105,17 @@ func (s *Store) Orphans(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// Retention bounds the sb:cdrs stream.
+type Retention struct {
+	MaxLen int64         // entries kept (approximately); 0: no cap
+	MaxAge time.Duration // entries older than this are removed; 0: kept
+}
+
 // EndCall releases call r.ID and appends its record to the sb:cdrs stream,
-// which keeps at most maxCDRs entries (approximately).
-func (s *Store) EndCall(ctx context.Context, r CDR, maxCDRs int64) error {
+// trimming the stream to keep: records older than keep.MaxAge go on every
+// append (stream ids are millisecond timestamps, so XTRIM MINID does it),
+// and the stream keeps about keep.MaxLen entries.
+func (s *Store) EndCall(ctx context.Context, r CDR, keep Retention) error {
 	unix := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -117,11 +125,17 @@ func (s *Store) EndCall(ctx context.Context, r CDR, maxCDRs int64) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.callKey(r.ID))
 		p.SRem(ctx, s.callsKey(), r.ID)
-		p.XAdd(ctx, &redis.XAddArgs{Stream: s.cdrsKey(), MaxLen: maxCDRs, Approx: true, Values: []string{
+		p.XAdd(ctx, &redis.XAddArgs{Stream: s.cdrsKey(), MaxLen: keep.MaxLen, Approx: keep.MaxLen > 0, Values: []string{
 			"id", r.ID, "direction", r.Direction, "from", r.From, "to", r.To, "jid", r.JID,
 			"start", unix(r.Start), "answer", unix(r.Answer), "end", unix(r.End),
 			"duration_ms", strconv.FormatInt(r.Duration().Milliseconds(), 10), "reason", r.Reason,
 		}})
+		if keep.MaxAge > 0 {
+			// Exact, not "~": an approximate trim removes only whole
+			// radix-tree nodes, which can keep old records indefinitely
+			// on a quiet gateway.
+			p.XTrimMinID(ctx, s.cdrsKey(), strconv.FormatInt(time.Now().Add(-keep.MaxAge).UnixMilli(), 10))
+		}
 		return nil
 	})
 	if err != nil {

@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestCalls(t *testing.T) {
@@ -44,10 +48,10 @@ func TestCalls(t *testing.T) {
 	start := time.UnixMilli(1_700_000_000_000)
 	rec := CDR{ID: "c1", Direction: "outbound", From: "+12015550100", To: "+15551234567", JID: "alice@example.org",
 		Start: start, Answer: start.Add(3 * time.Second), End: start.Add(63 * time.Second), Reason: "success"}
-	if err := s.EndCall(ctx, rec, 1000); err != nil {
+	if err := s.EndCall(ctx, rec, Retention{MaxLen: 1000}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.EndCall(ctx, CDR{ID: "c2", Direction: "inbound", Start: start, End: start.Add(time.Second), Reason: "timeout"}, 1000); err != nil {
+	if err := s.EndCall(ctx, CDR{ID: "c2", Direction: "inbound", Start: start, End: start.Add(time.Second), Reason: "timeout"}, Retention{MaxLen: 1000}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CallOwner(ctx, "c1"); !errors.Is(err, ErrNotFound) {
@@ -106,5 +110,40 @@ func TestForwardAndMedia(t *testing.T) {
 			t.Fatal("media did not expire")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestCDRRetention: records older than the retention are trimmed on the
+// next append (they used to stay forever, capped by length only); younger
+// ones stay.
+func TestCDRRetention(t *testing.T) {
+	s, r := open(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rdb.Close()
+	now := time.Now()
+	for _, x := range []struct {
+		id  string
+		age time.Duration
+	}{{"ancient", 400 * 24 * time.Hour}, {"old", 91 * 24 * time.Hour}, {"recent", 89 * 24 * time.Hour}} {
+		id := strconv.FormatInt(now.Add(-x.age).UnixMilli(), 10) + "-0"
+		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "sb:cdrs", ID: id, Values: []string{"id", x.id, "from", "+12015550100"}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EndCall(ctx, CDR{ID: "new", Direction: "inbound", Start: now, End: now, Reason: "success"},
+		Retention{MaxLen: 1000, MaxAge: 90 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.CDRs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range got {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, " ") != "new recent" {
+		t.Fatalf("records after the append: %v, want [new recent]", ids)
 	}
 }

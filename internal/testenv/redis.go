@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"syscall"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/internal/launch"
@@ -43,4 +44,23 @@ func (r *Redis) Start(t testing.TB) {
 func (r *Redis) Stop(t testing.TB) {
 	t.Helper()
 	r.r.Stop()
+}
+
+// Freeze stops the server's process (SIGSTOP) without closing anything:
+// connections stay open and nothing answers, like a hung server. It thaws
+// (SIGCONT) when the test ends, or at Thaw.
+func (r *Redis) Freeze(t testing.TB) {
+	t.Helper()
+	if err := r.r.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.r.Signal(syscall.SIGCONT) })
+}
+
+// Thaw resumes a frozen server.
+func (r *Redis) Thaw(t testing.TB) {
+	t.Helper()
+	if err := r.r.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
 }

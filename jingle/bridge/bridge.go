@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -35,7 +36,7 @@ type Store interface {
 	ClaimCall(ctx context.Context, id, owner string, ttl time.Duration) error
 	Heartbeat(ctx context.Context, ids []string, ttl time.Duration) error
 	Orphans(ctx context.Context) ([]string, error)
-	EndCall(ctx context.Context, r store.CDR, maxCDRs int64) error
+	EndCall(ctx context.Context, r store.CDR, keep store.Retention) error
 }
 
 // MediaStore keeps files the gateway hosts for a while (store.Store).
@@ -68,7 +69,13 @@ type Settings struct {
 	Instance     string        // this instance's id in Redis; default random
 	OwnerTTL     time.Duration // call ownership lapses this long after a crash; default 30s
 	MaxCDRs      int64         // length cap of the CDR stream; default 1,000,000
+	CDRRetention time.Duration // older call records are trimmed; default 90 days
 	SendTimeout  time.Duration // bound on one stanza round trip; default 10s
+
+	// Destinations refuses numbers the operator's policy does not let
+	// users call, or calls be forwarded to (a *policy.Refusal); nil
+	// allows every number.
+	Destinations policy.Policy
 
 	FullNumbers bool // log whole phone numbers
 	Logger      *slog.Logger
@@ -88,6 +95,9 @@ func (s *Settings) defaults() {
 	}
 	if s.MaxCDRs <= 0 {
 		s.MaxCDRs = 1_000_000
+	}
+	if s.CDRRetention <= 0 {
+		s.CDRRetention = defaultCDRRetention
 	}
 	if s.SendTimeout <= 0 {
 		s.SendTimeout = 10 * time.Second
@@ -180,7 +190,7 @@ func (b *Bridge) sweep(ctx context.Context) {
 			continue
 		}
 		b.log.Info("bridge: ending a call whose gateway instance died", "call", id)
-		if err := b.store.EndCall(ctx, store.CDR{ID: id, End: time.Now(), Reason: "owner-lost"}, b.set.MaxCDRs); err != nil {
+		if err := b.store.EndCall(ctx, store.CDR{ID: id, End: time.Now(), Reason: "owner-lost"}, b.retention()); err != nil {
 			b.log.Warn("bridge: cannot record orphaned call", "call", id, "err", err)
 		}
 	}
@@ -311,4 +321,9 @@ func ownerJID(s string) (jid.JID, error) {
 		return jid.JID{}, err
 	}
 	return j.Bare(), nil
+}
+
+// retention is how long and how many call records the stream keeps.
+func (b *Bridge) retention() store.Retention {
+	return store.Retention{MaxLen: b.set.MaxCDRs, MaxAge: b.set.CDRRetention}
 }

@@ -150,7 +150,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	c.b.remove(c)
 	rec := store.CDR{ID: c.sid, Direction: string(c.dir), From: c.from, To: c.to, JID: c.owner.String(),
 		Start: c.start, Answer: answered, End: time.Now(), Reason: string(reason.Condition)}
-	if err := c.b.store.EndCall(ctx, rec, c.b.set.MaxCDRs); err != nil {
+	if err := c.b.store.EndCall(ctx, rec, c.b.retention()); err != nil {
 		c.log.Warn("bridge: cannot record the call", "err", err)
 	}
 	// The one line per call at info level: a flood of calls is not

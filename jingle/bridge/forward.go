@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -24,6 +25,14 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	offer, err := ParsePlainSDP(in.Offer())
 	if err != nil {
 		_ = in.Reject(488, "Not Acceptable Here")
+		return
+	}
+	// Targets are checked when they are set; this catches one set before
+	// the policy changed.
+	if err := b.allow(context.Background(), bind.JID, bind.Forward); err != nil {
+		b.log.Info("bridge: forwarding target refused by the destination policy; call refused",
+			"number", b.redact(bind.Number), "target", b.redact(bind.Forward), "err", err)
+		_ = in.Reject(403, "Forbidden")
 		return
 	}
 	c := b.newCall(newSID(), forwarded, "")
@@ -109,6 +118,24 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 	go c.watchForward(leg, out)
 	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.Codecs), media.MapCodecs(ans.Codecs, common))
 	c.log.Debug("bridge: relay ended", "stats", stats, "err", err)
+}
+
+// allow applies the destination policy to a phone number; SIP addresses
+// are not numbers and are not its business.
+func (b *Bridge) allow(ctx context.Context, account, target string) error {
+	if b.set.Destinations == nil || !strings.HasPrefix(target, "+") {
+		return nil
+	}
+	return b.set.Destinations.Allow(ctx, account, target)
+}
+
+// policyText is a destination policy's refusal as the user reads it.
+func policyText(err error) string {
+	var r *policy.Refusal
+	if errors.As(err, &r) {
+		return r.Text()
+	}
+	return "This number is refused by this gateway's destination policy"
 }
 
 // watchForward ends a forwarded call when either side hangs up.

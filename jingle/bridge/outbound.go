@@ -62,6 +62,10 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	if err != nil {
 		return nil, refusal(stanza.Modify, stanza.JIDMalformed, "\""+to.Localpart()+"\" is not a phone number")
 	}
+	if err := b.allow(ctx, from.Bare().String(), number); err != nil {
+		b.log.Info("bridge: call refused by the destination policy", "to", b.redact(number), "err", err)
+		return nil, refusal(stanza.Cancel, stanza.NotAllowed, policyText(err))
+	}
 	fromB, _, err := b.store.Route(ctx, from.Bare().String(), number)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

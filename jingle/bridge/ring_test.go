@@ -58,7 +58,7 @@ func (ringStore) ClaimCall(context.Context, string, string, time.Duration) error
 func (ringStore) Heartbeat(context.Context, []string, time.Duration) error       { return nil }
 func (ringStore) Orphans(context.Context) ([]string, error)                      { return nil, nil }
 
-func (s ringStore) EndCall(_ context.Context, r store.CDR, _ int64) error {
+func (s ringStore) EndCall(_ context.Context, r store.CDR, _ store.Retention) error {
 	s.cdrs <- r
 	return nil
 }

@@ -115,7 +115,7 @@ func (s *Store) Orphans(context.Context) ([]string, error) {
 }
 
 // EndCall releases the call and records it.
-func (s *Store) EndCall(_ context.Context, r store.CDR, _ int64) error {
+func (s *Store) EndCall(_ context.Context, r store.CDR, _ store.Retention) error {
 	s.mu.Lock()
 	delete(s.claims, r.ID)
 	for i, id := range s.orphans {
