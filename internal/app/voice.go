@@ -64,6 +64,15 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		Voicemail:     cfg.Calls.Voicemail,
 		VoicemailMax:  cfg.Calls.VoicemailMax,
 		Greeting:      cfg.Calls.Greeting(),
+
+		MaxCalls:                cfg.Calls.MaxCalls,
+		MaxCallsPerNumber:       cfg.Calls.MaxCallsPerNumber,
+		MaxCallsPerSource:       cfg.Calls.MaxCallsPerSource,
+		CallsPerMinutePerSource: cfg.Calls.CallsPerMinutePerSource,
+		MaxCallsPerUser:         cfg.Calls.MaxCallsPerUser,
+		VoicemailPerHour:        cfg.Calls.VoicemailPerHour,
+		VoicemailBudget:         cfg.Calls.Budget(),
+
 		Media:         g.store,
 		MediaURL:      cfg.HTTP.PublicURL,
 		FullNumbers:   cfg.Log.FullNumbers,

@@ -19,13 +19,15 @@ const forwarded direction = "forwarded"
 // joins the two SIP legs. The caller's codecs are offered as they are, so
 // the audio passes through without transcoding; the caller's number stays
 // the caller ID.
-func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
+func (b *Bridge) forward(in Incoming, bind store.Binding, caller string, slot *slot) {
 	offer, err := ParsePlainSDP(in.Offer())
 	if err != nil {
+		slot.release()
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
 	}
 	c := b.newCall(newSID(), forwarded, "")
+	c.slot = slot
 	c.owner, _ = ownerJID(bind.JID)
 	c.from, c.to = caller, bind.Forward
 	if !b.openIncoming(c.ctx, c, in) {

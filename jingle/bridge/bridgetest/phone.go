@@ -256,6 +256,7 @@ type Response struct {
 type Incoming struct {
 	From, To string
 	SDP      []byte
+	Src      netip.Addr // its network source; none by default
 
 	// Answering, when set, runs inside Answer before it returns: what
 	// happens while a real 200 OK waits for its ACK.
@@ -289,6 +290,9 @@ func (in *Incoming) Callee() string { return in.To }
 
 // Offer is the caller's SDP.
 func (in *Incoming) Offer() []byte { return in.SDP }
+
+// Source is Src.
+func (in *Incoming) Source() netip.Addr { return in.Src }
 
 // Ringing is the bridge's 180.
 func (in *Incoming) Ringing() error {
