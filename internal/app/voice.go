@@ -73,10 +73,10 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		VoicemailPerHour:        cfg.Calls.VoicemailPerHour,
 		VoicemailBudget:         cfg.Calls.Budget(),
 
-		Media:         g.store,
-		MediaURL:      cfg.HTTP.PublicURL,
-		FullNumbers:   cfg.Log.FullNumbers,
-		Logger:        g.log,
+		Media:       g.store,
+		MediaURL:    cfg.HTTP.PublicURL,
+		FullNumbers: cfg.Log.FullNumbers,
+		Logger:      g.log,
 	}, g.comp, nil, g.store)
 	sip := *cfg.SIP
 	sip.Logger, sip.FullNumbers = g.log, cfg.Log.FullNumbers
