@@ -49,6 +49,11 @@ type Options struct {
 	Port int
 	// Timeout fails the scenario when it runs longer; default 60s.
 	Timeout time.Duration
+	// Calls is how many calls a UAC scenario places (-m); default 1.
+	Calls int
+	// Rate is how many calls a UAC scenario starts a second (-r); 0 is
+	// SIPp's default, 10.
+	Rate int
 }
 
 // Sipp is a running SIPp.
@@ -122,12 +127,15 @@ func start(dir string, opts Options) (*Sipp, error) {
 		"-sf", sf,
 		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-mi", "127.0.0.1", "-mp", strconv.Itoa(media),
-		"-m", "1",
+		"-m", strconv.Itoa(max(opts.Calls, 1)),
 		"-nostdin",
 		"-timeout", strconv.Itoa(int(timeout / time.Second)), "-timeout_error",
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-trace_msg", "-message_file", filepath.Join(dir, "messages.log"),
 		"-trace_logs", "-log_file", filepath.Join(dir, "actions.log"),
+	}
+	if opts.Rate > 0 {
+		args = append(args, "-r", strconv.Itoa(opts.Rate))
 	}
 	if opts.RTPEcho {
 		args = append(args, "-rtp_echo")
