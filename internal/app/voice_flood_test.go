@@ -76,3 +76,51 @@ func TestVoicemailFlood(t *testing.T) {
 		t.Errorf("%d callers heard 480, want %d", n, calls-perHour)
 	}
 }
+
+// TestCallFlood: SIPp floods a number (10 INVITEs at 20/s from one
+// address, voicemail off). Only as many calls ring the user as the limit
+// allows — at once from the address, or new calls a minute from it (the
+// address is the one the trunk saw the packets come from) — and the rest
+// hear 486 at once. Before the limits every call rang.
+func TestCallFlood(t *testing.T) {
+	const calls = 10
+	for _, tt := range []struct {
+		name  string
+		limit string
+		rang  int
+	}{
+		{"at once from one address", "SWITCHBOARD_CALLS_MAX_CALLS_PER_SOURCE=2", 2},
+		{"a minute from one address", "SWITCHBOARD_CALLS_CALLS_PER_MINUTE_PER_SOURCE=3", 3},
+		{"at once to one number", "SWITCHBOARD_CALLS_MAX_CALLS_PER_NUMBER=4", 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := []string{"SWITCHBOARD_CALLS_RING_TIMEOUT=1s",
+				"SWITCHBOARD_CALLS_MAX_CALLS_PER_SOURCE=20", "SWITCHBOARD_CALLS_MAX_CALLS_PER_NUMBER=20", tt.limit}
+			e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9", env...)})
+			bob := e.user(t, "bob", "+12015550100", "sandbox")
+			ctx := ctxTimeoutT(t, 60*time.Second)
+			sipp := siptest.Start(t, siptest.Options{Scenario: "uac_flood.xml", Remote: e.cfg.SIP.Listen,
+				Service: "+12015550100", Pcaps: true, Calls: calls, Rate: 20})
+			if err := sipp.Wait(ctx); err != nil {
+				t.Fatalf("SIPp scenario: %v", err)
+			}
+			isPropose := func(s testenv.Stanza) bool {
+				return s.Name == "message" && s.Has("urn:xmpp:jingle-message:0", "propose")
+			}
+			for i := range tt.rang {
+				if _, err := bob.Expect(ctx, isPropose); err != nil {
+					t.Fatalf("ring %d: %v", i+1, err)
+				}
+			}
+			short, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			if m, err := bob.Expect(short, isPropose); err == nil {
+				t.Errorf("a call over the limit rang: %s", m.Raw)
+			}
+			log, _ := os.ReadFile(filepath.Join(sipp.Dir, "messages.log"))
+			if n := strings.Count(string(log), "SIP/2.0 486 "); n < calls-tt.rang {
+				t.Errorf("%d callers heard 486, want %d", n, calls-tt.rang)
+			}
+		})
+	}
+}
