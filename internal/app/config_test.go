@@ -275,6 +275,24 @@ func TestSettings(t *testing.T) {
 		{name: "policy calls deny", old: `[numbers]`, new: "[policy]\ncalls_deny = [\"+88 2\"]\n[numbers]", key: "policy.calls_deny"},
 		{name: "policy not a list", old: `[numbers]`, new: "[policy]\ncalls_deny = \"+882\"\n[numbers]", key: "calls_deny"},
 		{name: "policy with voice", old: `[numbers]`, new: "[policy]\ncalls_deny = [\"+44\"]\n[numbers]", env: withVoice()},
+		{name: "max calls", env: withVoice("SWITCHBOARD_CALLS_MAX_CALLS=-1"), key: "calls.max_calls"},
+		{name: "max calls not a number", env: withVoice("SWITCHBOARD_CALLS_MAX_CALLS=many"), key: "calls.max_calls"},
+		{name: "max calls per number", env: withVoice("SWITCHBOARD_CALLS_MAX_CALLS_PER_NUMBER=-4"), key: "calls.max_calls_per_number"},
+		{name: "max calls per source", env: withVoice("SWITCHBOARD_CALLS_MAX_CALLS_PER_SOURCE=-10"), key: "calls.max_calls_per_source"},
+		{name: "calls per minute per source", env: withVoice("SWITCHBOARD_CALLS_CALLS_PER_MINUTE_PER_SOURCE=-30"), key: "calls.calls_per_minute_per_source"},
+		{name: "max calls per user", env: withVoice("SWITCHBOARD_CALLS_MAX_CALLS_PER_USER=-1"), key: "calls.max_calls_per_user"},
+		{name: "call limits", env: withVoice("SWITCHBOARD_CALLS_MAX_CALLS=500", "SWITCHBOARD_CALLS_MAX_CALLS_PER_NUMBER=8",
+			"SWITCHBOARD_CALLS_MAX_CALLS_PER_SOURCE=200", "SWITCHBOARD_CALLS_CALLS_PER_MINUTE_PER_SOURCE=600", "SWITCHBOARD_CALLS_MAX_CALLS_PER_USER=2")},
+		{name: "voicemail per hour", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_PER_HOUR=-1"), key: "calls.voicemail_per_hour"},
+		{name: "voicemail per hour ok", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_PER_HOUR=3")},
+		{name: "voicemail budget unit", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=64"), key: "calls.voicemail_budget"},
+		{name: "voicemail budget words", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=lots"), key: "calls.voicemail_budget"},
+		{name: "voicemail budget negative", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=-1MB"), key: "calls.voicemail_budget"},
+		{name: "voicemail budget overflow", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=9999999999GB"), key: "calls.voicemail_budget"},
+		// One recording of the default voicemail_max (120 s) is 1.9 MB.
+		{name: "voicemail budget below one recording", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=1MB"), key: "calls.voicemail_budget"},
+		{name: "voicemail budget for short recordings", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=1MB", "SWITCHBOARD_CALLS_VOICEMAIL_MAX=30s")},
+		{name: "voicemail budget", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=2gb")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

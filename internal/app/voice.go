@@ -70,11 +70,20 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		VoicemailMax:  cfg.Calls.VoicemailMax,
 		CDRRetention:  cfg.Calls.Retention(),
 		Greeting:      cfg.Calls.Greeting(),
-		Media:         g.store,
-		MediaURL:      cfg.HTTP.PublicURL,
-		FullNumbers:   cfg.Log.FullNumbers,
-		Destinations:  cfg.Policy.Calls(),
-		Logger:        g.log,
+
+		MaxCalls:                cfg.Calls.MaxCalls,
+		MaxCallsPerNumber:       cfg.Calls.MaxCallsPerNumber,
+		MaxCallsPerSource:       cfg.Calls.MaxCallsPerSource,
+		CallsPerMinutePerSource: cfg.Calls.CallsPerMinutePerSource,
+		MaxCallsPerUser:         cfg.Calls.MaxCallsPerUser,
+		VoicemailPerHour:        cfg.Calls.VoicemailPerHour,
+		VoicemailBudget:         cfg.Calls.Budget(),
+
+		Media:        g.store,
+		MediaURL:     cfg.HTTP.PublicURL,
+		FullNumbers:  cfg.Log.FullNumbers,
+		Destinations: cfg.Policy.Calls(),
+		Logger:       g.log,
 		// The trunk's signalling addresses may also send its media (a
 		// carrier's media servers behind the same block): the trunk is
 		// built below, before any call.

@@ -266,8 +266,9 @@ func (e *env) startGateway(tb testing.TB) {
 		Carriers: app.Carriers{Sandbox: &sandbox.Config{Enabled: true, UnsafeBesideRealTraffic: true}},
 		SIP:      &trunk.Settings{Listen: fmt.Sprintf("127.0.0.1:%d", sipPort), Trunk: "sip:" + e.sipAddr},
 		Media:    media.Config{UDPPorts: fmt.Sprintf("%d-%d", e.mediaLow, e.mediaHigh), ConnectTimeout: e.o.connectTimout},
-		Calls:    bridge.Config{RingTimeout: 60 * time.Second},
-		Log:      app.Log{Level: "info"},
+		// The default max_calls (100) is below the bench's sizes.
+		Calls: bridge.Config{RingTimeout: 60 * time.Second, MaxCalls: e.o.calls},
+		Log:   app.Log{Level: "info"},
 	}).Marshal()
 	if err != nil {
 		tb.Fatalf("benchcalls: encode config: %v", err)

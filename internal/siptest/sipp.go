@@ -53,6 +53,11 @@ type Options struct {
 	LocalIP string
 	// Timeout fails the scenario when it runs longer; default 60s.
 	Timeout time.Duration
+	// Calls is how many calls a UAC scenario places (-m); default 1.
+	Calls int
+	// Rate is how many calls a UAC scenario starts a second (-r); 0 is
+	// SIPp's default, 10.
+	Rate int
 }
 
 // Sipp is a running SIPp.
@@ -148,12 +153,15 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 		"-sf", sf,
 		"-i", ip, "-p", strconv.Itoa(port),
 		"-mi", ip, "-mp", strconv.Itoa(media),
-		"-m", "1",
+		"-m", strconv.Itoa(max(opts.Calls, 1)),
 		"-nostdin",
 		"-timeout", strconv.Itoa(int(timeout / time.Second)), "-timeout_error",
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-trace_msg", "-message_file", filepath.Join(dir, "messages.log"),
 		"-trace_logs", "-log_file", filepath.Join(dir, "actions.log"),
+	}
+	if opts.Rate > 0 {
+		args = append(args, "-r", strconv.Itoa(opts.Rate))
 	}
 	if opts.RTPEcho {
 		args = append(args, "-rtp_echo")

@@ -12,9 +12,13 @@
 //	sb:calls              set    ids of live calls                   to find orphans
 //	sb:cdrs               stream call detail records (no audio)      for billing; capped length
 //	sb:media:<id>         hash   type, data; expires                 voicemail recordings served over HTTP
+//	sb:{vm}:bytes         string bytes of recordings and reservations  voicemail budget
+//	sb:{vm}:expiry        zset   entry id scored by expiry (unix ms)   ... shrinks as entries expire
+//	sb:{vm}:size          hash   entry id -> bytes                   ... (voicemail.go)
+//	sb:{vm}:num:<E164>    zset   entry id scored by time; expires after 1 h  recordings per number per hour
 //
 // The binding keys share the {b} hash tag so that one Lua script can update
-// them atomically on Redis Cluster too. Message bodies are kept only in
+// them atomically on Redis Cluster too; the voicemail ledger's share {vm}. Message bodies are kept only in
 // sb:pending, only while the XMPP server is unreachable, and never longer than
 // the pending TTL.
 package store

@@ -39,9 +39,13 @@ type Store interface {
 	EndCall(ctx context.Context, r store.CDR, keep store.Retention) error
 }
 
-// MediaStore keeps files the gateway hosts for a while (store.Store).
+// MediaStore keeps files the gateway hosts for a while, and the
+// voicemail ledger that bounds them across instances (store.Store).
 type MediaStore interface {
 	PutMedia(ctx context.Context, id, contentType string, data []byte, ttl time.Duration) error
+	ReserveVoicemail(ctx context.Context, now time.Time, id, number string, size int64, expiry time.Time, lim store.VoicemailLimits) error
+	SettleVoicemail(ctx context.Context, now time.Time, id string, size int64, expiry time.Time) error
+	ReleaseVoicemail(ctx context.Context, id string) error
 }
 
 // Settings configure a Bridge. Zero values take the defaults noted.
@@ -66,6 +70,16 @@ type Settings struct {
 	Media        MediaStore    // keeps recordings for clients to fetch
 	MediaURL     string        // public base URL; recordings are at MediaURL/media/<id>.wav
 	MediaTTL     time.Duration // how long recordings are kept; default 72h
+
+	// Limits (the [calls] keys of the same names); zero takes the default.
+	MaxCalls                int   // calls at once, both directions; default 100
+	MaxCallsPerNumber       int   // calls from phones at once to one number; default 4
+	MaxCallsPerSource       int   // calls from phones at once from one address; default 10
+	CallsPerMinutePerSource int   // new calls from phones a minute from one address; default 30
+	MaxCallsPerUser         int   // calls to phones at once from one user; default 4
+	VoicemailPerHour        int   // recordings per number in any hour; default 10
+	VoicemailBudget         int64 // bytes of all stored recordings, across instances; default 64 MiB
+
 	Instance     string        // this instance's id in Redis; default random
 	OwnerTTL     time.Duration // call ownership lapses this long after a crash; default 30s
 	MaxCDRs      int64         // length cap of the CDR stream; default 1,000,000
@@ -111,6 +125,21 @@ func (s *Settings) defaults() {
 	if s.MediaTTL <= 0 {
 		s.MediaTTL = 72 * time.Hour
 	}
+	for _, l := range []struct {
+		v   *int
+		def int
+	}{
+		{&s.MaxCalls, defaultMaxCalls}, {&s.MaxCallsPerNumber, defaultMaxPerNumber},
+		{&s.MaxCallsPerSource, defaultMaxPerSource}, {&s.CallsPerMinutePerSource, defaultPerMinute},
+		{&s.MaxCallsPerUser, defaultMaxPerUser}, {&s.VoicemailPerHour, defaultVoicemailPerHour},
+	} {
+		if *l.v <= 0 {
+			*l.v = l.def
+		}
+	}
+	if s.VoicemailBudget <= 0 {
+		s.VoicemailBudget = defaultVoicemailBudget
+	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -128,6 +157,7 @@ type Bridge struct {
 	xmpp   XMPP
 	sip    Dialer
 	store  Store
+	limits *limiter
 
 	mu      sync.Mutex
 	calls   map[string]*call // by Jingle session id
@@ -147,7 +177,7 @@ func New(set Settings, x XMPP, sip Dialer, st Store) *Bridge {
 	base, stop := context.WithCancel(context.Background())
 	return &Bridge{
 		set: set, log: set.Logger.With("bridge", set.Domain.String()), redact: phone.Redactor(set.FullNumbers),
-		xmpp: x, sip: sip, store: st,
+		xmpp: x, sip: sip, store: st, limits: newLimiter(&set),
 		calls: map[string]*call{}, base: base, stop: stop,
 	}
 }
@@ -245,11 +275,13 @@ func shuttingDown() *jingle.Reason {
 func (b *Bridge) open(ctx context.Context, c *call) error {
 	if !b.add(c) {
 		c.cancel()
+		c.slot.release()
 		return errSessionInUse
 	}
 	if err := b.store.ClaimCall(ctx, c.sid, b.set.Instance, b.set.OwnerTTL); err != nil {
 		b.remove(c)
 		c.cancel()
+		c.slot.release()
 		b.log.Error("bridge: cannot record the call", "err", err)
 		return err
 	}

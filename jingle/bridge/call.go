@@ -75,6 +75,9 @@ type call struct {
 
 	start, answered time.Time
 	done            chan struct{}
+
+	slot *slot  // its share of the limits, given back by end
+	vmID string // the voicemail reservation, once voicemail took the call
 }
 
 func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
@@ -148,6 +151,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		_ = rtp.Close()
 	}
 	c.b.remove(c)
+	c.slot.release()
 	rec := store.CDR{ID: c.sid, Direction: string(c.dir), From: c.from, To: c.to, JID: c.owner.String(),
 		Start: c.start, Answer: answered, End: time.Now(), Reason: string(reason.Condition)}
 	if err := c.b.store.EndCall(ctx, rec, c.b.retention()); err != nil {

@@ -11,11 +11,21 @@ import (
 	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
-// Defaults of the [calls] section, which Settings also fall back on.
+// Defaults of the [calls] section, which Settings also fall back on. The
+// limits are far above what a small operator's users make, and far below
+// what a flood needs.
 const (
-	defaultRingTimeout  = 30 * time.Second
-	defaultVoicemailMax = 2 * time.Minute
-	defaultCDRRetention = 90 * 24 * time.Hour
+	defaultRingTimeout      = 30 * time.Second
+	defaultVoicemailMax     = 2 * time.Minute
+	defaultCDRRetention     = 90 * 24 * time.Hour
+	defaultMaxCalls         = 100
+	defaultMaxPerNumber     = 4
+	defaultMaxPerSource     = 10
+	defaultPerMinute        = 30
+	defaultMaxPerUser       = 4
+	defaultVoicemailPerHour = 10
+	defaultVoicemailBudget  = 64 << 20
+	defaultBudgetText       = "64MB"
 )
 
 // Config is the [calls] section: how calls to users' numbers are handled.
@@ -30,7 +40,20 @@ type Config struct {
 	// the default) or a Go duration ("2160h").
 	CDRRetention string `toml:"cdr_retention"`
 
+	// Limits; 0 takes the default.
+	MaxCalls                int `toml:"max_calls"`                   // calls at once on this instance, both directions
+	MaxCallsPerNumber       int `toml:"max_calls_per_number"`        // calls from phones at once to one number
+	MaxCallsPerSource       int `toml:"max_calls_per_source"`        // calls from phones at once from one IP address
+	CallsPerMinutePerSource int `toml:"calls_per_minute_per_source"` // new calls from phones a minute from one IP address
+	MaxCallsPerUser         int `toml:"max_calls_per_user"`          // calls to phones at once from one user
+	VoicemailPerHour        int `toml:"voicemail_per_hour"`          // recordings per number in any hour
+	// VoicemailBudget bounds the bytes of all stored recordings, across
+	// instances: "64MB" (KB, MB, GB are powers of 1024, as Redis reads
+	// maxmemory).
+	VoicemailBudget string `toml:"voicemail_budget"`
+
 	greeting     []int16       // the file's samples, read by Check
+	budget       int64         // VoicemailBudget in bytes
 	cdrRetention time.Duration // CDRRetention, parsed by Check
 }
 
@@ -47,6 +70,38 @@ func (c *Config) Check() error {
 	if c.cdrRetention, err = parseRetention(c.CDRRetention); err != nil {
 		return config.Invalid("cdr_retention", "%v", err)
 	}
+	for _, l := range []struct {
+		key string
+		v   *int
+		def int
+	}{
+		{"max_calls", &c.MaxCalls, defaultMaxCalls},
+		{"max_calls_per_number", &c.MaxCallsPerNumber, defaultMaxPerNumber},
+		{"max_calls_per_source", &c.MaxCallsPerSource, defaultMaxPerSource},
+		{"calls_per_minute_per_source", &c.CallsPerMinutePerSource, defaultPerMinute},
+		{"max_calls_per_user", &c.MaxCallsPerUser, defaultMaxPerUser},
+		{"voicemail_per_hour", &c.VoicemailPerHour, defaultVoicemailPerHour},
+	} {
+		if *l.v < 0 {
+			return config.Invalid(l.key, "%d: must be a positive number (0 takes the default, %d)", *l.v, l.def)
+		}
+		if *l.v == 0 {
+			*l.v = l.def
+		}
+	}
+	if c.VoicemailBudget == "" {
+		c.VoicemailBudget = defaultBudgetText
+	}
+	n, err := ParseSize(c.VoicemailBudget)
+	if err != nil {
+		return config.Invalid("voicemail_budget", "%v", err)
+	}
+	// A budget smaller than one recording of voicemail_max would refuse
+	// every caller.
+	if one := recordingBytes(c.VoicemailMax); n < one {
+		return config.Invalid("voicemail_budget", "%s holds not even one recording of voicemail_max (%v, %d bytes)", c.VoicemailBudget, c.VoicemailMax, one)
+	}
+	c.budget = n
 	c.greeting = nil
 	if c.VoicemailGreeting == "" {
 		return nil
@@ -95,4 +150,41 @@ func parseRetention(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not positive", s)
 	}
 	return d, nil
+}
+
+// Budget is the checked voicemail_budget in bytes.
+func (c *Config) Budget() int64 { return c.budget }
+
+// ParseSize reads a size such as "64MB": a whole number and one of the
+// units KB, MB, GB (powers of 1024), any case.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	var shift uint
+	switch {
+	case strings.HasSuffix(t, "KB"):
+		shift = 10
+	case strings.HasSuffix(t, "MB"):
+		shift = 20
+	case strings.HasSuffix(t, "GB"):
+		shift = 30
+	default:
+		return 0, errBadSize(s)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(t[:len(t)-2]), 10, 64)
+	if err != nil || n <= 0 || n > 1<<(63-shift)-1 {
+		return 0, errBadSize(s)
+	}
+	return n << shift, nil
+}
+
+type errBadSize string
+
+func (e errBadSize) Error() string {
+	return strconv.Quote(string(e)) + ": not a size such as \"64MB\" (a whole number and KB, MB or GB)"
+}
+
+// recordingBytes is the size of the WAV of the longest recording (8 kHz,
+// 16-bit): what voicemail reserves before it answers.
+func recordingBytes(max time.Duration) int64 {
+	return int64(max/time.Second+1)*8000*2 + 44
 }

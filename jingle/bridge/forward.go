@@ -21,9 +21,10 @@ const forwarded direction = "forwarded"
 // the audio passes through without transcoding; the caller's number stays
 // the caller ID when the phone side vouches for it (Ring made an
 // untrusted caller anonymous), else the forwarding number is shown.
-func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
+func (b *Bridge) forward(in Incoming, bind store.Binding, caller string, slot *slot) {
 	offer, err := ParsePlainSDP(in.Offer())
 	if err != nil {
+		slot.release()
 		_ = in.Reject(488, "Not Acceptable Here")
 		return
 	}
@@ -36,6 +37,7 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string) {
 		return
 	}
 	c := b.newCall(newSID(), forwarded, "")
+	c.slot = slot
 	c.owner, _ = ownerJID(bind.JID)
 	c.from, c.to = caller, bind.Forward
 	if !b.openIncoming(c.ctx, c, in) {

@@ -22,6 +22,23 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		_ = in.Reject(404, "Not Found")
 		return
 	}
+	// Limits come before any work for the call (Redis included). Over one,
+	// the caller hears busy: 486 concerns this call only, where 503 would
+	// tell the trunk that the whole gateway is down, and proxies then stop
+	// sending it every call for a while (RFC 3261 21.5.4) — one caller's
+	// flood would cut everyone off.
+	slot, over := b.limits.admitIncoming(in.Source(), number)
+	if over != "" {
+		b.limits.logRefusal(b.log, over, "source", in.Source(), "to", b.redact(number))
+		_ = in.Reject(486, "Busy Here")
+		return
+	}
+	handed := false // to a call, whose end gives it back
+	defer func() {
+		if !handed {
+			slot.release()
+		}
+	}()
 	bind, err := b.store.Lookup(ctx, number)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -57,11 +74,12 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		return
 	}
 	if bind.Forward != "" {
-		b.forward(in, bind, caller)
+		handed = true
+		b.forward(in, bind, caller, slot)
 		return
 	}
 	c := b.newCall(newSID(), inbound, callerJID)
-	c.jmi, c.owner = true, owner
+	c.jmi, c.owner, c.slot, handed = true, owner, slot, true
 	c.from, c.to = caller, number
 	if !b.openIncoming(ctx, c, in) {
 		return
@@ -91,7 +109,7 @@ func (c *call) ring(in Incoming) {
 		return
 	case <-t.C:
 		c.retract(jingle.NewReason(jingle.Timeout, "nobody answered"))
-		if b.set.Voicemail {
+		if b.set.Voicemail && c.reserveVoicemail() {
 			if !c.voicemail(in) { // it refused the caller
 				c.missed()
 			}
@@ -108,7 +126,7 @@ func (c *call) ring(in Incoming) {
 		// A decline is the user's own doing; busy (a device already in a
 		// call) and the like are missed calls.
 		declined := r.Condition == jingle.Decline
-		if b.set.Voicemail {
+		if b.set.Voicemail && c.reserveVoicemail() {
 			if !c.voicemail(in) && !declined {
 				c.missed()
 			}

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -74,8 +75,16 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 		b.log.Error("bridge: cannot look up caller's number", "err", err)
 		return nil, storageUnavailable()
 	}
+	slot, over := b.limits.admitOutbound(from.Bare().String())
+	if over != "" {
+		b.limits.logRefusal(b.log, over)
+		if over == limitPerUser {
+			return nil, refusal(stanza.Wait, stanza.ResourceConstraint, fmt.Sprintf("You have %d calls in progress, the most this gateway allows (%s); end one to call again.", b.set.MaxCallsPerUser, limitPerUser))
+		}
+		return nil, refusal(stanza.Wait, stanza.ResourceConstraint, fmt.Sprintf("The gateway carries %d calls at once, the most it allows (%s); try again shortly.", b.set.MaxCalls, limitTotal))
+	}
 	c := b.newCall(sid, outbound, to.Bare().String())
-	c.jmi, c.user, c.owner = jmi, from, from.Bare()
+	c.jmi, c.user, c.owner, c.slot = jmi, from, from.Bare(), slot
 	c.from, c.to = fromB.Number, number
 	if err := b.open(ctx, c); errors.Is(err, errSessionInUse) {
 		return nil, refusal(stanza.Cancel, stanza.Conflict, "this session id is in use")

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"net/netip"
 
 	"github.com/switchboard-gw/switchboard/jingle/trunk"
 )
@@ -32,6 +33,9 @@ type Incoming interface {
 	Answer(ctx context.Context, sdp []byte) (PhoneCall, error)
 	Reject(code int, reason string) error
 	Cancelled() <-chan struct{}
+	// Source is the network address the call came from, for the limits
+	// per source; invalid when the phone side has none (the sandbox page).
+	Source() netip.Addr
 }
 
 // Dialer places calls to phone numbers. A refusal is a *trunk.StatusError
@@ -63,6 +67,7 @@ func (s sipIncoming) Offer() []byte                        { return s.in.Offer }
 func (s sipIncoming) Ringing() error                       { return s.in.Ringing() }
 func (s sipIncoming) Reject(code int, reason string) error { return s.in.Reject(code, reason) }
 func (s sipIncoming) Cancelled() <-chan struct{}           { return s.in.Cancelled() }
+func (s sipIncoming) Source() netip.Addr                   { return s.in.Source() }
 
 func (s sipIncoming) Answer(ctx context.Context, sdp []byte) (PhoneCall, error) {
 	c, err := s.in.Answer(ctx, sdp)

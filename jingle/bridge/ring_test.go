@@ -89,6 +89,7 @@ func (in *ringIncoming) Reject(code int, _ string) error {
 	return nil
 }
 func (in *ringIncoming) Cancelled() <-chan struct{} { return in.cancelled }
+func (in *ringIncoming) Source() netip.Addr         { return netip.Addr{} }
 
 type ringEnv struct {
 	b     *Bridge

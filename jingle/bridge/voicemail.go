@@ -13,6 +13,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
 )
@@ -49,6 +50,54 @@ func pickG711(cs []media.Codec) (g711, bool) {
 	return g711{}, false
 }
 
+// reserveVoicemail asks the voicemail ledger for room for the longest
+// recording: under the number's hourly cap and within the budget shared by
+// every instance. Without it the call ends as if voicemail were off.
+func (c *call) reserveVoicemail() bool {
+	b := c.b
+	if b.set.Media == nil {
+		return true // nowhere to keep it: deliverVoicemail says so
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, b.set.SendTimeout)
+	defer cancel()
+	id, now := newSID()+newSID(), time.Now()
+	// A reservation whose instance dies mid-recording lapses on its own.
+	hold := b.set.VoicemailMax + time.Duration(len(b.set.Greeting))*time.Second/8000 + time.Minute
+	err := b.set.Media.ReserveVoicemail(ctx, now, id, c.to, recordingBytes(b.set.VoicemailMax), now.Add(hold),
+		store.VoicemailLimits{PerHour: b.set.VoicemailPerHour, Budget: b.set.VoicemailBudget})
+	switch {
+	case errors.Is(err, store.ErrVoicemailHourly):
+		b.limits.logRefusal(b.log, limitVoicemail, "to", b.redact(c.to))
+		return false
+	case errors.Is(err, store.ErrVoicemailBudget):
+		b.limits.logRefusal(b.log, limitVMBudget)
+		return false
+	case err != nil:
+		c.log.Warn("bridge: voicemail unavailable", "err", err)
+		return false
+	}
+	c.mu.Lock()
+	c.vmID = id
+	c.mu.Unlock()
+	return true
+}
+
+// releaseVoicemail gives the reservation's bytes back: nothing was stored.
+func (c *call) releaseVoicemail() {
+	c.mu.Lock()
+	id := c.vmID
+	c.vmID = ""
+	c.mu.Unlock()
+	if id == "" || c.b.set.Media == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
+	defer cancel()
+	if err := c.b.set.Media.ReleaseVoicemail(ctx, id); err != nil {
+		c.log.Warn("bridge: voicemail reservation not released; it lapses by itself", "err", err)
+	}
+}
+
 // voicemail answers a call nobody took, plays the greeting, records the
 // caller until they hang up (or the limit), and sends the recording to the
 // owner as a file message (XEP-0066), re-hosted by the gateway. It reports
@@ -56,6 +105,12 @@ func pickG711(cs []media.Codec) (g711, bool) {
 // ended).
 func (c *call) voicemail(in Incoming) bool {
 	b := c.b
+	stored := false
+	defer func() {
+		if !stored {
+			c.releaseVoicemail()
+		}
+	}()
 	sm, err := ParsePlainSDP(in.Offer())
 	codec, ok := pickG711(sm.Codecs)
 	if err != nil || !ok {
@@ -98,7 +153,9 @@ func (c *call) voicemail(in Incoming) bool {
 	_ = conn.SetReadDeadline(time.Now()) // ends the recorder
 	pcm := rec.wait()
 	if len(pcm) >= 8000/2 {
-		if err := c.deliverVoicemail(pcm); err != nil {
+		var err error
+		stored, err = c.deliverVoicemail(pcm)
+		if err != nil {
 			c.log.Error("bridge: voicemail not delivered", "err", err)
 		}
 	} else {
@@ -198,18 +255,28 @@ type chatMessage struct {
 	Store   *storeHint
 }
 
-// deliverVoicemail keeps the recording for the media TTL and tells the
-// owner where it is.
-func (c *call) deliverVoicemail(pcm []int16) error {
+// deliverVoicemail keeps the recording for the media TTL, counted in the
+// ledger at its size, and tells the owner where it is. It reports whether
+// the recording was stored.
+func (c *call) deliverVoicemail(pcm []int16) (bool, error) {
 	b := c.b
 	if b.set.Media == nil || b.set.MediaURL == "" {
-		return errors.New("bridge: no media store configured")
+		return false, errors.New("bridge: no media store configured")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.set.SendTimeout)
 	defer cancel()
-	id := newSID() + newSID()
-	if err := b.set.Media.PutMedia(ctx, id, "audio/wav", media.EncodeWAV(pcm, 8000), b.set.MediaTTL); err != nil {
-		return err
+	c.mu.Lock()
+	id := c.vmID
+	c.mu.Unlock()
+	wav := media.EncodeWAV(pcm, 8000)
+	// Counted at its size before it is stored: a ledger that missed a
+	// stored recording would let the budget be overrun.
+	now := time.Now()
+	if err := b.set.Media.SettleVoicemail(ctx, now, id, int64(len(wav)), now.Add(b.set.MediaTTL)); err != nil {
+		return false, err
+	}
+	if err := b.set.Media.PutMedia(ctx, id, "audio/wav", wav, b.set.MediaTTL); err != nil {
+		return false, err
 	}
 	url := b.set.MediaURL + "/media/" + id + ".wav"
 	secs := (len(pcm) + 4000) / 8000
@@ -217,8 +284,8 @@ func (c *call) deliverVoicemail(pcm []int16) error {
 	msg := chatMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.owner.String(), Body: body,
 		OOB: &oob{URL: url, Desc: "Voicemail"}, Store: &storeHint{}}
 	if err := b.xmpp.Send(ctx, msg); err != nil {
-		return err
+		return true, err
 	}
 	c.log.Info("bridge: voicemail delivered", "seconds", secs)
-	return nil
+	return true, nil
 }

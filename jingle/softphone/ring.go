@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -80,6 +81,10 @@ func (in *incoming) CallerTrusted() bool { return true }
 func (in *incoming) Callee() string             { return in.c.peer }
 func (in *incoming) Offer() []byte              { return in.offer }
 func (in *incoming) Cancelled() <-chan struct{} { return in.c.cancelled }
+
+// Source is invalid: the page's calls have no network source of their own
+// (the sandbox caps its lines instead).
+func (in *incoming) Source() netip.Addr { return netip.Addr{} }
 
 func (in *incoming) Ringing() error {
 	in.c.line.post(Event{Type: "ringing", Call: in.c.id})

@@ -135,3 +135,14 @@ func (in *Incoming) Answer(ctx context.Context, sdp []byte) (*Call, error) {
 func (in *Incoming) markCancelled() {
 	in.cancelOne.Do(func() { close(in.cancelled) })
 }
+
+// Source is the address the INVITE came from: the packet's source as the
+// transport saw it, never the Via header the sender writes. It is invalid
+// when the transport did not record one.
+func (in *Incoming) Source() netip.Addr {
+	ap, err := netip.ParseAddrPort(in.ss.InviteRequest.MessageData.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}

@@ -259,6 +259,7 @@ type Incoming struct {
 	// Untrusted: the call came from a source whose caller ID is not to be
 	// believed (trunk.Incoming.Trusted false).
 	Untrusted bool
+	Src       netip.Addr // its network source; none by default
 
 	// Answering, when set, runs inside Answer before it returns: what
 	// happens while a real 200 OK waits for its ACK.
@@ -295,6 +296,9 @@ func (in *Incoming) Callee() string { return in.To }
 
 // Offer is the caller's SDP.
 func (in *Incoming) Offer() []byte { return in.SDP }
+
+// Source is Src.
+func (in *Incoming) Source() netip.Addr { return in.Src }
 
 // Ringing is the bridge's 180.
 func (in *Incoming) Ringing() error {

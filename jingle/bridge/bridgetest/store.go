@@ -20,6 +20,13 @@ type Store struct {
 	beats    int                 // Heartbeat calls
 	lookupFn func(string) error  // fails Lookup when set
 	cdrs     recorder[store.CDR] // appended by EndCall
+	vm       map[string]vmEntry  // the voicemail ledger, by id
+	vmTimes  map[string][]time.Time
+}
+
+type vmEntry struct {
+	size   int64
+	expiry time.Time
 }
 
 // Media is a file the bridge stored.
@@ -36,7 +43,8 @@ var (
 
 // NewStore returns a store holding bindings (numbers and their owners).
 func NewStore(bindings ...store.Binding) *Store {
-	return &Store{bindings: bindings, claims: map[string]string{}, media: map[string]Media{}}
+	return &Store{bindings: bindings, claims: map[string]string{}, media: map[string]Media{},
+		vm: map[string]vmEntry{}, vmTimes: map[string][]time.Time{}}
 }
 
 // Route returns the first number jid owns, and the binding of to if any.
@@ -172,4 +180,63 @@ func (s *Store) Media() map[string]Media {
 		m[k] = v
 	}
 	return m
+}
+
+// vmUsed forgets expired ledger entries and sums the rest; s.mu is held.
+func (s *Store) vmUsed(now time.Time) int64 {
+	var n int64
+	for id, e := range s.vm {
+		if !e.expiry.After(now) {
+			delete(s.vm, id)
+			continue
+		}
+		n += e.size
+	}
+	return n
+}
+
+// ReserveVoicemail keeps the voicemail ledger as store.Store does, in
+// memory.
+func (s *Store) ReserveVoicemail(_ context.Context, now time.Time, id, number string, size int64, expiry time.Time, lim store.VoicemailLimits) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var recent []time.Time
+	for _, t := range s.vmTimes[number] {
+		if now.Sub(t) < time.Hour {
+			recent = append(recent, t)
+		}
+	}
+	s.vmTimes[number] = recent
+	if len(recent) >= lim.PerHour {
+		return store.ErrVoicemailHourly
+	}
+	if s.vmUsed(now)+size > lim.Budget {
+		return store.ErrVoicemailBudget
+	}
+	s.vm[id] = vmEntry{size, expiry}
+	s.vmTimes[number] = append(recent, now)
+	return nil
+}
+
+// SettleVoicemail counts id at its stored size.
+func (s *Store) SettleVoicemail(_ context.Context, _ time.Time, id string, size int64, expiry time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vm[id] = vmEntry{size, expiry}
+	return nil
+}
+
+// ReleaseVoicemail gives id's bytes back.
+func (s *Store) ReleaseVoicemail(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.vm, id)
+	return nil
+}
+
+// VoicemailBytes returns the bytes the ledger counts at now.
+func (s *Store) VoicemailBytes(now time.Time) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.vmUsed(now)
 }
