@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -58,8 +59,16 @@ func (e *env) sandboxAll(t *testing.T) []sandboxEntry {
 // phoneTexts plays a phone texting a gateway number through the sandbox.
 func (e *env) phoneTexts(t *testing.T, from, to, body string) (int, string) {
 	t.Helper()
-	b, _ := json.Marshal(map[string]string{"from": from, "to": to, "body": body})
-	req, err := http.NewRequest(http.MethodPost, e.url+"/sandbox/api/send", bytes.NewReader(b))
+	code, out := e.sandboxAPI(t, http.MethodPost, "/sandbox/api/send", map[string]string{"from": from, "to": to, "body": body})
+	return code, string(out)
+}
+
+// sandboxAPI calls the sandbox page's API as the page does (token, JSON)
+// and returns the status and the body.
+func (e *env) sandboxAPI(t *testing.T, method, path string, body any) (int, []byte) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +80,7 @@ func (e *env) phoneTexts(t *testing.T, from, to, body string) (int, string) {
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(out)
+	return res.StatusCode, out
 }
 
 func TestOutboundSMSWithReceipt(t *testing.T) {

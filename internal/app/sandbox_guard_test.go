@@ -1,12 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -167,22 +165,10 @@ func TestSandboxBesideRealTraffic(t *testing.T) {
 // phoneAPI calls the softphone's API as the sandbox page does.
 func (e *env) phoneAPI(t *testing.T, method, path string, body any) (int, map[string]string) {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Sandbox-Token", e.gw.SandboxToken())
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	code, raw := e.sandboxAPI(t, method, path, body)
 	out := map[string]string{}
 	_ = json.Unmarshal(raw, &out)
-	return res.StatusCode, out
+	return code, out
 }
 
 // browserOffer is a browser's complete offer (PCMU, loopback ICE), as the
