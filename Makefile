@@ -57,6 +57,9 @@ fuzz:
 	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzCodecs -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzDecodeWAV -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzG711 -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzParseTrusted -fuzztime $(FUZZTIME)
+	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzConfigValues -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzRules -fuzztime $(FUZZTIME)
 
 lint:
 	$(GO) vet ./...
