@@ -2,14 +2,18 @@ package bridge_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
 )
 
 // TestOrphanedCall: a call whose owning instance died is recorded as
 // owner-lost by the instance that finds it.
 func TestOrphanedCall(t *testing.T) {
-	e := newEnv(t, nil)
+	// Run sweeps once at start and then every OwnerTTL/3: the orphan may
+	// appear after the first sweep, so the next must come soon.
+	e := newEnv(t, func(s *bridge.Settings) { s.OwnerTTL = 150 * time.Millisecond })
 	e.st.SetOrphans("dead-call")
 	r := e.st.WaitCDRFor(t, "dead-call")
 	if r.Reason != "owner-lost" || r.End.IsZero() {
