@@ -423,6 +423,21 @@ func TestNewWebRTCSettings(t *testing.T) {
 // TestLegCandidates checks that udp_ports and public_ip reach the
 // candidates of an offer (gathering only, nothing is sent).
 func TestLegCandidates(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		listen []netip.Addr
+	}{
+		{"loopback only", []netip.Addr{loopback}},
+		// Every interface of the machine: addresses of the other family
+		// than public_ip (an IPv6 ULA beside an IPv4 public address, say)
+		// cannot be rewritten and must not be offered at all.
+		{"every interface", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testLegCandidates(t, tt.listen) })
+	}
+}
+
+func testLegCandidates(t *testing.T, listen []netip.Addr) {
 	free, err := ListenRTP(loopback, PortRange{}) // find a free pair, then give it to ICE
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +448,7 @@ func TestLegCandidates(t *testing.T) {
 		Ports:     PortRange{Min: port, Max: port + 1},
 		PublicIP:  "203.0.113.7",
 		Loopback:  true,
-		ListenIPs: []netip.Addr{loopback},
+		ListenIPs: listen,
 		Logger:    slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

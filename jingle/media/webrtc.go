@@ -79,7 +79,7 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 	}
 
 	se := webrtc.SettingEngine{}
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeQueryOnly)
 	se.SetIncludeLoopbackCandidate(set.Loopback)
 	if !set.Ports.IsZero() {
@@ -92,6 +92,13 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 		if err != nil {
 			return nil, fmt.Errorf("media: public ip %q: %w", set.PublicIP, err)
 		}
+		// Only addresses of the public IP's family are rewritten to it: the
+		// others (an IPv6 ULA beside a public IPv4) would be offered as
+		// they are, private and unreachable, so they are not gathered.
+		networks = []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+		if ip.Unmap().Is6() {
+			networks = []webrtc.NetworkType{webrtc.NetworkTypeUDP6}
+		}
 		err = se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
 			External:        []string{ip.String()},
 			AsCandidateType: webrtc.ICECandidateTypeHost,
@@ -101,6 +108,7 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 			return nil, fmt.Errorf("media: public ip %s: %w", ip, err)
 		}
 	}
+	se.SetNetworkTypes(networks)
 	if len(set.ListenIPs) > 0 {
 		allowed := append([]netip.Addr(nil), set.ListenIPs...)
 		se.SetIPFilter(func(ip net.IP) bool {
