@@ -154,6 +154,7 @@ type carrierSection struct {
 // order.
 func (c *Carriers) enabled() []carrierSection {
 	var out []carrierSection
+	kinds := carrierKinds()
 	v := reflect.ValueOf(c).Elem()
 	for i := range v.NumField() {
 		f := v.Field(i)
@@ -162,7 +163,7 @@ func (c *Carriers) enabled() []carrierSection {
 		}
 		s, ok := f.Interface().(carriers.Section) // every field is one: TestCarrierTable
 		if ok && s.Active() {
-			out = append(out, carrierSection{carrierKinds()[i], s})
+			out = append(out, carrierSection{kinds[i], s})
 		}
 	}
 	return out

@@ -132,31 +132,31 @@ type sandboxNumbers struct{ store *store.Store }
 var _ softphone.Numbers = sandboxNumbers{}
 
 func (n sandboxNumbers) MayHold(ctx context.Context, number string) error {
-	b, err := n.store.Lookup(ctx, number)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil
-	case err != nil:
-		return err
-	case b.Carrier != sandbox.Name:
-		return fmt.Errorf("%w: %s is a number of this gateway's users on another carrier: the sandbox cannot take it", softphone.ErrNotSandbox, number)
-	}
-	return nil
+	_, err := n.own(ctx, number, "take")
+	return err
 }
 
 func (n sandboxNumbers) MayCall(ctx context.Context, number string) error {
+	b, err := n.own(ctx, number, "call")
+	if err == nil && b.Forward != "" {
+		return fmt.Errorf("%w: calls to %s are forwarded out of the sandbox: the sandbox cannot call it", softphone.ErrNotSandbox, number)
+	}
+	return err
+}
+
+// own looks number up and refuses it when it belongs to a user of another
+// carrier; a free number is the sandbox's to use (the zero Binding).
+func (n sandboxNumbers) own(ctx context.Context, number, verb string) (store.Binding, error) {
 	b, err := n.store.Lookup(ctx, number)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil // the bridge says "not found" in its own words
+		return store.Binding{}, nil // the bridge says "not found" in its own words
 	case err != nil:
-		return err
+		return store.Binding{}, err
 	case b.Carrier != sandbox.Name:
-		return fmt.Errorf("%w: %s is a number of this gateway's users on another carrier: the sandbox cannot call it", softphone.ErrNotSandbox, number)
-	case b.Forward != "":
-		return fmt.Errorf("%w: calls to %s are forwarded out of the sandbox: the sandbox cannot call it", softphone.ErrNotSandbox, number)
+		return b, fmt.Errorf("%w: %s is a number of this gateway's users on another carrier: the sandbox cannot %s it", softphone.ErrNotSandbox, number, verb)
 	}
-	return nil
+	return b, nil
 }
 
 // sandboxUser reports whether number is a sandbox user's; when that

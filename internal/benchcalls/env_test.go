@@ -131,14 +131,11 @@ func (e *env) startSipp(tb testing.TB) {
 			return
 		}
 		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != sippBindError || try == 3 {
+		if !errors.As(err, &exit) || exit.ExitCode() != siptest.ExitBind || try == 3 {
 			tb.Fatalf("benchcalls: sipp did not start (%v):\n%s", err, launch.Tail(filepath.Join(e.sippDir, "screen.log"), 30))
 		}
 	}
 }
-
-// sippBindError is SIPp's exit code for "cannot bind a socket".
-const sippBindError = 254
 
 // launchSipp starts SIPp on free ports and waits until it holds both its
 // SIP port and its echo port.

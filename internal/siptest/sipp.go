@@ -114,7 +114,7 @@ func start(dir string, opts Options) (*Sipp, error) {
 		}
 	}
 	// A port found free may be taken by another test before SIPp binds
-	// it: SIPp then exits with exitBind, and a second try with new ports
+	// it: SIPp then exits with ExitBind, and a second try with new ports
 	// settles it. A port the caller chose is not changed.
 	for try := 1; ; try++ {
 		s, err := startOnce(dir, bin, sf, opts)
@@ -124,8 +124,9 @@ func start(dir string, opts Options) (*Sipp, error) {
 	}
 }
 
-// exitBind is SIPp's exit code for "cannot bind a socket".
-const exitBind = 254
+// ExitBind is SIPp's exit code for "cannot bind a socket": a port found
+// free was taken before SIPp bound it, and new ports settle it.
+const ExitBind = 254
 
 var errBind = errors.New("siptest: sipp could not bind its ports")
 
@@ -210,11 +211,11 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The port being held does not prove SIPp holds it: another process
-	// may have taken it, and SIPp then exits at once with exitBind. (A
+	// may have taken it, and SIPp then exits at once with ExitBind. (A
 	// short scenario may also be over already: that is for Wait to judge.)
 	select {
 	case <-s.done:
-		if s.cmd.ProcessState.ExitCode() == exitBind {
+		if s.cmd.ProcessState.ExitCode() == ExitBind {
 			return nil, s.startError()
 		}
 	case <-time.After(startGrace):
@@ -225,7 +226,7 @@ func startOnce(dir, bin, sf string, opts Options) (*Sipp, error) {
 // startError says why SIPp ended at start; errBind when it could not bind.
 func (s *Sipp) startError() error {
 	err := fmt.Errorf("siptest: sipp exited at start (%v):\n%s", s.err, s.logs())
-	if s.cmd.ProcessState.ExitCode() == exitBind {
+	if s.cmd.ProcessState.ExitCode() == ExitBind {
 		return fmt.Errorf("%w: %w", errBind, err)
 	}
 	return err

@@ -2,6 +2,7 @@ package bridgetest
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -141,11 +142,7 @@ func (s *Store) EndCall(_ context.Context, r store.CDR, _ store.Retention) error
 func (s *Store) Claimed() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := make(map[string]string, len(s.claims))
-	for k, v := range s.claims {
-		m[k] = v
-	}
-	return m
+	return maps.Clone(s.claims)
 }
 
 // CDRs returns the call records written so far.
@@ -175,11 +172,7 @@ func (s *Store) PutMedia(_ context.Context, id, contentType string, data []byte,
 func (s *Store) Media() map[string]Media {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := make(map[string]Media, len(s.media))
-	for k, v := range s.media {
-		m[k] = v
-	}
-	return m
+	return maps.Clone(s.media)
 }
 
 // vmUsed forgets expired ledger entries and sums the rest; s.mu is held.
