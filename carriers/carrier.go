@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 )
 
 // Section is an adapter's [carriers.NAME] section of the configuration
@@ -59,9 +60,39 @@ type Receiver interface {
 	Status(ctx context.Context, s Status) error
 }
 
-// Limits bounds one message.
+// Limits bounds one message and says what the carrier can do. The gateway
+// checks a message against them before it is queued, so a user hears which
+// limit a message broke instead of a carrier error later.
 type Limits struct {
 	MaxBodyChars int // Unicode code points
+
+	MaxMedia      int      // media items in one message; 0: no MMS
+	MaxMediaBytes int64    // their total size; 0: not declared
+	MediaTypes    []string // accepted content types ("image/*" patterns); empty: any
+
+	// MaxRecipients is how many numbers one group message may go to, the
+	// sender excluded; below 2, the carrier cannot do group MMS.
+	MaxRecipients int
+
+	// Delivery reports whether the carrier reports StateDelivered. Where
+	// it never does (SignalWire MMS, some SMPP routes), StateSent is final
+	// and receipts are never sent.
+	Delivery bool
+
+	// PerNumber is the sends per second one sending number may make
+	// (a US long code is about 1); 0: not paced.
+	PerNumber float64
+}
+
+// Group reports whether the carrier can send group MMS.
+func (l Limits) Group() bool { return l.MaxRecipients >= 2 }
+
+// Media is one attachment of a message. Outbound, URL is where the carrier
+// fetches it (the user's upload); inbound, where the gateway fetches it,
+// possibly with the carrier's credentials (see MediaAuthorizer).
+type Media struct {
+	URL  string `json:"url"`
+	Type string `json:"type,omitempty"` // content type, when known
 }
 
 // Message is an SMS (or MMS when Media is set) in either direction. Numbers
@@ -71,8 +102,21 @@ type Message struct {
 	ID      string // carrier's message id (inbound)
 	From    string
 	To      string
-	Body    string
-	Media   []string
+	// Cc lists a group message's other recipients besides To and From:
+	// outbound, the rest of the group; inbound, everyone else the sender
+	// wrote to. Empty for one-to-one messages.
+	Cc    []string
+	Body  string
+	Media []Media
+	// Key identifies the accepted stanza outbound; adapters pass it as an
+	// idempotency key where the carrier honours one, so that a retried
+	// send is not sent twice.
+	Key string
+}
+
+// Recipients is To followed by Cc.
+func (m Message) Recipients() []string {
+	return append([]string{m.To}, m.Cc...)
 }
 
 // State is a normalised delivery state.
@@ -96,6 +140,7 @@ type Status struct {
 	State     State
 	ErrorCode string
 	ErrorText string
+	Reason    Reason // for StateFailed: why, in the gateway's terms
 }
 
 // Sentinel errors adapters wrap so the gateway can tell users what happened.
@@ -115,6 +160,10 @@ type Error struct {
 	Kind    error // ErrRejected or ErrUnavailable
 	Code    string
 	Message string
+	Reason  Reason // why, in the gateway's terms; empty when unknown
+	// RetryAfter is the carrier's own delay before a retry (429), if it
+	// gave one.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -125,3 +174,20 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Kind }
+
+// MediaAuthorizer is implemented by carriers whose inbound media URLs need
+// the carrier's credentials (Twilio's need HTTP Basic auth). The gateway
+// builds the request, with its own size cap and timeout; the adapter adds
+// credentials only when req's URL is on the carrier's own host, and
+// refuses any other URL, so a webhook cannot make the gateway hand the
+// credentials to a third party.
+type MediaAuthorizer interface {
+	AuthorizeMedia(req *http.Request) error
+}
+
+// MediaRemover is implemented by carriers whose API deletes inbound media
+// (Twilio's Media resource). The gateway calls it once it has re-hosted the
+// item, so the copy at the carrier does not outlive the need.
+type MediaRemover interface {
+	DeleteMedia(ctx context.Context, url string) error
+}

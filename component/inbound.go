@@ -72,9 +72,9 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 		msg.Body = "From " + m.From + ": " + msg.Body
 	}
 	for _, u := range m.Media {
-		msg.OOB = append(msg.OOB, oobInfo{URL: u})
+		msg.OOB = append(msg.OOB, oobInfo{URL: u.URL})
 		if msg.Body == "" {
-			msg.Body = u // clients without OOB still show the link
+			msg.Body = u.URL // clients without OOB still show the link
 		}
 	}
 	if err := c.send(ctx, msg.tokens()); err == nil {

@@ -76,7 +76,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		msg.Body = *st.Body
 	}
 	for _, u := range st.OOB {
-		msg.Media = append(msg.Media, u)
+		msg.Media = append(msg.Media, carriers.Media{URL: u})
 		// Clients put the URL in the body for readers without OOB; as
 		// MMS it travels as media, not as text.
 		if strings.TrimSpace(msg.Body) == u {

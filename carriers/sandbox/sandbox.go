@@ -85,7 +85,7 @@ func (c *Carrier) Limits() carriers.Limits { return carriers.Limits{MaxBodyChars
 // Send records m as delivered to the phone and reports it delivered.
 func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) {
 	id := newID()
-	c.add(Entry{Dir: "out", ID: id, From: m.From, To: m.To, Body: m.Body, Media: m.Media, Status: string(carriers.StateDelivered)})
+	c.add(Entry{Dir: "out", ID: id, From: m.From, To: m.To, Body: m.Body, Media: mediaURLs(m.Media), Status: string(carriers.StateDelivered)})
 	c.mu.Lock()
 	r := c.recv
 	c.mu.Unlock()
@@ -165,4 +165,12 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return "SB" + hex.EncodeToString(b[:])
+}
+
+func mediaURLs(ms []carriers.Media) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.URL)
+	}
+	return out
 }

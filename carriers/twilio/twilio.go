@@ -109,7 +109,11 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 		p.SetBody(m.Body)
 	}
 	if len(m.Media) > 0 {
-		p.SetMediaUrl(m.Media)
+		urls := make([]string, len(m.Media))
+		for i, md := range m.Media {
+			urls[i] = md.URL
+		}
+		p.SetMediaUrl(urls)
 	}
 	res, err := openapi.NewApiServiceWithClient(cl).CreateMessage(p)
 	if err != nil {

@@ -58,8 +58,8 @@ func TestSendAgainstTwilioSpec(t *testing.T) {
 		msg  carriers.Message
 	}{
 		{"sms", carriers.Message{From: "+12015550100", To: "+12015550123", Body: "hello ünïcode 👋"}},
-		{"mms", carriers.Message{From: "+12015550100", To: "+12015550123", Body: "pics", Media: []string{"https://files.example.org/a.jpg", "https://files.example.org/b.png"}}},
-		{"media only", carriers.Message{From: "+12015550100", To: "+12015550123", Media: []string{"https://files.example.org/a.jpg"}}},
+		{"mms", carriers.Message{From: "+12015550100", To: "+12015550123", Body: "pics", Media: []carriers.Media{{URL: "https://files.example.org/a.jpg"}, {URL: "https://files.example.org/b.png"}}}},
+		{"media only", carriers.Message{From: "+12015550100", To: "+12015550123", Media: []carriers.Media{{URL: "https://files.example.org/a.jpg"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

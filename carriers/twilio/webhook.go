@@ -115,7 +115,7 @@ func reads(k string) bool {
 	case "MessageSid", "AccountSid", "From", "To", "Body", "NumMedia", "MessageStatus", "ErrorCode", "ErrorMessage":
 		return true
 	}
-	return strings.HasPrefix(k, "MediaUrl")
+	return strings.HasPrefix(k, "MediaUrl") || strings.HasPrefix(k, "MediaContentType")
 }
 
 // messageSID reports whether s has the shape of a Message SID, as Twilio's
@@ -138,7 +138,7 @@ func inbound(f map[string]string) carriers.Message {
 	n, _ := strconv.Atoi(f["NumMedia"])
 	for i := 0; i < n && i < 10; i++ {
 		if u := f["MediaUrl"+strconv.Itoa(i)]; u != "" {
-			m.Media = append(m.Media, u)
+			m.Media = append(m.Media, carriers.Media{URL: u, Type: f["MediaContentType"+strconv.Itoa(i)]})
 		}
 	}
 	return m
