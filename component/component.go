@@ -46,6 +46,11 @@ type Settings struct {
 	// text (a *policy.Refusal); nil allows every number.
 	Destinations policy.Policy
 
+	// GroupJIDs sends inbound group texts from the group's JID (the other
+	// participants' numbers, sorted, joined by commas), so that clients
+	// without XEP-0033 see one thread; the sender's number leads the text.
+	GroupJIDs bool
+
 	// FullNumbers logs whole phone numbers; by default they are redacted.
 	FullNumbers bool
 	Logger      *slog.Logger
@@ -102,6 +107,7 @@ type Component struct {
 	numbers *numberCache
 	answers sync.Map // id of an IQ we sent -> chan answer, fed by receive
 	calls   Calls    // nil without voice
+	ob      Outbox   // nil: send at once
 
 	numberFeatures []string // disco#info of number JIDs
 	capsVer        string   // their XEP-0115 ver; empty without voice

@@ -18,6 +18,11 @@ type Config struct {
 	JID    string `toml:"jid"`    // the gateway's domain, e.g. sms.example.org
 	Server string `toml:"server"` // host:port of the server's component listener
 	Secret string `toml:"secret"`
+	// GroupJIDs sends inbound group texts from one JID per group (the
+	// other participants' numbers joined by commas, as Cheogram Android
+	// writes them) rather than from the sender's number JID with XEP-0033
+	// addresses only.
+	GroupJIDs bool `toml:"group_jids"`
 }
 
 // Check validates the section.

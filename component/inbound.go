@@ -52,6 +52,16 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		log.Warn("component: message for a number from another carrier than its own; dropped", "number_carrier", claim.Owner.Carrier)
 		return carriers.ErrUnknownNumber
 	}
+	if optInWord(m.Body) {
+		// The carrier lets texts through again; so does the gateway. The
+		// word still reaches the user as an ordinary text.
+		from, err := c.numbers.normalize(m.From, "")
+		if err == nil {
+			if err := c.store.OptIn(ctx, to, from); err != nil {
+				return err
+			}
+		}
+	}
 	if err := c.deliverInbound(ctx, log, m, claim.Owner.JID); err != nil {
 		if m.ID != "" {
 			// Let the carrier's retry through.
@@ -70,6 +80,9 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 	if msg.From == c.set.Domain.String() {
 		// No JID can stand for this sender: say who it was in the text.
 		msg.Body = "From " + m.From + ": " + msg.Body
+	}
+	if len(m.Cc) > 0 {
+		c.groupInbound(&msg, m, owner)
 	}
 	for _, u := range m.Media {
 		msg.OOB = append(msg.OOB, oobInfo{URL: u.URL})
@@ -167,21 +180,64 @@ func (c *Component) Status(ctx context.Context, s carriers.Status) error {
 	}
 	from := sent.Number + "@" + c.set.Domain.Domainpart()
 	switch {
-	case s.State == carriers.StateDelivered && sent.Receipt:
-		err = c.send(ctx, outMessage{ID: randomID(), From: from, To: sent.JID, Received: &receiptInfo{ID: sent.StanzaID}}.tokens())
+	case s.State == carriers.StateDelivered:
+		if sent.From != "" {
+			// A delivery proves the recipient takes texts again.
+			if err := c.store.OptIn(ctx, sent.From, sent.Number); err != nil {
+				return err
+			}
+		}
+		if sent.Receipt {
+			err = c.send(ctx, outMessage{ID: randomID(), From: from, To: sent.JID, Received: &receiptInfo{ID: sent.StanzaID}}.tokens())
+		}
 	case s.State == carriers.StateFailed:
-		why := "The carrier could not deliver this message"
-		if s.ErrorText != "" {
+		if s.Reason == carriers.ReasonOptedOut && sent.From != "" {
+			c.optOut(ctx, sent.From, sent.Number)
+		}
+		why := "Not delivered: " + s.Reason.Text()
+		if s.Reason == carriers.ReasonUnknown && s.ErrorText != "" {
 			why += ": " + s.ErrorText
 		}
 		if s.ErrorCode != "" {
 			why += " (carrier code " + s.ErrorCode + ")"
 		}
+		cond := stanza.RecipientUnavailable
+		if s.Reason == carriers.ReasonOptedOut {
+			cond = stanza.NotAllowed
+		}
 		err = c.send(ctx, errorStanza("message", sent.StanzaID, from, sent.JID,
-			stanza.Error{Type: stanza.Cancel, Condition: stanza.RecipientUnavailable, Text: text(why + ".")}))
+			stanza.Error{Type: stanza.Cancel, Condition: cond, Text: text(why + ".")}))
 	}
 	if err != nil {
 		return err
 	}
 	return c.store.Untrack(ctx, s.Carrier, s.ID)
+}
+
+// optInWord reports whether body is a keyword carriers take as "send me
+// texts again".
+func optInWord(body string) bool {
+	switch strings.ToUpper(strings.TrimSpace(body)) {
+	case "START", "UNSTOP", "YES":
+		return true
+	}
+	return false
+}
+
+// groupInbound marks msg as part of a group text: XEP-0033 addresses
+// listing every other participant as already delivered (Cheogram's
+// GroupMMS contract), and, with group JIDs on, the group's JID as sender
+// and the sender's number in front of the text.
+func (c *Component) groupInbound(msg *outMessage, m carriers.Message, owner string) {
+	msg.Addresses = []address{{Type: "to", JID: owner}}
+	for _, p := range m.Cc {
+		if p != m.To {
+			msg.Addresses = append(msg.Addresses, address{Type: "to", URI: "sms:" + p, Delivered: true})
+		}
+	}
+	if c.set.GroupJIDs {
+		all := append([]string{m.From}, m.Cc...)
+		msg.From = groupLocal(m.To, all) + "@" + c.set.Domain.Domainpart()
+		msg.Body = m.From + ": " + msg.Body
+	}
 }

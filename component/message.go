@@ -18,6 +18,8 @@ type outMessage struct {
 	Body     string       `json:"body,omitempty"`
 	Received *receiptInfo `json:"received,omitempty"`
 	OOB      []oobInfo    `json:"oob,omitempty"`
+	// Addresses lists a group text's participants (XEP-0033).
+	Addresses []address `json:"addr,omitempty"`
 }
 
 type receiptInfo struct {
@@ -53,6 +55,9 @@ func (m outMessage) tokens() xml.TokenReader {
 			Name: xml.Name{Space: nsReceipts, Local: "received"},
 			Attr: []xml.Attr{attr("id", m.Received.ID)},
 		}))
+	}
+	if len(m.Addresses) > 0 {
+		inner = append(inner, addressesElement(m.Addresses))
 	}
 	for _, o := range m.OOB {
 		inner = append(inner, xmlstream.Wrap(textElement("url", o.URL), xml.StartElement{Name: xml.Name{Space: nsOOB, Local: "x"}}))

@@ -10,12 +10,14 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
-// handleMessage relays a user's message to a number JID as an SMS sent from
-// the user's own number.
+// handleMessage takes a user's message to one number JID, a group JID, or
+// the gateway with XEP-0033 addresses, checks it, and puts it in the
+// outbound queue; the queue's worker sends it (see outboxHandler).
 func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	switch st.Type {
 	case "error":
@@ -33,17 +35,17 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	if (st.Body == nil || *st.Body == "") && len(st.OOB) == 0 {
 		return // chat states, receipts, markers: nothing to send
 	}
-	if st.to.Localpart() == "" {
+	if st.to.Localpart() == "" && len(st.Addresses) == 0 {
 		c.help(ctx, st)
 		return
 	}
-	to, ok := c.number(ctx, st)
+	tos, ok := c.recipients(ctx, st)
 	if !ok {
 		return
 	}
-	log := c.log.With("to", c.redact(to))
+	log := c.log.With("to", c.redact(tos[0]), "recipients", len(tos))
 
-	b, recipient, err := c.store.Route(ctx, st.from.Bare().String(), to)
+	b, recipient, err := c.store.Route(ctx, st.from.Bare().String(), tos[0])
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Auth, Condition: stanza.RegistrationRequired,
@@ -51,18 +53,20 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		return
 	case err != nil:
 		log.Error("component: cannot look up sender's number", "err", err)
-		c.replyError(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: text("The gateway's storage is unavailable; this message was not sent. Try again shortly.")})
+		c.replyError(ctx, st, storageError)
 		return
 	}
-	if recipient.Number != "" {
+	if recipient.Number != "" && len(tos) == 1 {
 		c.local(ctx, st, b.Number, recipient.JID)
 		return
 	}
 	if d := c.set.Destinations; d != nil {
-		if err := d.Allow(ctx, st.from.Bare().String(), to); err != nil {
-			log.Info("component: destination refused by policy", "err", err)
-			c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed, Text: text(policyText(err) + " This message was not sent.")})
-			return
+		for _, to := range tos {
+			if err := d.Allow(ctx, st.from.Bare().String(), to); err != nil {
+				log.Info("component: destination refused by policy", "err", err)
+				c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed, Text: text(policyText(err) + " This message was not sent.")})
+				return
+			}
 		}
 	}
 	cr, ok := c.carriers[b.Carrier]
@@ -71,7 +75,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.InternalServerError, Text: text("Your number's carrier is not configured on this gateway; this message was not sent.")})
 		return
 	}
-	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: to}
+	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: tos[0], Cc: tos[1:]}
 	if st.Body != nil {
 		msg.Body = *st.Body
 	}
@@ -79,30 +83,54 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		msg.Media = append(msg.Media, carriers.Media{URL: u})
 		// Clients put the URL in the body for readers without OOB; as
 		// MMS it travels as media, not as text.
-		if strings.TrimSpace(msg.Body) == u {
-			msg.Body = ""
-		}
+		msg.Body = strings.TrimSpace(strings.Replace(msg.Body, u, "", 1))
 	}
-	if n, max := utf8.RuneCountInString(msg.Body), cr.Limits().MaxBodyChars; max > 0 && n > max {
-		c.replyError(ctx, st, stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable,
-			Text: text(fmt.Sprintf("This message is %d characters long; the carrier accepts at most %d. It was not sent: split it into shorter messages.", n, max))})
+	if e, bad := overLimits(cr, msg); bad {
+		c.replyError(ctx, st, e)
 		return
 	}
+	if who, err := c.store.OptedOut(ctx, b.Number, tos...); err != nil {
+		log.Error("component: cannot check opt-outs", "err", err)
+		c.replyError(ctx, st, storageError)
+		return
+	} else if who != "" {
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed,
+			Text: text("Not sent: " + carriers.ReasonOptedOut.Text() + " (" + who + ").")})
+		return
+	}
+	job := &outbox.Job{Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil}}
+	if err := c.outbox().Add(ctx, job); err != nil {
+		log.Error("component: cannot queue message", "err", err)
+		c.replyError(ctx, st, storageError)
+		return
+	}
+}
 
-	sctx, cancel := context.WithTimeout(ctx, c.set.SendTimeout)
-	id, err := cr.Send(sctx, msg)
-	cancel()
-	if err != nil {
-		log.Warn("component: carrier send failed", "carrier", cr.Name(), "err", err)
-		c.replyError(ctx, st, sendError(err))
-		return
+// storageError is what a user hears when Redis is away: nothing was taken.
+var storageError = stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError,
+	Text: text("The gateway's storage is unavailable; this message was not sent. Try again shortly.")}
+
+// overLimits checks msg against what its carrier declares, and names the
+// limit it breaks.
+func overLimits(cr carriers.Carrier, msg carriers.Message) (stanza.Error, bool) {
+	lim := cr.Limits()
+	refuse := func(s string) (stanza.Error, bool) {
+		return stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable, Text: text(s + " It was not sent.")}, true
 	}
-	log.Debug("component: sent", "carrier", cr.Name(), "id", id)
-	sent := store.Sent{JID: st.From, StanzaID: st.ID, Number: to, Receipt: st.Request != nil}
-	if err := c.store.Track(ctx, cr.Name(), id, sent, c.set.TrackTTL); err != nil {
-		// The SMS is out; only its delivery report will be lost.
-		log.Warn("component: cannot track sent message", "err", err)
+	if n := utf8.RuneCountInString(msg.Body); lim.MaxBodyChars > 0 && n > lim.MaxBodyChars {
+		return refuse(fmt.Sprintf("This message is %d characters long; the carrier accepts at most %d: split it into shorter messages.", n, lim.MaxBodyChars))
 	}
+	if n := len(msg.Media); n > 0 && lim.MaxMedia == 0 {
+		return refuse(fmt.Sprintf("The carrier %s cannot send pictures or files (MMS).", cr.Name()))
+	} else if n > lim.MaxMedia {
+		return refuse(fmt.Sprintf("This message has %d attachments; the carrier %s accepts at most %d per message.", n, cr.Name(), lim.MaxMedia))
+	}
+	if n := len(msg.Cc); n > 0 && !lim.Group() {
+		return refuse(fmt.Sprintf("The carrier %s cannot send group texts.", cr.Name()))
+	} else if n+1 > lim.MaxRecipients && n > 0 {
+		return refuse(fmt.Sprintf("This group text has %d recipients; the carrier %s accepts at most %d.", n+1, cr.Name(), lim.MaxRecipients))
+	}
+	return stanza.Error{}, false
 }
 
 // local delivers a message between two numbers of this gateway over XMPP:
@@ -124,20 +152,32 @@ func (c *Component) local(ctx context.Context, st *inbound, from, owner string) 
 	}
 }
 
-// sendError turns a carrier failure into what the user sees.
+// sendError turns a failed send into what the user sees.
 func sendError(err error) stanza.Error {
 	var ce *carriers.Error
+	code := ""
+	reason := carriers.ReasonUnknown
 	detail := ""
 	if errors.As(err, &ce) {
-		detail = ": " + ce.Message
-		if ce.Code != "" {
-			detail += " (carrier code " + ce.Code + ")"
+		reason, code, detail = ce.Reason, ce.Code, ce.Message
+	}
+	if code != "" {
+		code = " (carrier code " + code + ")"
+	}
+	switch {
+	case errors.Is(err, outbox.ErrGaveUp):
+		return stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("Not sent: the carrier stayed unavailable, and the gateway gave up" + code + ".")}
+	case errors.Is(err, carriers.ErrRejected) && reason == carriers.ReasonOptedOut:
+		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed, Text: text("Not sent: " + reason.Text() + code + ".")}
+	case errors.Is(err, carriers.ErrRejected) && reason != carriers.ReasonUnknown:
+		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAcceptable, Text: text("Not sent: " + reason.Text() + code + ".")}
+	case errors.Is(err, carriers.ErrRejected):
+		if detail != "" {
+			detail = ": " + detail
 		}
+		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAcceptable, Text: text("The carrier refused this message" + detail + code + ".")}
 	}
-	if errors.Is(err, carriers.ErrRejected) {
-		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAcceptable, Text: text("The carrier refused this message" + detail)}
-	}
-	return stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The carrier could not be reached; this message was not sent" + detail + ". Try again shortly.")}
+	return stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: text("The carrier could not be reached; this message was not sent" + code + ". Try again shortly.")}
 }
 
 // policyText is a destination policy's refusal as the user reads it.

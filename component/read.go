@@ -47,6 +47,12 @@ func readStanza(r xml.TokenReader, start *xml.StartElement) (*inbound, error) {
 				}
 				st.JMI = m
 				continue
+			case t.Name.Local == "addresses" && t.Name.Space == nsAddress && st.Addresses == nil:
+				st.Addresses = []address{}
+				if err := readAddresses(r, st); err != nil {
+					return nil, err
+				}
+				continue
 			case t.Name.Local == "x" && t.Name.Space == nsOOB:
 				if err := readOOB(r, st); err != nil {
 					return nil, err

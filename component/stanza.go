@@ -33,10 +33,12 @@ type inbound struct {
 	To      string `xml:"to,attr"`
 
 	// message
-	Body    *string    `xml:"-"`
-	Request *struct{}  `xml:"-"`
-	OOB     []string   `xml:"-"` // XEP-0066 URLs
-	JMI     jingle.JMI `xml:"-"` // XEP-0353 propose, proceed, …
+	Body    *string   `xml:"-"`
+	Request *struct{} `xml:"-"`
+	OOB     []string  `xml:"-"` // XEP-0066 URLs
+	// XEP-0033 addresses (a group text); nil when absent
+	Addresses []address  `xml:"-"`
+	JMI       jingle.JMI `xml:"-"` // XEP-0353 propose, proceed, …
 
 	// iq: Jingle, when the first child is <jingle/>
 	Jingle *jingle.Jingle `xml:"urn:xmpp:jingle:1 jingle"`

@@ -17,6 +17,10 @@ type Store interface {
 	Tracked(ctx context.Context, carrier, id string) (store.Sent, error)
 	Untrack(ctx context.Context, carrier, id string) error
 
+	OptedOut(ctx context.Context, from string, tos ...string) (string, error)
+	OptOut(ctx context.Context, from, to string, ttl time.Duration) error
+	OptIn(ctx context.Context, from, to string) error
+
 	PushPending(ctx context.Context, item []byte, ttl time.Duration) error
 	PeekPending(ctx context.Context) ([]byte, error)
 	AckPending(ctx context.Context, item []byte) error

@@ -14,19 +14,21 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // Gateway is a configured, not yet running gateway.
 type Gateway struct {
-	cfg   *Config
-	log   *slog.Logger
-	store *store.Store
-	comp  *component.Component
-	voice *voiceParts      // nil without [sip]
-	sb    *sandbox.Carrier // nil without the sandbox
-	srv   *http.Server
-	ln    net.Listener
+	cfg    *Config
+	log    *slog.Logger
+	store  *store.Store
+	comp   *component.Component
+	outbox *outbox.Outbox
+	voice  *voiceParts      // nil without [sip]
+	sb     *sandbox.Carrier // nil without the sandbox
+	srv    *http.Server
+	ln     net.Listener
 }
 
 // New builds the gateway described by cfg (checked by LoadConfig or
@@ -61,8 +63,11 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		DefaultRegion: cfg.Numbers.DefaultRegion,
 		FullNumbers:   cfg.Log.FullNumbers,
 		Destinations:  cfg.Policy.SMS(),
+		GroupJIDs:     cfg.Component.GroupJIDs,
 		Logger:        log,
 	}, st, cs)
+	g.outbox = outbox.New(cfg.Outbox, st, g.comp.OutboxHandler(), log)
+	g.comp.SetOutbox(g.outbox)
 	if g.voice, err = g.newVoice(domain); err != nil {
 		return nil, err
 	}
@@ -153,6 +158,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	defer stopComp()
 	compDone := make(chan error, 1)
 	go func() { compDone <- g.comp.Run(compCtx) }()
+	// The queue stops with the XMPP side, after the HTTP server: a send
+	// under way finishes and its outcome reaches the user.
+	outboxDone := make(chan struct{})
+	go func() { defer close(outboxDone); g.outbox.Run(compCtx) }()
 	voiceDone := make(chan error, 1)
 	if g.voice != nil {
 		go func() { voiceDone <- g.voice.run(ctx) }()
@@ -174,6 +183,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		err = verr
 	}
 	stopComp()
+	<-outboxDone
 	<-compDone
 	g.store.Close()
 	return err

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -32,6 +33,7 @@ type Config struct {
 	Media     media.Config     `toml:"media"` // used only with voice
 	Calls     bridge.Config    `toml:"calls"` // used only with voice
 	Policy    policy.Config    `toml:"policy"`
+	Outbox    outbox.Config    `toml:"outbox"`
 	Log       Log              `toml:"log"`
 }
 

@@ -98,8 +98,14 @@ func (s *Store) exec(ctx context.Context, batch []*batchReq) []error {
 	}
 	checks, err := run()
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// First use, or Redis restarted and forgot the script.
-		if lerr := trackScript.Load(ctx, s.rdb).Err(); lerr == nil {
+		// First use, or Redis restarted and forgot the scripts.
+		var lerr error
+		for _, sc := range []*redis.Script{trackScript, outboxDoneScript} {
+			if lerr == nil {
+				lerr = sc.Load(ctx, s.rdb).Err()
+			}
+		}
+		if lerr == nil {
 			checks, _ = run()
 		}
 	}

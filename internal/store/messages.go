@@ -58,14 +58,15 @@ func (s *Store) Unsee(ctx context.Context, carrier, id string) error {
 type Sent struct {
 	JID      string // full JID of the sender
 	StanzaID string
-	Number   string // the recipient
+	Number   string // the recipient (a group's first)
+	From     string // the sending number
 	Receipt  bool   // the sender asked for a XEP-0184 receipt
 }
 
 // trackScript writes a tracking record and its expiry in one command
 // (cheaper than MULTI/EXEC, and as atomic).
 var trackScript = redis.NewScript(`
-redis.call('HSET', KEYS[1], 'jid', ARGV[1], 'stanza', ARGV[2], 'number', ARGV[3], 'receipt', ARGV[4])
+redis.call('HSET', KEYS[1], 'jid', ARGV[1], 'stanza', ARGV[2], 'number', ARGV[3], 'receipt', ARGV[4], 'from', ARGV[6])
 return redis.call('PEXPIRE', KEYS[1], ARGV[5])
 `)
 
@@ -78,7 +79,7 @@ func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl ti
 	}
 	key := s.key("track", carrier, id)
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		cmd := trackScript.EvalSha(ctx, p, []string{key}, sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds())
+		cmd := trackScript.EvalSha(ctx, p, []string{key}, sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds(), sent.From)
 		return cmd.Err
 	})
 	if err != nil {
@@ -96,7 +97,7 @@ func (s *Store) Tracked(ctx context.Context, carrier, id string) (Sent, error) {
 	if len(m) == 0 {
 		return Sent{}, ErrNotFound
 	}
-	return Sent{JID: m["jid"], StanzaID: m["stanza"], Number: m["number"], Receipt: m["receipt"] == "1"}, nil
+	return Sent{JID: m["jid"], StanzaID: m["stanza"], Number: m["number"], From: m["from"], Receipt: m["receipt"] == "1"}, nil
 }
 
 // Untrack forgets a message once its final status is handled.

@@ -1,0 +1,334 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/store"
+)
+
+// Sentinel errors.
+var (
+	// ErrGaveUp: the carrier stayed unavailable (or pacing held the job)
+	// past the configured age.
+	ErrGaveUp = errors.New("outbox: gave up")
+	// ErrNoCarrier: the job names a carrier the Handler does not know.
+	ErrNoCarrier = errors.New("outbox: no such carrier")
+)
+
+// Queue is the durable storage of jobs (internal/store).
+type Queue interface {
+	OutboxAdd(ctx context.Context, job []byte) error
+	OutboxRead(ctx context.Context, consumer, after string, n int, block time.Duration) ([]store.OutboxEntry, error)
+	OutboxClaim(ctx context.Context, consumer string, minIdle time.Duration, n int) ([]store.OutboxEntry, error)
+	OutboxSent(ctx context.Context, key string) (id string, sent bool, err error)
+	OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration) error
+	OutboxRetry(ctx context.Context, entry string, job []byte, due time.Time) error
+	OutboxDue(ctx context.Context, now time.Time, n int) (moved int, next time.Time, err error)
+}
+
+// Handler sends jobs and hears their outcome.
+type Handler interface {
+	// Send submits the job's message to its carrier and returns the
+	// carrier's id. An error wrapping carriers.ErrUnavailable is retried;
+	// any other is final.
+	Send(ctx context.Context, j *Job) (id string, err error)
+	// Limits returns the limits of the named carrier, for pacing.
+	Limits(carrier string) (carriers.Limits, bool)
+	// Sent is told of a job the carrier took (also when a redelivered job
+	// turns out to have been sent before).
+	Sent(ctx context.Context, j *Job, id string)
+	// Failed is told of a job that will not be sent: rejected by the
+	// carrier, or given up (ErrGaveUp).
+	Failed(ctx context.Context, j *Job, err error)
+}
+
+// sentTTL is how long a job's "sent" marker outlives it: longer than any
+// redelivery can come (a dead instance's jobs are claimed within minutes).
+const sentTTL = 48 * time.Hour
+
+// Outbox runs the queue.
+type Outbox struct {
+	cfg   Config
+	q     Queue
+	h     Handler
+	log   *slog.Logger
+	now   func() time.Time
+	pace  pacer
+	wake  chan struct{} // a retry was scheduled: the due loop may need to look sooner
+	batch int
+}
+
+// New returns an outbox over q whose jobs h sends; cfg must be checked.
+func New(cfg Config, q Queue, h Handler, log *slog.Logger) *Outbox {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Outbox{cfg: cfg, q: q, h: h, log: log, now: time.Now, wake: make(chan struct{}, 1), batch: 256}
+}
+
+// Add puts j in the queue. Once it returns nil the message is the queue's:
+// it will be sent or its failure reported.
+func (o *Outbox) Add(ctx context.Context, j *Job) error {
+	if j.Key == "" {
+		j.Key = NewKey()
+	}
+	if j.Accepted.IsZero() {
+		j.Accepted = o.now()
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return fmt.Errorf("outbox: encode job: %w", err)
+	}
+	return o.q.OutboxAdd(ctx, b)
+}
+
+type task struct {
+	entry string
+	job   *Job
+}
+
+// Run sends queued jobs until ctx ends, then waits for the sends under way.
+func (o *Outbox) Run(ctx context.Context) {
+	// One channel per worker; a sending number always goes to the same
+	// worker, so its messages leave in the order they were accepted.
+	lanes := make([]chan task, o.cfg.Workers)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		lanes[i] = make(chan task, 16)
+		wg.Add(1)
+		go func(in <-chan task) {
+			defer wg.Done()
+			for t := range in {
+				if ctx.Err() != nil {
+					continue // left pending: this consumer resumes it at its next start
+				}
+				o.process(ctx, t.entry, t.job)
+			}
+		}(lanes[i])
+	}
+	var feeders sync.WaitGroup
+	feeders.Add(2)
+	go func() { defer feeders.Done(); o.claimLoop(ctx, lanes) }()
+	go func() { defer feeders.Done(); o.readLoop(ctx, lanes) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); o.dueLoop(ctx) }()
+	feeders.Wait()
+	for _, l := range lanes {
+		close(l)
+	}
+	wg.Wait()
+}
+
+func (o *Outbox) readLoop(ctx context.Context, lanes []chan task) {
+	backoff := 100 * time.Millisecond
+	// First the jobs this consumer was given before a restart and never
+	// finished, then new ones.
+	after := "0"
+	for ctx.Err() == nil {
+		es, err := o.q.OutboxRead(ctx, o.cfg.Consumer, after, o.batch, time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				o.log.Warn("outbox: cannot read the queue", "err", err)
+			}
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		if after != "" {
+			after = ""
+			if len(es) == o.batch {
+				after = es[len(es)-1].ID
+			}
+		}
+		o.dispatch(ctx, es, lanes)
+	}
+}
+
+func (o *Outbox) dispatch(ctx context.Context, es []store.OutboxEntry, lanes []chan task) {
+	for _, e := range es {
+		j := new(Job)
+		if err := json.Unmarshal(e.Job, j); err != nil {
+			// Nothing can send it; keeping it would jam the queue.
+			o.log.Error("outbox: dropping an unreadable job", "entry", e.ID, "err", err)
+			o.finish(ctx, e.ID, "", "")
+			continue
+		}
+		h := fnv.New32a()
+		h.Write([]byte(j.Message.From))
+		select {
+		case lanes[h.Sum32()%uint32(len(lanes))] <- task{e.ID, j}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// process takes one job to its carrier, or schedules its retry.
+func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
+	log := o.log.With("key", j.Key, "carrier", j.Message.Carrier)
+	id, sent, err := o.q.OutboxSent(ctx, j.Key)
+	if err != nil {
+		log.Warn("outbox: cannot check whether a job was sent; it stays queued", "err", err)
+		return // still pending: the next start or claim takes it again
+	}
+	if sent {
+		log.Info("outbox: job was sent before a restart; not sending again")
+		o.finish(ctx, entry, j.Key, "")
+		o.h.Sent(ctx, j, id)
+		return
+	}
+	now := o.now()
+	if now.Sub(j.Accepted) > o.cfg.MaxAge {
+		o.fail(ctx, entry, j, fmt.Errorf("%w: not sent within %s", ErrGaveUp, o.cfg.MaxAge))
+		return
+	}
+	if !j.Paced {
+		if at := o.turn(j, now); at.After(now) {
+			j.Paced = true
+			o.retry(ctx, entry, j, at)
+			return
+		}
+	}
+	j.Paced = false
+	// A send under way finishes even at shutdown (the Handler bounds it):
+	// cut short, the carrier might take it without the gateway knowing.
+	id, err = o.h.Send(context.WithoutCancel(ctx), j)
+	j.Attempt++
+	switch {
+	case err == nil:
+		o.finish(ctx, entry, j.Key, id)
+		o.h.Sent(ctx, j, id)
+	case errors.Is(err, carriers.ErrUnavailable):
+		delay := min(o.cfg.RetryMin<<min(j.Attempt-1, 20), o.cfg.RetryMax)
+		var ce *carriers.Error
+		if errors.As(err, &ce) && ce.RetryAfter > delay {
+			delay = ce.RetryAfter
+		}
+		due := now.Add(delay)
+		if due.Sub(j.Accepted) > o.cfg.MaxAge {
+			o.fail(ctx, entry, j, fmt.Errorf("%w: the carrier stayed unavailable for %s: %w", ErrGaveUp, o.cfg.MaxAge, err))
+			return
+		}
+		log.Info("outbox: carrier unavailable; will retry", "attempt", j.Attempt, "in", delay, "err", err)
+		o.retry(ctx, entry, j, due)
+	default:
+		o.fail(ctx, entry, j, err)
+	}
+}
+
+// turn is when the job's sending number and carrier may send next.
+func (o *Outbox) turn(j *Job, now time.Time) time.Time {
+	lim, _ := o.h.Limits(j.Message.Carrier)
+	rate := lim.PerNumber
+	if o.cfg.NumberRate > 0 {
+		rate = o.cfg.NumberRate
+	}
+	at := o.pace.reserve("n:"+j.Message.Carrier+":"+j.Message.From, interval(rate), now)
+	if c := o.pace.reserve("c:"+j.Message.Carrier, interval(o.cfg.CarrierRate), now); c.After(at) {
+		at = c
+	}
+	return at
+}
+
+func (o *Outbox) fail(ctx context.Context, entry string, j *Job, err error) {
+	o.finish(ctx, entry, j.Key, "")
+	o.h.Failed(ctx, j, err)
+}
+
+// finish records the carrier's id (if any) and removes the entry. It
+// insists while Redis is away: giving up here would leave an entry that a
+// restart sends a second time.
+func (o *Outbox) finish(ctx context.Context, entry, key, carrierID string) {
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		err := o.q.OutboxDone(context.WithoutCancel(ctx), entry, key, carrierID, sentTTL)
+		if err == nil {
+			return
+		}
+		o.log.Warn("outbox: cannot record a finished job; retrying", "entry", entry, "err", err)
+		if !sleep(ctx, backoff) {
+			return // shutting down: a restart finds the marker or resends
+		}
+	}
+}
+
+func (o *Outbox) retry(ctx context.Context, entry string, j *Job, due time.Time) {
+	b, err := json.Marshal(j)
+	if err == nil {
+		for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+			if err = o.q.OutboxRetry(context.WithoutCancel(ctx), entry, b, due); err == nil {
+				break
+			}
+			o.log.Warn("outbox: cannot schedule a retry; retrying", "err", err)
+			if !sleep(ctx, backoff) {
+				return // the entry stays pending and is read again
+			}
+		}
+	}
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dueLoop puts retries back in the queue when their time comes.
+func (o *Outbox) dueLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		wait := time.Second
+		moved, next, err := o.q.OutboxDue(ctx, o.now(), o.batch)
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				o.log.Warn("outbox: cannot move due retries", "err", err)
+			}
+		case moved == o.batch:
+			wait = 0
+		case !next.IsZero():
+			wait = min(max(time.Until(next), 5*time.Millisecond), time.Second)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-o.wake:
+		}
+		t.Stop()
+	}
+}
+
+// claimLoop takes over jobs a dead instance left unfinished.
+func (o *Outbox) claimLoop(ctx context.Context, lanes []chan task) {
+	for sleep(ctx, o.cfg.ClaimIdle/2) {
+		es, err := o.q.OutboxClaim(ctx, o.cfg.Consumer, o.cfg.ClaimIdle, o.batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				o.log.Warn("outbox: cannot claim abandoned jobs", "err", err)
+			}
+			continue
+		}
+		if len(es) > 0 {
+			o.log.Info("outbox: took over jobs an instance left unfinished", "count", len(es))
+		}
+		o.dispatch(ctx, es, lanes)
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether the full d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

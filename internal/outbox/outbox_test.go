@@ -1,0 +1,302 @@
+package outbox_test
+
+import (
+	"context"
+	"log/slog"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/outbox"
+	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/internal/testenv"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// handler is a carrier and a user in one: it records what was sent and
+// what was reported.
+type handler struct {
+	mu      sync.Mutex
+	limits  carriers.Limits
+	send    func(j *outbox.Job) (string, error) // nil: accept
+	sends   []sendRec
+	sent    map[string]string // key -> carrier id
+	failed  map[string]error
+	changed chan struct{}
+}
+
+type sendRec struct {
+	key, from, body string
+	at              time.Time
+}
+
+func newHandler() *handler {
+	return &handler{sent: map[string]string{}, failed: map[string]error{}, changed: make(chan struct{}, 1)}
+}
+
+func (h *handler) Send(_ context.Context, j *outbox.Job) (string, error) {
+	h.mu.Lock()
+	h.sends = append(h.sends, sendRec{j.Key, j.Message.From, j.Message.Body, time.Now()})
+	f := h.send
+	h.mu.Unlock()
+	if f != nil {
+		return f(j)
+	}
+	return "C-" + j.Key, nil
+}
+
+func (h *handler) Limits(string) (carriers.Limits, bool) { return h.limits, true }
+
+func (h *handler) Sent(_ context.Context, j *outbox.Job, id string) {
+	h.mu.Lock()
+	h.sent[j.Key] = id
+	h.mu.Unlock()
+	h.poke()
+}
+
+func (h *handler) Failed(_ context.Context, j *outbox.Job, err error) {
+	h.mu.Lock()
+	h.failed[j.Key] = err
+	h.mu.Unlock()
+	h.poke()
+}
+
+func (h *handler) poke() {
+	select {
+	case h.changed <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits until done() holds.
+func (h *handler) wait(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		h.mu.Lock()
+		ok := done()
+		h.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-h.changed:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func testConfig() outbox.Config {
+	return outbox.Config{Workers: 4, MaxAge: time.Minute, RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond,
+		ClaimIdle: 300 * time.Millisecond, Consumer: "test"}
+}
+
+func start(t *testing.T, cfg outbox.Config, st *store.Store, h *handler) (*outbox.Outbox, func()) {
+	t.Helper()
+	o := outbox.New(cfg, st, h, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); o.Run(ctx) }()
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return o, stop
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	r := testenv.StartRedis(t)
+	st, err := store.Open(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func job(from, to, body string) *outbox.Job {
+	return &outbox.Job{Message: carriers.Message{Carrier: "c", From: from, To: to, Body: body}, Origin: outbox.Origin{JID: "u@example.org/r"}}
+}
+
+func empty(t *testing.T, st *store.Store) {
+	t.Helper()
+	q, r, err := st.OutboxLen(context.Background())
+	if err != nil || q != 0 || r != 0 {
+		t.Errorf("queue holds %d entries and %d retries (err %v); want none: no body at rest after sending", q, r, err)
+	}
+}
+
+func TestSendsEachOnceInOrder(t *testing.T) {
+	st := openStore(t)
+	h := newHandler()
+	o, _ := start(t, testConfig(), st, h)
+	const n = 200
+	var keys []string
+	for i := range n {
+		j := job(fmt.Sprintf("+1201555010%d", i%3), "+12015550123", fmt.Sprint(i))
+		if err := o.Add(t.Context(), j); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, j.Key)
+	}
+	h.wait(t, "all sent", func() bool { return len(h.sent) == n })
+	if len(h.sends) != n {
+		t.Errorf("carrier saw %d sends, want %d", len(h.sends), n)
+	}
+	last := map[string]int{}
+	for _, s := range h.sends {
+		var i int
+		fmt.Sscan(s.body, &i)
+		if p, ok := last[s.from]; ok && i < p {
+			t.Errorf("number %s sent %d after %d: out of order", s.from, i, p)
+		}
+		last[s.from] = i
+	}
+	for _, k := range keys {
+		if h.sent[k] != "C-"+k {
+			t.Errorf("job %s reported sent as %q", k, h.sent[k])
+		}
+	}
+	empty(t, st)
+}
+
+func TestPacesPerNumber(t *testing.T) {
+	st := openStore(t)
+	h := newHandler()
+	h.limits.PerNumber = 20 // one send each 50 ms
+	o, _ := start(t, testConfig(), st, h)
+	for i := range 5 {
+		if err := o.Add(t.Context(), job("+12015550100", "+12015550123", fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Add(t.Context(), job("+12015550101", "+12015550123", fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.wait(t, "all sent", func() bool { return len(h.sent) == 10 })
+	prev := map[string]time.Time{}
+	for _, s := range h.sends {
+		if p, ok := prev[s.from]; ok {
+			// The pacer books 50 ms slots; the due loop may send a little
+			// early by its own rounding, never by half a slot.
+			if gap := s.at.Sub(p); gap < 25*time.Millisecond {
+				t.Errorf("number %s sent twice %v apart; want about 50ms", s.from, gap)
+			}
+		}
+		prev[s.from] = s.at
+	}
+	empty(t, st)
+}
+
+func TestRetriesUnavailableThenSends(t *testing.T) {
+	st := openStore(t)
+	h := newHandler()
+	var tries int
+	h.send = func(j *outbox.Job) (string, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		tries++
+		if tries < 3 {
+			return "", &carriers.Error{Kind: carriers.ErrUnavailable, Message: "HTTP 503"}
+		}
+		return "ok", nil
+	}
+	o, _ := start(t, testConfig(), st, h)
+	j := job("+12015550100", "+12015550123", "hi")
+	if err := o.Add(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "sent", func() bool { return h.sent[j.Key] == "ok" })
+	if tries != 3 || len(h.failed) != 0 {
+		t.Errorf("tries %d, failed %v; want 3 tries and no failure", tries, h.failed)
+	}
+	empty(t, st)
+}
+
+func TestFinalOutcomes(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		err    error
+		maxAge time.Duration
+		want   error
+	}{
+		{"rejected", &carriers.Error{Kind: carriers.ErrRejected, Reason: carriers.ReasonOptedOut, Code: "21610"}, time.Minute, carriers.ErrRejected},
+		{"unavailable past max age", &carriers.Error{Kind: carriers.ErrUnavailable, Message: "HTTP 500"}, 150 * time.Millisecond, outbox.ErrGaveUp},
+		{"429 past max age", &carriers.Error{Kind: carriers.ErrUnavailable, Message: "HTTP 429", RetryAfter: time.Hour}, time.Minute, outbox.ErrGaveUp},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			h := newHandler()
+			h.send = func(*outbox.Job) (string, error) { return "", tt.err }
+			cfg := testConfig()
+			cfg.MaxAge = tt.maxAge
+			o, _ := start(t, cfg, st, h)
+			j := job("+12015550100", "+12015550123", "hi")
+			if err := o.Add(t.Context(), j); err != nil {
+				t.Fatal(err)
+			}
+			h.wait(t, "failure", func() bool { return h.failed[j.Key] != nil })
+			if err := h.failed[j.Key]; !errors.Is(err, tt.want) {
+				t.Errorf("failed with %v; want %v", err, tt.want)
+			}
+			if len(h.sent) != 0 {
+				t.Errorf("reported sent: %v", h.sent)
+			}
+			empty(t, st)
+		})
+	}
+}
+
+// A consumer that dies with jobs in hand: its successor under the same
+// name resumes them at start, and another instance claims them once idle.
+func TestResumesAbandonedJobs(t *testing.T) {
+	for _, tt := range []struct {
+		name, successor string
+	}{
+		{"same name restarts", "dead"},
+		{"another instance claims", "other"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			h := newHandler()
+			o := outbox.New(testConfig(), st, h, nil)
+			var keys []string
+			for i := range 3 {
+				j := job("+12015550100", "+12015550123", fmt.Sprint(i))
+				if err := o.Add(t.Context(), j); err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, j.Key)
+			}
+			// "dead" takes them and dies before sending.
+			es, err := st.OutboxRead(t.Context(), "dead", "", 10, time.Second)
+			if err != nil || len(es) != 3 {
+				t.Fatalf("read %d entries, %v", len(es), err)
+			}
+			cfg := testConfig()
+			cfg.Consumer = tt.successor
+			start(t, cfg, st, h)
+			h.wait(t, "all three reported", func() bool { return len(h.sent) == 3 })
+			for _, k := range keys {
+				if _, ok := h.sent[k]; !ok {
+					t.Errorf("job %s not reported", k)
+				}
+			}
+			if len(h.sends) != 3 {
+				t.Errorf("carrier saw %d sends; want 3", len(h.sends))
+			}
+			empty(t, st)
+		})
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
