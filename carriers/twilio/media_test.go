@@ -111,26 +111,12 @@ func basic(user, pass string) string {
 	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
 }
 
-// methodRecorder keeps the method and path of the requests it forwards.
-type methodRecorder struct {
-	mu   sync.Mutex
-	reqs []string
-	next http.RoundTripper
-}
-
-func (r *methodRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.mu.Lock()
-	r.reqs = append(r.reqs, req.Method+" "+req.URL.Path)
-	r.mu.Unlock()
-	return r.next.RoundTrip(req)
-}
-
 // TestDeleteMediaAgainstTwilioSpec deletes through the real SDK at Prism
 // serving Twilio's own API definition, which checks the path's SIDs and the
 // Basic auth and answers 204.
 func TestDeleteMediaAgainstTwilioSpec(t *testing.T) {
 	prism := carriertest.StartTwilioPrism(t)
-	rec := &methodRecorder{next: http.DefaultTransport}
+	rec := &recorder{next: http.DefaultTransport}
 	c, err := New(Settings{AccountSID: testSID, AuthToken: testToken, APIURL: prism.URL, Transport: rec})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +126,7 @@ func TestDeleteMediaAgainstTwilioSpec(t *testing.T) {
 		if err := c.DeleteMedia(context.Background(), prism.URL+path); err != nil {
 			t.Fatalf("DeleteMedia: %v", err)
 		}
-		if got := rec.reqs[len(rec.reqs)-1]; got != "DELETE "+path+".json" {
+		if got := rec.lastRequest(); got != "DELETE "+path+".json" {
 			t.Errorf("request %q", got)
 		}
 	}

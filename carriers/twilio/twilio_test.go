@@ -23,18 +23,24 @@ const (
 	testToken = "0123456789abcdef0123456789abcdef"
 )
 
-// recorder keeps the form bodies of the requests it forwards.
+// recorder keeps the method, path and form body of the requests it
+// forwards.
 type recorder struct {
 	mu    sync.Mutex
+	reqs  []string // "METHOD /path"
 	forms []url.Values
 	next  http.RoundTripper
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(req.Body)
-	req.Body = io.NopCloser(bytes.NewReader(body))
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	f, _ := url.ParseQuery(string(body))
 	r.mu.Lock()
+	r.reqs = append(r.reqs, req.Method+" "+req.URL.Path)
 	r.forms = append(r.forms, f)
 	r.mu.Unlock()
 	return r.next.RoundTrip(req)
@@ -44,6 +50,12 @@ func (r *recorder) last() url.Values {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.forms[len(r.forms)-1]
+}
+
+func (r *recorder) lastRequest() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reqs[len(r.reqs)-1]
 }
 
 // TestSendAgainstTwilioSpec sends through the real SDK to Prism serving
