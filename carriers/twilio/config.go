@@ -1,6 +1,7 @@
 package twilio
 
 import (
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -11,8 +12,9 @@ import (
 
 // Defaults of the adapter, for the section and for Settings alike.
 const (
-	defaultAPIURL  = "https://api.twilio.com"
-	defaultTimeout = 15 * time.Second
+	defaultAPIURL        = "https://api.twilio.com"
+	defaultTimeout       = 15 * time.Second
+	defaultPerNumberRate = 1.0 // sends per second: a US long code's rate
 )
 
 // Config is the [carriers.twilio] section.
@@ -24,6 +26,10 @@ type Config struct {
 	APIURL string `toml:"api_url"`
 	// Timeout bounds every API call; default 15s.
 	Timeout time.Duration `toml:"timeout"`
+	// PerNumberRate is the messages per second the gateway sends from one
+	// number; default 1 (a US long code). Twilio queues what comes faster,
+	// but a number over its carriers' rate gets messages filtered.
+	PerNumberRate float64 `toml:"per_number_rate"`
 }
 
 var _ carriers.Section = (*Config)(nil)
@@ -46,6 +52,12 @@ func (c *Config) Check() error {
 	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
 		return err
 	}
+	if c.PerNumberRate == 0 {
+		c.PerNumberRate = defaultPerNumberRate
+	}
+	if !(c.PerNumberRate > 0) || math.IsInf(c.PerNumberRate, 0) {
+		return config.Invalid("per_number_rate", "%v is not a positive number of messages per second", c.PerNumberRate)
+	}
 	return nil
 }
 
@@ -55,12 +67,13 @@ func (c *Config) Active() bool { return true }
 // Open implements carriers.Section.
 func (c *Config) Open(env carriers.Env) (carriers.Carrier, error) {
 	return New(Settings{
-		AccountSID: c.AccountSID,
-		AuthToken:  c.AuthToken,
-		APIURL:     c.APIURL,
-		PublicURL:  env.PublicURL,
-		Timeout:    c.Timeout,
-		Logger:     env.Logger,
+		AccountSID:    c.AccountSID,
+		AuthToken:     c.AuthToken,
+		APIURL:        c.APIURL,
+		PublicURL:     env.PublicURL,
+		Timeout:       c.Timeout,
+		PerNumberRate: c.PerNumberRate,
+		Logger:        env.Logger,
 	})
 }
 

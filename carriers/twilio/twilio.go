@@ -4,6 +4,7 @@
 package twilio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +26,12 @@ var errBadAPIURL = errors.New("twilio: bad api url")
 // Name is the adapter's configuration name and webhook path prefix.
 const Name = "twilio"
 
-// MaxBody is Twilio's limit on one message body, in characters.
-const MaxBody = 1600
+// Twilio's limits on one message (https://www.twilio.com/docs/messaging/guides/accepted-mime-types).
+const (
+	MaxBody       = 1600            // body characters
+	MaxMedia      = 10              // media items in one MMS
+	MaxMediaBytes = 5 * 1000 * 1000 // all media of one MMS with its body: 5 MB
+)
 
 // Settings configures the adapter.
 type Settings struct {
@@ -40,6 +45,9 @@ type Settings struct {
 	PublicURL string
 	// Timeout bounds every API call (the SDK takes no context); default 15s.
 	Timeout time.Duration
+	// PerNumberRate is the sends per second one sending number may make
+	// (Limits.PerNumber); default 1, a US long code's rate.
+	PerNumberRate float64
 	// Transport is the HTTP transport under the SDK; default a clone of
 	// http.DefaultTransport that keeps more connections open.
 	Transport http.RoundTripper
@@ -53,8 +61,12 @@ type Carrier struct {
 	status string // StatusCallback URL
 }
 
-var _ carriers.Carrier = (*Carrier)(nil)
-var _ carriers.Webhooks = (*Carrier)(nil)
+var (
+	_ carriers.Carrier         = (*Carrier)(nil)
+	_ carriers.Webhooks        = (*Carrier)(nil)
+	_ carriers.MediaAuthorizer = (*Carrier)(nil)
+	_ carriers.MediaRemover    = (*Carrier)(nil)
+)
 
 // New checks set and returns the adapter.
 func New(set Settings) (*Carrier, error) {
@@ -67,6 +79,9 @@ func New(set Settings) (*Carrier, error) {
 	}
 	if set.Timeout <= 0 {
 		set.Timeout = defaultTimeout
+	}
+	if !(set.PerNumberRate > 0) {
+		set.PerNumberRate = defaultPerNumberRate
 	}
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)
@@ -86,23 +101,47 @@ func New(set Settings) (*Carrier, error) {
 // Name implements carriers.Carrier.
 func (c *Carrier) Name() string { return Name }
 
-// Limits implements carriers.Carrier.
-func (c *Carrier) Limits() carriers.Limits { return carriers.Limits{MaxBodyChars: MaxBody} }
+// Limits implements carriers.Carrier. Twilio's Messaging API sends to one
+// number per message (no group MMS) and reports delivery.
+func (c *Carrier) Limits() carriers.Limits {
+	return carriers.Limits{
+		MaxBodyChars:  MaxBody,
+		MaxMedia:      MaxMedia,
+		MaxMediaBytes: MaxMediaBytes,
+		MediaTypes:    MediaTypes(),
+		MaxRecipients: 1,
+		Delivery:      true,
+		PerNumber:     c.set.PerNumberRate,
+	}
+}
+
+// MediaTypes lists the content types Twilio accepts in an MMS. Twilio
+// formats JPEG, GIF and PNG for the receiving phone; it passes the others
+// on as they are (https://www.twilio.com/docs/messaging/guides/accepted-mime-types).
+// image/webp is left out: Twilio takes it for WhatsApp stickers only.
+func MediaTypes() []string {
+	return []string{
+		"image/jpeg", "image/jpg", "image/gif", "image/png",
+		"image/bmp", "image/tiff", "image/heic", "image/heif",
+		"audio/*", "video/*",
+		"text/vcard", "text/x-vcard", "text/csv", "text/rtf", "text/richtext", "text/calendar", "text/directory",
+		"application/pdf", "application/vcard", "application/vnd.apple.pkpass",
+	}
+}
 
 // Send submits m through the Messages API with a StatusCallback, so that
 // delivery reports come back to /twilio/status.
+//
+// m.Key is not sent: Twilio's CreateMessage takes no idempotency key (its
+// API definition and twilio-go have none), so a send whose answer was lost
+// may have gone out; the gateway must not resend it blindly.
 func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) {
+	if len(m.Cc) > 0 {
+		return "", &carriers.Error{Kind: carriers.ErrRejected, Message: "Twilio cannot send group texts (MMS to several numbers)"}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
 	defer cancel()
-	// The SDK takes no context; a client per call carries this one down to
-	// the HTTP request.
-	cl := &tclient.Client{
-		Credentials: tclient.NewCredentials(c.set.AccountSID, c.set.AuthToken),
-		// No http.Client.Timeout: the context bounds the call, and cancelling
-		// it on return also frees error bodies the SDK never closes.
-		HTTPClient: &http.Client{Transport: &rewrite{ctx: ctx, api: c.api, next: c.set.Transport}},
-	}
-	cl.SetAccountSid(c.set.AccountSID)
+	api, rt := c.service(ctx)
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To).SetFrom(m.From).SetStatusCallback(c.status)
 	if m.Body != "" {
@@ -115,9 +154,9 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 		}
 		p.SetMediaUrl(urls)
 	}
-	res, err := openapi.NewApiServiceWithClient(cl).CreateMessage(p)
+	res, err := api.CreateMessage(p)
 	if err != nil {
-		return "", classify(err)
+		return "", rt.classify(err)
 	}
 	if res.Sid == nil || *res.Sid == "" {
 		return "", &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Twilio answered without a message SID"}
@@ -125,28 +164,54 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 	return *res.Sid, nil
 }
 
-// classify maps an SDK error to the gateway's error kinds: Twilio's 4xx
-// answers (bad number, opted-out recipient) are final, the rest may pass.
-func classify(err error) error {
-	var rest *tclient.TwilioRestError
-	if errors.As(err, &rest) {
-		return apiError(rest.Status, rest.Code, rest.Message)
+// service returns the SDK's API for one call bounded by ctx. The SDK takes
+// no context, so a client per call carries ctx down to the HTTP request;
+// its transport also keeps what the SDK's errors drop (the HTTP status and
+// Retry-After).
+func (c *Carrier) service(ctx context.Context) (*openapi.ApiService, *rewrite) {
+	rt := &rewrite{ctx: ctx, api: c.api, next: c.set.Transport}
+	cl := &tclient.Client{
+		Credentials: tclient.NewCredentials(c.set.AccountSID, c.set.AuthToken),
+		// No http.Client.Timeout: the context bounds the call, and cancelling
+		// it on return also frees error bodies the SDK never closes.
+		HTTPClient: &http.Client{Transport: rt},
 	}
-	var v1 *tclient.RestErrorV1
-	if errors.As(err, &v1) {
-		return apiError(v1.HttpStatusCode, v1.Code, v1.Message)
-	}
-	return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Twilio failed: " + scrub(err)}
+	cl.SetAccountSid(c.set.AccountSID)
+	return openapi.NewApiServiceWithClient(cl), rt
 }
 
-func apiError(status, code int, msg string) error {
-	kind := carriers.ErrUnavailable
-	if status >= 400 && status < 500 && status != http.StatusTooManyRequests {
-		kind = carriers.ErrRejected
+// classify maps an SDK error to the gateway's error kinds: Twilio's 4xx
+// answers (bad number, opted-out recipient) are final, the rest may pass.
+// A 429's Retry-After, which the SDK's error does not carry, comes from the
+// transport.
+func (r *rewrite) classify(err error) error {
+	var e *carriers.Error
+	var rest *tclient.TwilioRestError
+	var v1 *tclient.RestErrorV1
+	switch {
+	case errors.As(err, &rest):
+		e = apiError(cmp.Or(rest.Status, r.status), rest.Code, rest.Message)
+	case errors.As(err, &v1):
+		e = apiError(cmp.Or(v1.HttpStatusCode, r.status), v1.Code, v1.Message)
+	default:
+		e = &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Twilio failed: " + scrub(err)}
 	}
-	e := &carriers.Error{Kind: kind, Message: msg}
+	if r.status == http.StatusTooManyRequests {
+		e.RetryAfter = retryAfter(r.retryAfter, time.Now())
+	}
+	return e
+}
+
+// apiError is Twilio's error answer in the gateway's terms, with the shared
+// reason for its code.
+func apiError(status, code int, msg string) *carriers.Error {
+	e := &carriers.Error{Kind: carriers.ErrUnavailable, Message: msg}
+	if status >= 400 && status < 500 && status != http.StatusTooManyRequests {
+		e.Kind = carriers.ErrRejected
+	}
 	if code != 0 {
 		e.Code = strconv.Itoa(code)
+		e.Reason = reasonFor(e.Code)
 	}
 	return e
 }
@@ -162,11 +227,17 @@ func scrub(err error) string {
 }
 
 // rewrite points the SDK's hard-coded https://api.twilio.com at the
-// configured API and attaches the call's context.
+// configured API, attaches the call's context, and keeps the last answer's
+// status and Retry-After. One serves one call: http.Client runs RoundTrip
+// on the caller's goroutine, so the fields are read after the call returns
+// without a lock.
 type rewrite struct {
 	ctx  context.Context
 	api  *url.URL
 	next http.RoundTripper
+
+	status     int
+	retryAfter string
 }
 
 func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -174,5 +245,9 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.URL.Scheme = r.api.Scheme
 	req.URL.Host = r.api.Host
 	req.Host = r.api.Host
-	return r.next.RoundTrip(req)
+	res, err := r.next.RoundTrip(req)
+	if res != nil {
+		r.status, r.retryAfter = res.StatusCode, res.Header.Get("Retry-After")
+	}
+	return res, err
 }

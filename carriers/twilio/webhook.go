@@ -120,8 +120,12 @@ func reads(k string) bool {
 
 // messageSID reports whether s has the shape of a Message SID, as Twilio's
 // API definition documents it: ^(SM|MM)[0-9a-fA-F]{32}$.
-func messageSID(s string) bool {
-	if len(s) != 34 || (s[:2] != "SM" && s[:2] != "MM") {
+func messageSID(s string) bool { return isSID(s, "SM") || isSID(s, "MM") }
+
+// isSID reports whether s is prefix followed by 32 hexadecimal digits, the
+// shape of Twilio's SIDs.
+func isSID(s, prefix string) bool {
+	if len(s) != 34 || s[:2] != prefix {
 		return false
 	}
 	for _, r := range s[2:] {
@@ -144,7 +148,9 @@ func inbound(f map[string]string) carriers.Message {
 	return m
 }
 
-// status reads a delivery report's fields.
+// status reads a delivery report's fields. Every MessageStatus of Twilio's
+// API definition (message_enum_status) has a state; a failure carries the
+// shared reason for its ErrorCode beside Twilio's code and text.
 func status(f map[string]string) carriers.Status {
 	s := carriers.Status{Carrier: Name, ID: f["MessageSid"], ErrorCode: f["ErrorCode"], ErrorText: f["ErrorMessage"]}
 	switch f["MessageStatus"] {
@@ -152,9 +158,14 @@ func status(f map[string]string) carriers.Status {
 		s.State = carriers.StateDelivered
 	case "undelivered", "failed", "canceled":
 		s.State = carriers.StateFailed
-	case "sent":
+		s.Reason = reasonFor(s.ErrorCode)
+	case "sent", "partially_delivered":
+		// partially_delivered: the carrier took the message but did not
+		// confirm every part; not a delivery, not a failure either.
 		s.State = carriers.StateSent
 	default:
+		// queued, accepted, scheduled, sending; and receiving and
+		// received, which describe inbound messages, never ours.
 		s.State = carriers.StateQueued
 	}
 	return s

@@ -1,10 +1,13 @@
 package twilio
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,23 +110,102 @@ func TestWebhookRefusals(t *testing.T) {
 	}
 }
 
-func TestStatusMapping(t *testing.T) {
-	tests := map[string]carriers.State{
-		"queued": carriers.StateQueued, "accepted": carriers.StateQueued, "sending": carriers.StateQueued,
-		"sent": carriers.StateSent, "delivered": carriers.StateDelivered, "read": carriers.StateDelivered,
+// statusStates is what every MessageStatus of Twilio's API definition
+// (message_enum_status) becomes.
+func statusStates() map[string]carriers.State {
+	return map[string]carriers.State{
+		"queued": carriers.StateQueued, "accepted": carriers.StateQueued, "scheduled": carriers.StateQueued,
+		"sending": carriers.StateQueued, "receiving": carriers.StateQueued, "received": carriers.StateQueued,
+		"sent": carriers.StateSent, "partially_delivered": carriers.StateSent,
+		"delivered": carriers.StateDelivered, "read": carriers.StateDelivered,
 		"undelivered": carriers.StateFailed, "failed": carriers.StateFailed, "canceled": carriers.StateFailed,
 	}
-	for in, want := range tests {
-		t.Run(in, func(t *testing.T) {
+}
+
+// TestStatusMapping posts signed status callbacks for every MessageStatus,
+// with and without an ErrorCode, and checks state, reason and Twilio's own
+// code and text.
+func TestStatusMapping(t *testing.T) {
+	type row struct {
+		status, code string
+		state        carriers.State
+		reason       carriers.Reason
+	}
+	var tests []row
+	for st, state := range statusStates() {
+		tests = append(tests, row{st, "", state, carriers.ReasonUnknown})
+	}
+	for _, r := range []struct {
+		code   string
+		reason carriers.Reason
+	}{
+		{"21610", carriers.ReasonOptedOut}, {"30003", carriers.ReasonUnreachable}, {"30005", carriers.ReasonUnreachable},
+		{"30006", carriers.ReasonUnreachable}, {"30004", carriers.ReasonBlocked}, {"30007", carriers.ReasonBlocked},
+		{"30034", carriers.ReasonUnregistered}, {"30032", carriers.ReasonUnregistered}, {"21211", carriers.ReasonInvalid},
+		{"21614", carriers.ReasonInvalid}, {"30019", carriers.ReasonTooLarge}, {"30022", carriers.ReasonRateLimited},
+		{"30023", carriers.ReasonRateLimited}, {"30027", carriers.ReasonRateLimited}, {"30008", carriers.ReasonUnknown},
+	} {
+		tests = append(tests, row{"undelivered", r.code, carriers.StateFailed, r.reason}, row{"failed", r.code, carriers.StateFailed, r.reason})
+	}
+	// A reason belongs to failures only.
+	tests = append(tests, row{"delivered", "30003", carriers.StateDelivered, carriers.ReasonUnknown}, row{"sent", "30007", carriers.StateSent, carriers.ReasonUnknown})
+	for _, tt := range tests {
+		t.Run(tt.status+"/"+tt.code, func(t *testing.T) {
 			rec := &carriertest.Receiver{}
-			f := url.Values{"MessageSid": {sid9}, "AccountSid": {testSID}, "MessageStatus": {in}, "ErrorCode": {"30003"}}
+			f := url.Values{"MessageSid": {sid9}, "AccountSid": {testSID}, "MessageStatus": {tt.status}}
+			if tt.code != "" {
+				f.Set("ErrorCode", tt.code)
+				f.Set("ErrorMessage", "Twilio's words for "+tt.code)
+			}
 			if w := post(newCarrier(t).Handler(rec), "/twilio/status", f, carriertest.SignTwilio(testToken, public+"/twilio/status", f)); w.Code != http.StatusOK {
 				t.Fatalf("got %d", w.Code)
 			}
-			if st := rec.Statuses(); len(st) != 1 || st[0].State != want || st[0].ID != sid9 || st[0].ErrorCode != "30003" {
-				t.Fatalf("status = %+v, want %s", rec.Statuses(), want)
+			st := rec.Statuses()
+			if len(st) != 1 {
+				t.Fatalf("statuses = %+v", st)
+			}
+			want := carriers.Status{Carrier: Name, ID: sid9, State: tt.state, ErrorCode: tt.code, Reason: tt.reason}
+			if tt.code != "" {
+				want.ErrorText = "Twilio's words for " + tt.code
+			}
+			if st[0] != want {
+				t.Fatalf("status = %+v, want %+v", st[0], want)
 			}
 		})
+	}
+}
+
+// TestStatusCoversDefinition: every MessageStatus Twilio's API definition
+// lists has a state in the table above, so a new one fails here first.
+func TestStatusCoversDefinition(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(carriertest.Tools(t), "specs", "twilio_api_v2010.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Components struct {
+			Schemas struct {
+				Status struct {
+					Enum []string `json:"enum"`
+				} `json:"message_enum_status"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	enum := spec.Components.Schemas.Status.Enum
+	if len(enum) == 0 {
+		t.Fatal("message_enum_status not found in the definition")
+	}
+	states := statusStates()
+	for _, st := range enum {
+		if _, ok := states[st]; !ok {
+			t.Errorf("MessageStatus %q has no state in the test table", st)
+		}
+	}
+	if len(enum) != len(states) {
+		t.Errorf("the definition lists %d statuses, the test %d: %v", len(enum), len(states), enum)
 	}
 }
 

@@ -53,6 +53,9 @@ func TestParseValid(t *testing.T) {
 	if c.Carriers.Twilio.APIURL != "https://api.twilio.com" {
 		t.Errorf("api_url default = %q", c.Carriers.Twilio.APIURL)
 	}
+	if c.Carriers.Twilio.PerNumberRate != 1 {
+		t.Errorf("per_number_rate default = %v", c.Carriers.Twilio.PerNumberRate)
+	}
 	if got := c.CarrierNames(); len(got) != 1 || got[0] != "twilio" {
 		t.Errorf("CarrierNames = %v", got)
 	}
@@ -201,6 +204,13 @@ func TestSettings(t *testing.T) {
 		{name: "api url", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://127.0.0.1:4010/"}},
 		{name: "timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=soon"}, key: "carriers.twilio.timeout"},
 		{name: "negative timeout", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TIMEOUT=-1s"}, key: "carriers.twilio.timeout"},
+		{name: "per number rate", old: `auth_token = "token"`, new: "auth_token = \"token\"\nper_number_rate = 3"},
+		{name: "per number rate env", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_PER_NUMBER_RATE=0.5"}},
+		{name: "per number rate negative", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_PER_NUMBER_RATE=-1"}, key: "carriers.twilio.per_number_rate"},
+		{name: "per number rate words", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_PER_NUMBER_RATE=1/s"}, key: "carriers.twilio.per_number_rate"},
+		{name: "per number rate nan", old: `auth_token = "token"`, new: "auth_token = \"token\"\nper_number_rate = nan", key: "carriers.twilio.per_number_rate"},
+		{name: "per number rate inf", old: `auth_token = "token"`, new: "auth_token = \"token\"\nper_number_rate = inf", key: "carriers.twilio.per_number_rate"},
+		{name: "per number rate string", old: `auth_token = "token"`, new: "auth_token = \"token\"\nper_number_rate = \"1/s\"", key: "per_number_rate"},
 		{name: "bool env", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=maybe"}, key: "carriers.sandbox.enabled"},
 		// check used to accept the sandbox beside Twilio and a SIP trunk,
 		// where the sandbox page could text and call real users.

@@ -233,6 +233,12 @@ func walk(v reflect.Value, prefix, keyPath string, env map[string]string) error 
 				return bad()
 			}
 			fv.SetInt(n)
+		case fv.CanFloat():
+			x, err := strconv.ParseFloat(s, fv.Type().Bits())
+			if err != nil {
+				return bad()
+			}
+			fv.SetFloat(x)
 		default:
 			return bad()
 		}

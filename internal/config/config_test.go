@@ -15,6 +15,7 @@ type leaf struct {
 	Count int           `toml:"count"`
 	On    bool          `toml:"on"`
 	Name  string        `toml:"name"`
+	Rate  float64       `toml:"rate"`
 }
 
 func (l *leaf) Check() error {
@@ -91,6 +92,17 @@ func TestDecode(t *testing.T) {
 		{name: "bad env duration", src: "[tables.a]\n", env: []string{"SWITCHBOARD_TOP_EVERY=5"}, want: "top.every: SWITCHBOARD_TOP_EVERY=\"5\" is not a duration"},
 		{name: "bad env int", src: "[tables.a]\n", env: []string{"SWITCHBOARD_TOP_COUNT=many"}, want: "top.count"},
 		{name: "bad env bool", src: "[tables.a]\n", env: []string{"SWITCHBOARD_TOP_ON=maybe"}, want: "top.on"},
+		{name: "float", src: "[top]\nrate = 2\n[tables.a]\nrate = 0.5\n", check: func(t *testing.T, f *file) {
+			if f.Top.Rate != 2 || f.Tables.A.Rate != 0.5 {
+				t.Errorf("rates %v %v", f.Top.Rate, f.Tables.A.Rate)
+			}
+		}},
+		{name: "env float", src: "[tables.a]\n", env: []string{"SWITCHBOARD_TOP_RATE=1.5", "SWITCHBOARD_TABLES_A_RATE=3"}, check: func(t *testing.T, f *file) {
+			if f.Top.Rate != 1.5 || f.Tables.A.Rate != 3 {
+				t.Errorf("rates %v %v", f.Top.Rate, f.Tables.A.Rate)
+			}
+		}},
+		{name: "bad env float", src: "[tables.a]\n", env: []string{"SWITCHBOARD_TOP_RATE=fast"}, want: "top.rate: SWITCHBOARD_TOP_RATE=\"fast\" is not a float64"},
 		{name: "not TOML", src: "[top\n", want: "config: toml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
