@@ -80,7 +80,9 @@ func New(set Settings) *Carrier {
 func (c *Carrier) Name() string { return Name }
 
 // Limits implements carriers.Carrier; the sandbox mimics Twilio.
-func (c *Carrier) Limits() carriers.Limits { return carriers.Limits{MaxBodyChars: 1600} }
+func (c *Carrier) Limits() carriers.Limits {
+	return carriers.Limits{MaxBodyChars: 1600, Delivery: true}
+}
 
 // Send records m as delivered to the phone and reports it delivered.
 func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) {

@@ -34,7 +34,8 @@ func TestSlowCarrierStallsNothingElse(t *testing.T) {
 	defer api.Close()
 	defer close(release)
 
-	e := startEnv(t, envOptions{extraTOML: fmt.Sprintf("[carriers.twilio]\naccount_sid = %q\nauth_token = %q\napi_url = %q\n", twSID, twToken, api.URL)})
+	// Unpaced: this is about a slow carrier, not a number's pace.
+	e := startEnv(t, envOptions{extraTOML: fmt.Sprintf("[carriers.twilio]\naccount_sid = %q\nauth_token = %q\napi_url = %q\nper_number_rate = 1000\n", twSID, twToken, api.URL)})
 	alice := e.user(t, "alice", aliceNum, "twilio")
 	bob := e.user(t, "bob", "+12015550101", "twilio")
 	ctx := ctxT(t)
