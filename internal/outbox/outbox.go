@@ -21,16 +21,27 @@ var (
 	ErrGaveUp = errors.New("outbox: gave up")
 	// ErrNoCarrier: the job names a carrier the Handler does not know.
 	ErrNoCarrier = errors.New("outbox: no such carrier")
+	// ErrInDoubt: the gateway stopped while this job's send was under way,
+	// and the carrier cannot say whether it took it. It is not sent again:
+	// at most once.
+	ErrInDoubt = errors.New("outbox: send interrupted; the message may or may not have gone out")
 )
+
+// Reconciler is implemented by Handlers that can ask the carrier whether a
+// job whose send was interrupted reached it (Twilio: list the number's
+// recent messages).
+type Reconciler interface {
+	Reconcile(ctx context.Context, j *Job) (id string, found bool, err error)
+}
 
 // Queue is the durable storage of jobs (internal/store).
 type Queue interface {
 	OutboxAdd(ctx context.Context, job []byte) error
 	OutboxRead(ctx context.Context, consumer, after string, n int, block time.Duration) ([]store.OutboxEntry, error)
 	OutboxClaim(ctx context.Context, consumer string, minIdle time.Duration, n int) ([]store.OutboxEntry, error)
-	OutboxSent(ctx context.Context, key string) (id string, sent bool, err error)
+	OutboxBegin(ctx context.Context, key string, ttl time.Duration) (state, carrierID string, err error)
 	OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration) error
-	OutboxRetry(ctx context.Context, entry string, job []byte, due time.Time) error
+	OutboxRetry(ctx context.Context, entry, key string, job []byte, due time.Time) error
 	OutboxDue(ctx context.Context, now time.Time, n int) (moved int, next time.Time, err error)
 }
 
@@ -175,17 +186,6 @@ func (o *Outbox) dispatch(ctx context.Context, es []store.OutboxEntry, lanes []c
 // process takes one job to its carrier, or schedules its retry.
 func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 	log := o.log.With("key", j.Key, "carrier", j.Message.Carrier)
-	id, sent, err := o.q.OutboxSent(ctx, j.Key)
-	if err != nil {
-		log.Warn("outbox: cannot check whether a job was sent; it stays queued", "err", err)
-		return // still pending: the next start or claim takes it again
-	}
-	if sent {
-		log.Info("outbox: job was sent before a restart; not sending again")
-		o.finish(ctx, entry, j.Key, "")
-		o.h.Sent(ctx, j, id)
-		return
-	}
 	now := o.now()
 	if now.Sub(j.Accepted) > o.cfg.MaxAge {
 		o.fail(ctx, entry, j, fmt.Errorf("%w: not sent within %s", ErrGaveUp, o.cfg.MaxAge))
@@ -194,14 +194,35 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 	if !j.Paced {
 		if at := o.turn(j, now); at.After(now) {
 			j.Paced = true
-			o.retry(ctx, entry, j, at)
+			o.retry(ctx, entry, j, at, false)
 			return
 		}
 	}
+	state, id, err := o.q.OutboxBegin(ctx, j.Key, sentTTL)
+	if err != nil {
+		log.Warn("outbox: cannot mark a job in flight; it stays queued", "err", err)
+		return // still pending: a claim takes it again
+	}
+	switch state {
+	case store.OutboxSent:
+		log.Info("outbox: job was sent before a restart; not sending again")
+		o.finish(ctx, entry, j.Key, id)
+		o.h.Sent(ctx, j, id)
+		return
+	case store.OutboxInDoubt:
+		o.inDoubt(ctx, log, entry, j)
+		return
+	}
 	j.Paced = false
+	o.send(ctx, log, entry, j)
+}
+
+// send hands the job, marked in flight, to the carrier.
+func (o *Outbox) send(ctx context.Context, log *slog.Logger, entry string, j *Job) {
+	now := o.now()
 	// A send under way finishes even at shutdown (the Handler bounds it):
 	// cut short, the carrier might take it without the gateway knowing.
-	id, err = o.h.Send(context.WithoutCancel(ctx), j)
+	id, err := o.h.Send(context.WithoutCancel(ctx), j)
 	j.Attempt++
 	switch {
 	case err == nil:
@@ -219,10 +240,34 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 			return
 		}
 		log.Info("outbox: carrier unavailable; will retry", "attempt", j.Attempt, "in", delay, "err", err)
-		o.retry(ctx, entry, j, due)
+		o.retry(ctx, entry, j, due, true)
 	default:
 		o.fail(ctx, entry, j, err)
 	}
+}
+
+// inDoubt settles a job whose earlier send was cut short: the carrier is
+// asked where it can be, and otherwise the user is told it may not have
+// gone out. Sending it again could deliver it twice.
+func (o *Outbox) inDoubt(ctx context.Context, log *slog.Logger, entry string, j *Job) {
+	if r, ok := o.h.(Reconciler); ok {
+		id, found, err := r.Reconcile(context.WithoutCancel(ctx), j)
+		switch {
+		case err != nil:
+			log.Warn("outbox: cannot ask the carrier about an interrupted send", "err", err)
+		case found:
+			log.Info("outbox: an interrupted send had reached the carrier")
+			o.finish(ctx, entry, j.Key, id)
+			o.h.Sent(ctx, j, id)
+			return
+		default:
+			// The carrier never saw it: sending now is the first time.
+			log.Info("outbox: an interrupted send had not reached the carrier; sending")
+			o.send(ctx, log, entry, j)
+			return
+		}
+	}
+	o.fail(ctx, entry, j, ErrInDoubt)
 }
 
 // turn is when the job's sending number and carrier may send next.
@@ -260,11 +305,17 @@ func (o *Outbox) finish(ctx context.Context, entry, key, carrierID string) {
 	}
 }
 
-func (o *Outbox) retry(ctx context.Context, entry string, j *Job, due time.Time) {
+// retry queues j again at due; tried says a send was refused as
+// unavailable, so its in-flight mark goes: the carrier did not take it.
+func (o *Outbox) retry(ctx context.Context, entry string, j *Job, due time.Time, tried bool) {
+	key := ""
+	if tried {
+		key = j.Key
+	}
 	b, err := json.Marshal(j)
 	if err == nil {
 		for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			if err = o.q.OutboxRetry(context.WithoutCancel(ctx), entry, b, due); err == nil {
+			if err = o.q.OutboxRetry(context.WithoutCancel(ctx), entry, key, b, due); err == nil {
 				break
 			}
 			o.log.Warn("outbox: cannot schedule a retry; retrying", "err", err)

@@ -300,3 +300,75 @@ func TestResumesAbandonedJobs(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// reconciling is a handler that can ask "the carrier" about interrupted
+// sends.
+type reconciling struct {
+	*handler
+	found map[string]string // job key -> carrier id the carrier has
+	asked []string
+}
+
+func (r *reconciling) Reconcile(_ context.Context, j *outbox.Job) (string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.asked = append(r.asked, j.Key)
+	id, ok := r.found[j.Key]
+	return id, ok, nil
+}
+
+// A consumer that died in the middle of sending leaves its job in doubt:
+// it is never sent blindly a second time.
+func TestInterruptedSendNotRepeated(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		reconcile bool
+		atCarrier bool
+		wantSends int
+		wantErr   error
+	}{
+		{"carrier cannot tell", false, false, 0, outbox.ErrInDoubt},
+		{"carrier has it", true, true, 0, nil},
+		{"carrier never saw it", true, false, 1, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			h := newHandler()
+			j := job("+12015550100", "+12015550123", "once")
+			if err := outbox.New(testConfig(), st, h, nil).Add(t.Context(), j); err != nil {
+				t.Fatal(err)
+			}
+			// "dead" takes the job, marks it in flight, and dies.
+			if es, err := st.OutboxRead(t.Context(), "dead", "", 10, time.Second); err != nil || len(es) != 1 {
+				t.Fatalf("read %d, %v", len(es), err)
+			}
+			if state, _, err := st.OutboxBegin(t.Context(), j.Key, time.Hour); err != nil || state != store.OutboxNew {
+				t.Fatalf("begin: %s %v", state, err)
+			}
+			var hd outbox.Handler = h
+			r := &reconciling{handler: h, found: map[string]string{}}
+			if tt.reconcile {
+				if tt.atCarrier {
+					r.found[j.Key] = "C-earlier"
+				}
+				hd = r
+			}
+			o := outbox.New(testConfig(), st, hd, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); o.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			h.wait(t, "an outcome", func() bool { return len(h.sent)+len(h.failed) == 1 })
+			if len(h.sends) != tt.wantSends {
+				t.Errorf("carrier saw %d sends; want %d", len(h.sends), tt.wantSends)
+			}
+			if tt.wantErr != nil && !errors.Is(h.failed[j.Key], tt.wantErr) {
+				t.Errorf("failed with %v; want %v", h.failed[j.Key], tt.wantErr)
+			}
+			if tt.atCarrier && h.sent[j.Key] != "C-earlier" {
+				t.Errorf("reported %q; want the carrier's earlier id", h.sent[j.Key])
+			}
+			empty(t, st)
+		})
+	}
+}

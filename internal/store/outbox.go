@@ -18,7 +18,7 @@ import (
 //
 //	sb:{ob}:q          stream  f=<job>                     accepted, not yet sent
 //	sb:{ob}:retry      zset    <job> scored by due (unix ms)  waiting for a retry
-//	sb:{ob}:sent:<key> string  carrier message id; expires  sent: never send again
+//	sb:{ob}:sent:<key> string  "" while in flight, then the carrier's id; expires
 //
 // A job holds the message body until it is sent or given up; then the
 // entry is deleted, not only acknowledged, so no body stays at rest.
@@ -114,17 +114,35 @@ func (s *Store) OutboxClaim(ctx context.Context, consumer string, minIdle time.D
 	return out, nil
 }
 
-// OutboxSent returns the carrier id recorded for the job key, if the job
-// was sent already (a consumer died between sending and acknowledging).
-func (s *Store) OutboxSent(ctx context.Context, key string) (id string, sent bool, err error) {
-	id, err = s.rdb.Get(ctx, s.obKey("sent", key)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", false, nil
+// Job states OutboxBegin reports.
+const (
+	OutboxNew     = "new"     // never tried: go ahead (now marked in flight)
+	OutboxInDoubt = "doubt"   // a send was under way when its consumer died
+	OutboxSent    = "sent"    // sent before; the carrier's id comes with it
+)
+
+// outboxBeginScript reads a job's marker and, for a new job, marks it in
+// flight, in one step.
+var outboxBeginScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], '', 'PX', ARGV[1])
+  return {'new', ''}
+end
+if v == '' then return {'doubt', ''} end
+return {'sent', v}
+`)
+
+// OutboxBegin is called before a job is sent. It reports OutboxNew (and
+// marks the job in flight for ttl), OutboxInDoubt when an earlier send of
+// it was cut short (its consumer died between marking and recording), or
+// OutboxSent with the carrier's id.
+func (s *Store) OutboxBegin(ctx context.Context, key string, ttl time.Duration) (state, carrierID string, err error) {
+	res, err := outboxBeginScript.Run(ctx, s.rdb, []string{s.obKey("sent", key)}, ttl.Milliseconds()).StringSlice()
+	if err != nil || len(res) != 2 {
+		return "", "", fmt.Errorf("store: outbox begin: %w", err)
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("store: outbox sent: %w", err)
-	}
-	return id, true, nil
+	return res[0], res[1], nil
 }
 
 // outboxDoneScript records the carrier's id (when there is one) before it
@@ -139,7 +157,8 @@ return redis.call('XDEL', KEYS[1], ARGV[2])
 
 // OutboxDone finishes entry: when carrierID is set the job key is marked
 // sent for ttl (so that a redelivered copy is never sent again), then the
-// entry is acknowledged and deleted with its body.
+// entry is acknowledged and deleted with its body. A job finished without
+// an id (failed) keeps its in-flight marker until it expires.
 func (s *Store) OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration) error {
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
 		cmd := outboxDoneScript.EvalSha(ctx, p, []string{s.obKey("q"), s.obKey("sent", key)},
@@ -154,16 +173,22 @@ func (s *Store) OutboxDone(ctx context.Context, entry, key, carrierID string, tt
 
 // outboxRetryScript moves an entry to the retry set in one step.
 var outboxRetryScript = redis.NewScript(`
+if ARGV[5] == '1' then redis.call('DEL', KEYS[3]) end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('XDEL', KEYS[1], ARGV[2])
 `)
 
 // OutboxRetry replaces entry by job (its attempt count updated), to be
-// queued again at due.
-func (s *Store) OutboxRetry(ctx context.Context, entry string, job []byte, due time.Time) error {
-	err := outboxRetryScript.Run(ctx, s.rdb, []string{s.obKey("q"), s.obKey("retry")},
-		outboxGroup, entry, due.UnixMilli(), job).Err()
+// queued again at due. With key, the job's in-flight mark is cleared: the
+// carrier refused the send, so the next one is not in doubt.
+func (s *Store) OutboxRetry(ctx context.Context, entry, key string, job []byte, due time.Time) error {
+	clear := "0"
+	if key != "" {
+		clear = "1"
+	}
+	err := outboxRetryScript.Run(ctx, s.rdb, []string{s.obKey("q"), s.obKey("retry"), s.obKey("sent", key)},
+		outboxGroup, entry, due.UnixMilli(), job, clear).Err()
 	if err != nil {
 		return fmt.Errorf("store: outbox retry: %w", err)
 	}
