@@ -120,8 +120,9 @@ func TestWarning(t *testing.T) {
 
 func TestCountDoesNotAllocate(t *testing.T) {
 	text := strings.Repeat("Ünïcødé 😀 ", 30)
-	if n := testing.AllocsPerRun(100, func() { Count(text) }); n != 0 {
-		t.Errorf("Count allocates %v times", n)
+	var info Info
+	if n := testing.AllocsPerRun(100, func() { info = Count(text) }); n != 0 || info.Segments != 5 {
+		t.Errorf("Count allocates %v times (and counts %+v)", n, info)
 	}
 }
 
