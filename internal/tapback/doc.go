@@ -20,7 +20,10 @@
 // be one of those forms, the quote must be in quotation marks (curly or
 // straight) running to the end of the text, and an unquoted object must be
 // one of the names phones give attachments ("an image", "a movie", ...).
-// "Liked it" or “Loved “Dune” and the sequel” are messages, not reactions.
+// "Liked it" and Loved “Dune” and the sequel are messages, not reactions.
+// Strict is not proof: Loved “Dune” and “Arrival” still reads as a reaction
+// (to the quote Dune” and “Arrival), so a reaction whose quote finds no
+// remembered message is best delivered as the text it is.
 //
 // # Finding the quoted message
 //

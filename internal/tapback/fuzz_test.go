@@ -1,7 +1,6 @@
 package tapback
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -53,12 +52,7 @@ func FuzzParse(f *testing.F) {
 			if cut && utf8.RuneCountInString(prefix) < prefixLengths[0] && normalize(r.Quoted) != normalize(text) {
 				continue // cut too short to look up
 			}
-			stored := Fingerprints(key, text)
-			found := false
-			for _, k := range QuoteFingerprints(key, r.Quoted) {
-				found = found || slices.Contains(stored, k)
-			}
-			if !found {
+			if !findsByFingerprint(key, r.Quoted, text) {
 				t.Errorf("quote %q does not find its message %q by fingerprint", r.Quoted, text)
 			}
 		}
