@@ -24,7 +24,12 @@ func TestFormat(t *testing.T) {
 		{"👍", long, "Liked “Lorem ipsum dolor sit amet, consectetur…”"},
 		{"👍", strings.Repeat("é", 40), "Liked “" + strings.Repeat("é", 40) + "”"},
 		{"👍", strings.Repeat("é", 41), "Liked “" + strings.Repeat("é", 40) + "…”"},
-		{"👍", strings.Repeat("😀", 41), "Liked “" + strings.Repeat("😀", 40) + "…”"},
+		// Cut to keep the reaction one SMS of 70 UTF-16 units: 7 + 2×31 + 1
+		// fits, 7 + 2×31 + 2 does not.
+		{"👍", strings.Repeat("😀", 31), "Liked “" + strings.Repeat("😀", 31) + "”"},
+		{"👍", strings.Repeat("😀", 32), "Liked “" + strings.Repeat("😀", 30) + "…”"},
+		{"👍", strings.Repeat("😀", 41), "Liked “" + strings.Repeat("😀", 30) + "…”"},
+		{"👨‍👩‍👧", strings.Repeat("😀", 41), "Reacted 👨‍👩‍👧 to “" + strings.Repeat("😀", 23) + "…”"},
 	}
 	for _, tt := range tests {
 		if got := Format(tt.emoji, tt.quoted); got != tt.want {
@@ -40,6 +45,12 @@ func TestReactionText(t *testing.T) {
 	}{
 		{Reaction{Emoji: "❤️", Quoted: "hi", Remove: true}, "Removed a heart from “hi”"},
 		{Reaction{Emoji: "❓", Quoted: "hi", Remove: true}, "Removed a question mark from “hi”"},
+		// No shorter than 20 characters, whatever it costs: 72 units.
+		{Reaction{Emoji: "❓", Quoted: strings.Repeat("😀", 20) + "…", Remove: true},
+			"Removed a question mark from “" + strings.Repeat("😀", 20) + "…”"},
+		// 70 UTF-16 units, one SMS.
+		{Reaction{Emoji: "❓", Quoted: "Lorem ipsum dolor sit amet, consectetu…", Remove: true},
+			"Removed a question mark from “Lorem ipsum dolor sit amet, consectetu…”"},
 		{Reaction{Emoji: "🎉", Quoted: "hi", Remove: true}, "Removed 🎉 from “hi”"},
 		{Reaction{Emoji: "❤️", Media: true}, "Loved an image"},
 		{Reaction{Emoji: "🎉", Media: true}, "Reacted 🎉 to an image"},
