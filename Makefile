@@ -62,6 +62,8 @@ fuzz:
 	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzParseTrusted -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzConfigValues -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzRules -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/sms -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/tapback -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 lint:
 	$(GO) vet ./...
