@@ -116,9 +116,9 @@ func (s *Store) OutboxClaim(ctx context.Context, consumer string, minIdle time.D
 
 // Job states OutboxBegin reports.
 const (
-	OutboxNew     = "new"     // never tried: go ahead (now marked in flight)
-	OutboxInDoubt = "doubt"   // a send was under way when its consumer died
-	OutboxSent    = "sent"    // sent before; the carrier's id comes with it
+	OutboxNew     = "new"   // never tried: go ahead (now marked in flight)
+	OutboxInDoubt = "doubt" // a send was under way when its consumer died
+	OutboxSent    = "sent"  // sent before; the carrier's id comes with it
 )
 
 // outboxBeginScript reads a job's marker and, for a new job, marks it in
