@@ -191,3 +191,11 @@ type MediaAuthorizer interface {
 type MediaRemover interface {
 	DeleteMedia(ctx context.Context, url string) error
 }
+
+// Finder is implemented by carriers whose API can say whether a message
+// was taken, for a send the gateway was cut off from (a crash between
+// request and answer): found, the gateway records the carrier's id rather
+// than send again.
+type Finder interface {
+	Find(ctx context.Context, m Message, since time.Time) (id string, found bool, err error)
+}

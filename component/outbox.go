@@ -32,7 +32,10 @@ func (c *Component) OutboxHandler() outbox.Handler { return outboxHandler{c} }
 
 type outboxHandler struct{ c *Component }
 
-var _ outbox.Handler = outboxHandler{}
+var (
+	_ outbox.Handler    = outboxHandler{}
+	_ outbox.Reconciler = outboxHandler{}
+)
 
 func (h outboxHandler) Limits(carrier string) (carriers.Limits, bool) {
 	cr, ok := h.c.carriers[carrier]
@@ -115,4 +118,18 @@ func (i inline) Add(ctx context.Context, j *outbox.Job) error {
 	}
 	i.h.Sent(ctx, j, id)
 	return nil
+}
+
+// errCannotFind: the carrier offers no way to ask about a message.
+var errCannotFind = errors.New("component: the carrier cannot look up sent messages")
+
+// Reconcile asks the job's carrier whether an interrupted send reached it.
+func (h outboxHandler) Reconcile(ctx context.Context, j *outbox.Job) (string, bool, error) {
+	f, ok := h.c.carriers[j.Message.Carrier].(carriers.Finder)
+	if !ok {
+		return "", false, errCannotFind
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.c.set.SendTimeout)
+	defer cancel()
+	return f.Find(ctx, j.Message, j.Accepted)
 }
