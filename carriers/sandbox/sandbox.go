@@ -81,7 +81,7 @@ func (c *Carrier) Name() string { return Name }
 
 // Limits implements carriers.Carrier; the sandbox mimics Twilio.
 func (c *Carrier) Limits() carriers.Limits {
-	return carriers.Limits{MaxBodyChars: 1600, Delivery: true}
+	return carriers.Limits{MaxBodyChars: 1600, MaxMedia: 10, MaxMediaBytes: 5 << 20, Delivery: true}
 }
 
 // Send records m as delivered to the phone and reports it delivered.
