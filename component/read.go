@@ -53,6 +53,24 @@ func readStanza(r xml.TokenReader, start *xml.StartElement) (*inbound, error) {
 					return nil, err
 				}
 				continue
+			case t.Name.Local == "reactions" && t.Name.Space == nsReactions && st.Reactions == nil:
+				rs, err := readReactions(r, t)
+				if err != nil {
+					return nil, err
+				}
+				st.Reactions = rs
+				continue
+			case t.Name.Local == "fallback" && t.Name.Space == nsFallback:
+				if err := readFallback(r, t, st); err != nil {
+					return nil, err
+				}
+				continue
+			case t.Name.Local == "reply" && t.Name.Space == nsReply:
+				st.ReplyTo = attrValue(t, "id")
+				st.Reply = true
+			case t.Name.Local == "replace" && t.Name.Space == nsCorrect:
+				st.Replace = attrValue(t, "id")
+				st.Correction = true
 			case t.Name.Local == "x" && t.Name.Space == nsOOB:
 				if err := readOOB(r, st); err != nil {
 					return nil, err

@@ -39,6 +39,14 @@ type inbound struct {
 	// XEP-0033 addresses (a group text); nil when absent
 	Addresses []address  `xml:"-"`
 	JMI       jingle.JMI `xml:"-"` // XEP-0353 propose, proceed, …
+	// XEP-0444 reactions, XEP-0461 reply, XEP-0428 fallbacks, XEP-0308
+	// correction
+	Reactions  *reactions      `xml:"-"`
+	Reply      bool            `xml:"-"`
+	ReplyTo    string          `xml:"-"` // id of the message replied to
+	Fallbacks  []fallbackRange `xml:"-"`
+	Correction bool            `xml:"-"`
+	Replace    string          `xml:"-"` // id of the message corrected
 
 	// iq: Jingle, when the first child is <jingle/>
 	Jingle *jingle.Jingle `xml:"urn:xmpp:jingle:1 jingle"`
