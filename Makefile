@@ -60,6 +60,7 @@ fuzz:
 	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzParseTrusted -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzConfigValues -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzRules -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/mms -run '^$$' -fuzz FuzzParseMediaPath -fuzztime $(FUZZTIME)
 
 lint:
 	$(GO) vet ./...

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -22,6 +23,9 @@ type Gateway struct {
 	cfg   *Config
 	log   *slog.Logger
 	store *store.Store
+	media mms.Store     // MMS media the gateway hosts ([mms])
+	mms   *mms.Rehoster // copies carriers' inbound media into media
+	fetch *mms.Fetcher  // for URLs users and webhooks supply
 	comp  *component.Component
 	voice *voiceParts      // nil without [sip]
 	sb    *sandbox.Carrier // nil without the sandbox
@@ -41,6 +45,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, fmt.Errorf("app: component.jid: %w", err)
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st}
+	if err := g.newMMS(); err != nil {
+		return nil, err
+	}
 
 	var cs []carriers.Carrier
 	mux := http.NewServeMux()
@@ -86,7 +93,8 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		checks = append(checks, check{"sip", g.voice.health})
 	}
 	mux.Handle("GET /healthz", healthz(log, checks))
-	mux.Handle("GET /media/{file}", mediaHandler(st))
+	mux.Handle("GET /media/{file}", mediaHandler(st)) // voicemail recordings
+	mux.Handle(mms.Route, mms.Handler(g.media, log))  // MMS media: /media/{id}/{name}
 	if g.voice != nil && g.voice.soft != nil {
 		// The page's phone answers the page only, as its SMS side does.
 		mux.Handle("/sandbox/phone/", g.sb.Guard(g.voice.soft.Handler()))
@@ -153,6 +161,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 	defer stopComp()
 	compDone := make(chan error, 1)
 	go func() { compDone <- g.comp.Run(compCtx) }()
+	mmsDone := make(chan error, 1)
+	go func() { mmsDone <- g.media.Run(ctx) }()
 	voiceDone := make(chan error, 1)
 	if g.voice != nil {
 		go func() { voiceDone <- g.voice.run(ctx) }()
@@ -175,6 +185,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	stopComp()
 	<-compDone
+	<-mmsDone
 	g.store.Close()
 	return err
 }

@@ -15,12 +15,34 @@ func redactURL(rawURL string) string {
 	return u.Scheme + "://" + u.Host + "/…"
 }
 
-// scrubURL is err's text with rawURL, and its path, replaced by the
+// scrubURL is err's text with rawURL (as given and as re-encoded), its
+// query and its path replaced by the
 // redacted URL, for errors from code that quotes the URLs it fetched.
 func scrubURL(err error, rawURL string) string {
 	s := strings.ReplaceAll(err.Error(), rawURL, redactURL(rawURL))
-	if u, perr := url.Parse(rawURL); perr == nil && len(u.Path) > 1 {
-		s = strings.ReplaceAll(s, u.Path, "/…")
+	if u, perr := url.Parse(rawURL); perr == nil {
+		s = strings.ReplaceAll(s, u.String(), redactURL(rawURL))
+		if u.RawQuery != "" {
+			s = strings.ReplaceAll(s, u.RawQuery, "…")
+		}
+		if len(u.Path) > 1 {
+			s = strings.ReplaceAll(s, u.Path, "/…")
+		}
 	}
 	return s
+}
+
+// redactedError is an error whose text has had a URL scrubbed, still
+// wrapping the original for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactErr is err with rawURL scrubbed from its text (scrubURL).
+func redactErr(err error, rawURL string) error {
+	return &redactedError{msg: scrubURL(err, rawURL), err: err}
 }

@@ -67,7 +67,8 @@ func (r *Rehoster) rehost(ctx context.Context, m carriers.Media, auth carriers.M
 	}
 	d, err := r.set.Fetch.Get(ctx, m.URL, authorize)
 	if err != nil {
-		return carriers.Media{}, "", err
+		// The fetcher's errors name no URL path; an authorizer's may.
+		return carriers.Media{}, "", redactErr(err, m.URL)
 	}
 	typ := d.Type
 	if typ == "" || typ == "application/octet-stream" {
