@@ -16,8 +16,8 @@ func redactURL(rawURL string) string {
 }
 
 // scrubURL is err's text with rawURL (as given and as re-encoded), its
-// query and its path replaced by the
-// redacted URL, for errors from code that quotes the URLs it fetched.
+// query and its path redacted, for errors from code that quotes the URLs
+// it fetched.
 func scrubURL(err error, rawURL string) string {
 	s := strings.ReplaceAll(err.Error(), rawURL, redactURL(rawURL))
 	if u, perr := url.Parse(rawURL); perr == nil {
