@@ -64,6 +64,7 @@ fuzz:
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzRules -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/sms -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/tapback -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/mms -run '^$$' -fuzz FuzzParseMediaPath -fuzztime $(FUZZTIME)
 
 lint:
 	$(GO) vet ./...

@@ -4,6 +4,7 @@
 package component
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"sync"
@@ -46,6 +47,19 @@ type Settings struct {
 	// text (a *policy.Refusal); nil allows every number.
 	Destinations policy.Policy
 
+	// Rehost copies an inbound message's media from the carrier to the
+	// gateway's own store and returns the copies (with the gateway's
+	// URLs), so carriers' URLs, which carry account ids and expire, never
+	// reach users; nil passes them through.
+	Rehost func(ctx context.Context, c carriers.Carrier, media []carriers.Media) ([]carriers.Media, error)
+	// RehostTimeout bounds re-hosting inside a webhook, below the
+	// carriers' own webhook timeouts; default 10s.
+	RehostTimeout time.Duration
+	// ProbeMedia looks at a user's attachment (HEAD, through a fetcher
+	// that refuses internal addresses) for its type and size, so that a
+	// carrier's limits are checked before sending; nil skips the check.
+	ProbeMedia func(ctx context.Context, url string) (contentType string, length int64, err error)
+
 	// GroupJIDs sends inbound group texts from the group's JID (the other
 	// participants' numbers, sorted, joined by commas), so that clients
 	// without XEP-0033 see one thread; the sender's number leads the text.
@@ -85,6 +99,7 @@ func (s *Settings) defaults() {
 	def(&s.TrackTTL, 72*time.Hour)
 	def(&s.SeenTTL, 48*time.Hour)
 	def(&s.PendingTTL, 72*time.Hour)
+	def(&s.RehostTimeout, 10*time.Second)
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}

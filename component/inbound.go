@@ -52,17 +52,7 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		log.Warn("component: message for a number from another carrier than its own; dropped", "number_carrier", claim.Owner.Carrier)
 		return carriers.ErrUnknownNumber
 	}
-	if optInWord(m.Body) {
-		// The carrier lets texts through again; so does the gateway. The
-		// word still reaches the user as an ordinary text.
-		from, err := c.numbers.normalize(m.From, "")
-		if err == nil {
-			if err := c.store.OptIn(ctx, to, from); err != nil {
-				return err
-			}
-		}
-	}
-	if err := c.deliverInbound(ctx, log, m, claim.Owner.JID); err != nil {
+	if err := c.take(ctx, log, m, to, claim.Owner.JID); err != nil {
 		if m.ID != "" {
 			// Let the carrier's retry through.
 			if uerr := c.store.Unsee(ctx, m.Carrier, m.ID); uerr != nil {
@@ -72,6 +62,30 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		return err
 	}
 	return nil
+}
+
+// take re-hosts m's media, notes an opt-in, and delivers m to owner.
+func (c *Component) take(ctx context.Context, log *slog.Logger, m carriers.Message, to, owner string) error {
+	if len(m.Media) > 0 && c.set.Rehost != nil {
+		rctx, cancel := context.WithTimeout(ctx, c.set.RehostTimeout)
+		media, err := c.set.Rehost(rctx, c.carriers[m.Carrier], m.Media)
+		cancel()
+		if err != nil {
+			log.Warn("component: cannot re-host media; the carrier will retry", "err", err)
+			return fmt.Errorf("component: re-host media: %w", err)
+		}
+		m.Media = media
+	}
+	if optInWord(m.Body) {
+		// The carrier lets texts through again; so does the gateway. The
+		// word still reaches the user as an ordinary text.
+		if from, err := c.numbers.normalize(m.From, ""); err == nil {
+			if err := c.store.OptIn(ctx, to, from); err != nil {
+				return err
+			}
+		}
+	}
+	return c.deliverInbound(ctx, log, m, owner)
 }
 
 // deliverInbound sends m to owner, or queues it while the stream is down.
@@ -84,23 +98,40 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 	if len(m.Cc) > 0 {
 		c.groupInbound(&msg, m, owner)
 	}
+	// The text, then each media item as its own message whose body is
+	// its URL: the form Conversations and others show inline.
+	var msgs []outMessage
+	if msg.Body != "" || len(m.Media) == 0 {
+		msgs = append(msgs, msg)
+	}
 	for _, u := range m.Media {
-		msg.OOB = append(msg.OOB, oobInfo{URL: u.URL})
-		if msg.Body == "" {
-			msg.Body = u.URL // clients without OOB still show the link
+		mm := msg
+		mm.ID, mm.Body, mm.OOB = randomID(), u.URL, []oobInfo{{URL: u.URL}}
+		msgs = append(msgs, mm)
+	}
+	for i, mm := range msgs {
+		err := c.send(ctx, mm.tokens())
+		if err == nil {
+			continue
 		}
+		if !errors.Is(err, ErrNotConnected) {
+			log.Warn("component: delivery failed; queueing", "err", err)
+		}
+		return c.queueInbound(ctx, log, msgs[i:])
 	}
-	if err := c.send(ctx, msg.tokens()); err == nil {
-		return nil
-	} else if !errors.Is(err, ErrNotConnected) {
-		log.Warn("component: delivery failed; queueing", "err", err)
-	}
-	item, err := json.Marshal(pending{Message: msg, Expires: time.Now().Add(c.set.PendingTTL).Unix()})
-	if err != nil {
-		return fmt.Errorf("component: encode pending: %w", err)
-	}
-	if err := c.store.PushPending(ctx, item, c.set.PendingTTL); err != nil {
-		return err
+	return nil
+}
+
+// queueInbound keeps msgs, in order, until the XMPP server is back.
+func (c *Component) queueInbound(ctx context.Context, log *slog.Logger, msgs []outMessage) error {
+	for _, msg := range msgs {
+		item, err := json.Marshal(pending{Message: msg, Expires: time.Now().Add(c.set.PendingTTL).Unix()})
+		if err != nil {
+			return fmt.Errorf("component: encode pending: %w", err)
+		}
+		if err := c.store.PushPending(ctx, item, c.set.PendingTTL); err != nil {
+			return err
+		}
 	}
 	log.Info("component: XMPP server unreachable; message queued")
 	if c.Connected() {

@@ -10,6 +10,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -86,6 +87,10 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		msg.Body = strings.TrimSpace(strings.Replace(msg.Body, u, "", 1))
 	}
 	if e, bad := overLimits(cr, msg); bad {
+		c.replyError(ctx, st, e)
+		return
+	}
+	if e, bad := c.probeMedia(ctx, cr, msg); bad {
 		c.replyError(ctx, st, e)
 		return
 	}
@@ -196,4 +201,66 @@ func (c *Component) help(ctx context.Context, st *inbound) {
 	if err := c.send(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}.tokens()); err != nil {
 		c.log.Warn("component: could not send help", "err", err)
 	}
+}
+
+// probeMedia checks the user's attachments against the carrier's declared
+// types and total size, with a HEAD through the fetcher that refuses
+// internal addresses. An attachment that cannot be looked at (no HEAD, no
+// length) passes: the carrier has the last word.
+func (c *Component) probeMedia(ctx context.Context, cr carriers.Carrier, msg carriers.Message) (stanza.Error, bool) {
+	if len(msg.Media) == 0 || c.set.ProbeMedia == nil {
+		return stanza.Error{}, false
+	}
+	lim := cr.Limits()
+	refuse := func(s string) (stanza.Error, bool) {
+		return stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable, Text: text(s + " It was not sent.")}, true
+	}
+	var total int64
+	for _, m := range msg.Media {
+		typ, n, err := c.set.ProbeMedia(ctx, m.URL)
+		if errors.Is(err, mms.ErrForbiddenAddress) {
+			return refuse("The attachment's address points into a private network, which the gateway does not fetch from.")
+		}
+		if err != nil {
+			c.log.Debug("component: cannot look at an attachment; sending it unchecked", "err", err)
+			continue
+		}
+		if typ != "" && !typeAllowed(typ, lim.MediaTypes) {
+			return refuse(fmt.Sprintf("The carrier %s does not take attachments of type %s.", cr.Name(), typ))
+		}
+		if n > 0 {
+			total += n
+		}
+	}
+	if lim.MaxMediaBytes > 0 && total > lim.MaxMediaBytes {
+		return refuse(fmt.Sprintf("The attachments total %s; the carrier %s accepts at most %s per message.", size(total), cr.Name(), size(lim.MaxMediaBytes)))
+	}
+	return stanza.Error{}, false
+}
+
+// typeAllowed matches a content type against a carrier's list, where
+// "image/*" stands for every image type; an empty list allows all.
+func typeAllowed(typ string, allowed []string) bool {
+	if len(allowed) == 0 {
+		return true
+	}
+	typ, _, _ = strings.Cut(strings.ToLower(typ), ";")
+	typ = strings.TrimSpace(typ)
+	for _, a := range allowed {
+		if a == typ || (strings.HasSuffix(a, "/*") && strings.HasPrefix(typ, strings.TrimSuffix(a, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// size writes n bytes for people: 5 MB, 750 KB.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

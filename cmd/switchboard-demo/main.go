@@ -27,6 +27,7 @@ import (
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/app"
 	"github.com/switchboard-gw/switchboard/internal/launch"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle/trunk"
@@ -122,6 +123,7 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		HTTP:      app.HTTP{Listen: launch.Loopback(httpPort)},
 		Numbers:   phone.Config{DefaultRegion: "US"},
 		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
+		MMS:       mms.Config{Dir: filepath.Join(dir, "media")},
 		// Voice with no phone network: calls go to numbers held on the
 		// sandbox page. The "trunk" is the gateway itself, which refuses
 		// numbers nobody holds, so such calls end at once; a trunk that

@@ -28,7 +28,9 @@ secret = "s3cret-value"
 url = %q
 [numbers]
 default_region = "US"
-%s`, redisURL, carriers)
+[mms]
+dir = %q
+%s`, redisURL, filepath.Join(t.TempDir(), "media"), carriers)
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
@@ -23,6 +24,9 @@ type Gateway struct {
 	cfg    *Config
 	log    *slog.Logger
 	store  *store.Store
+	media  mms.Store     // MMS media the gateway hosts ([mms])
+	mms    *mms.Rehoster // copies carriers' inbound media into media
+	fetch  *mms.Fetcher  // for URLs users and webhooks supply
 	comp   *component.Component
 	outbox *outbox.Outbox
 	voice  *voiceParts      // nil without [sip]
@@ -43,6 +47,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, fmt.Errorf("app: component.jid: %w", err)
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st}
+	if err := g.newMMS(); err != nil {
+		return nil, err
+	}
 
 	var cs []carriers.Carrier
 	mux := http.NewServeMux()
@@ -64,7 +71,12 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		FullNumbers:   cfg.Log.FullNumbers,
 		Destinations:  cfg.Policy.SMS(),
 		GroupJIDs:     cfg.Component.GroupJIDs,
-		Logger:        log,
+		Rehost:        g.mms.RehostAll,
+		ProbeMedia: func(ctx context.Context, url string) (string, int64, error) {
+			h, err := g.fetch.Head(ctx, url)
+			return h.Type, h.Length, err
+		},
+		Logger: log,
 	}, st, cs)
 	g.outbox = outbox.New(cfg.Outbox, st, g.comp.OutboxHandler(), log)
 	g.comp.SetOutbox(g.outbox)
@@ -91,7 +103,8 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		checks = append(checks, check{"sip", g.voice.health})
 	}
 	mux.Handle("GET /healthz", healthz(log, checks))
-	mux.Handle("GET /media/{file}", mediaHandler(st))
+	mux.Handle("GET /media/{file}", mediaHandler(st)) // voicemail recordings
+	mux.Handle(mms.Route, mms.Handler(g.media, log))  // MMS media: /media/{id}/{name}
 	if g.voice != nil && g.voice.soft != nil {
 		// The page's phone answers the page only, as its SMS side does.
 		mux.Handle("/sandbox/phone/", g.sb.Guard(g.voice.soft.Handler()))
@@ -162,6 +175,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 	// under way finishes and its outcome reaches the user.
 	outboxDone := make(chan struct{})
 	go func() { defer close(outboxDone); g.outbox.Run(compCtx) }()
+	mmsDone := make(chan error, 1)
+	go func() { mmsDone <- g.media.Run(ctx) }()
 	voiceDone := make(chan error, 1)
 	if g.voice != nil {
 		go func() { voiceDone <- g.voice.run(ctx) }()
@@ -185,6 +200,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	stopComp()
 	<-outboxDone
 	<-compDone
+	<-mmsDone
 	g.store.Close()
 	return err
 }

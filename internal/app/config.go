@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/policy"
@@ -29,6 +30,7 @@ type Config struct {
 	HTTP      HTTP             `toml:"http"`
 	Numbers   phone.Config     `toml:"numbers"`
 	Carriers  Carriers         `toml:"carriers"`
+	MMS       mms.Config       `toml:"mms"`
 	SIP       *trunk.Settings  `toml:"sip"`   // voice is enabled by this section
 	Media     media.Config     `toml:"media"` // used only with voice
 	Calls     bridge.Config    `toml:"calls"` // used only with voice

@@ -316,6 +316,27 @@ func TestSettings(t *testing.T) {
 		{name: "voicemail budget below one recording", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=1MB"), key: "calls.voicemail_budget"},
 		{name: "voicemail budget for short recordings", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=1MB", "SWITCHBOARD_CALLS_VOICEMAIL_MAX=30s")},
 		{name: "voicemail budget", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_BUDGET=2gb")},
+		{name: "mms store redis", env: []string{"SWITCHBOARD_MMS_STORE=redis"}},
+		{name: "mms store dir", env: []string{"SWITCHBOARD_MMS_STORE=dir"}},
+		{name: "mms store", env: []string{"SWITCHBOARD_MMS_STORE=s3"}, key: "mms.store"},
+		{name: "mms dir relative", env: []string{"SWITCHBOARD_MMS_DIR=media"}, key: "mms.dir"},
+		{name: "mms dir toml", old: `[numbers]`, new: "[mms]\ndir = " + fmt.Sprintf("%q", filepath.Join(dir, "toml-media")) + "\n[numbers]"},
+		{name: "mms retention", env: []string{"SWITCHBOARD_MMS_RETENTION=24h"}},
+		{name: "mms retention short", env: []string{"SWITCHBOARD_MMS_RETENTION=10s"}, key: "mms.retention"},
+		{name: "mms retention days", env: []string{"SWITCHBOARD_MMS_RETENTION=3d"}, key: "mms.retention"},
+		{name: "mms retention negative", env: []string{"SWITCHBOARD_MMS_RETENTION=-1h"}, key: "mms.retention"},
+		{name: "mms max bytes", env: []string{"SWITCHBOARD_MMS_MAX_BYTES=1048576"}},
+		{name: "mms max bytes negative", env: []string{"SWITCHBOARD_MMS_MAX_BYTES=-1"}, key: "mms.max_bytes"},
+		{name: "mms max bytes too many", env: []string{"SWITCHBOARD_MMS_MAX_BYTES=1073741824"}, key: "mms.max_bytes"},
+		{name: "mms max bytes unit", env: []string{"SWITCHBOARD_MMS_MAX_BYTES=5MB"}, key: "mms.max_bytes"},
+		{name: "mms fetch timeout", env: []string{"SWITCHBOARD_MMS_FETCH_TIMEOUT=10s"}},
+		{name: "mms fetch timeout negative", env: []string{"SWITCHBOARD_MMS_FETCH_TIMEOUT=-1s"}, key: "mms.fetch_timeout"},
+		{name: "mms fetch timeout unit", env: []string{"SWITCHBOARD_MMS_FETCH_TIMEOUT=30"}, key: "mms.fetch_timeout"},
+		{name: "mms fetch allow", env: []string{"SWITCHBOARD_MMS_FETCH_ALLOW=10.0.0.0/8, 192.168.1.7,fd00::/8"}},
+		{name: "mms fetch allow toml", old: `[numbers]`, new: "[mms]\nfetch_allow = [\"10.1.0.0/16\", \"::1\"]\n[numbers]"},
+		{name: "mms fetch allow name", env: []string{"SWITCHBOARD_MMS_FETCH_ALLOW=uploads.internal"}, key: "mms.fetch_allow"},
+		{name: "mms fetch allow bad cidr", env: []string{"SWITCHBOARD_MMS_FETCH_ALLOW=10.0.0.0/33"}, key: "mms.fetch_allow"},
+		{name: "mms fetch allow not a list", old: `[numbers]`, new: "[mms]\nfetch_allow = \"10.0.0.0/8\"\n[numbers]", key: "fetch_allow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,7 +344,12 @@ func TestSettings(t *testing.T) {
 			if tt.old != "" {
 				src = strings.Replace(src, tt.old, tt.new, 1)
 			}
-			cfg, err := ParseConfig([]byte(src), tt.env)
+			// The media directory is the test's, unless the row sets one.
+			env := append([]string{"SWITCHBOARD_MMS_DIR=" + filepath.Join(dir, "media")}, tt.env...)
+			if strings.Contains(tt.new, "dir = ") {
+				env = tt.env
+			}
+			cfg, err := ParseConfig([]byte(src), env)
 			if tt.key != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.key) || !errors.Is(err, config.ErrInvalid) && !strings.Contains(err.Error(), "toml") {
 					t.Fatalf("error = %v, want one naming %s", err, tt.key)

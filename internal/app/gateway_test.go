@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -74,6 +76,7 @@ func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOpt
 		Redis:     store.Config{URL: redisURL},
 		HTTP:      HTTP{Listen: listen, PublicURL: "http://" + listen},
 		Numbers:   phone.Config{DefaultRegion: "US"},
+		MMS:       mms.Config{Dir: filepath.Join(t.TempDir(), "media")},
 	}).Marshal()
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func TestSandboxPhoneGuarded(t *testing.T) {
 	src := strings.Replace(valid, "[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"token\"", "[carriers.sandbox]\nenabled = true", 1)
 	src = strings.Replace(src, `listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`, 1)
 	src = strings.Replace(src, `url = "redis://127.0.0.1:6379/0"`, `url = "redis://127.0.0.1:1/0"`, 1)
-	cfg, err := ParseConfig([]byte(src), []string{"SWITCHBOARD_SIP_LISTEN=" + self, "SWITCHBOARD_SIP_TRUNK=sip:" + self})
+	cfg, err := ParseConfig([]byte(src), []string{"SWITCHBOARD_SIP_LISTEN=" + self, "SWITCHBOARD_SIP_TRUNK=sip:" + self, "SWITCHBOARD_MMS_DIR=" + t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/app"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -177,6 +178,7 @@ func setup(b *testing.B, o options) *env {
 		HTTP:      app.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", port), PublicURL: e.gwURL},
 		Numbers:   phone.Config{DefaultRegion: "US"},
 		Carriers:  app.Carriers{Twilio: &twilio.Config{AccountSID: accountSID, AuthToken: authToken, APIURL: e.twilio.URL}},
+		MMS:       mms.Config{Dir: filepath.Join(e.dir, "media")},
 	}).Marshal()
 	must(b, err, "encode config")
 	must(b, os.WriteFile(e.cfgPath, cfg, 0o600), "write config")

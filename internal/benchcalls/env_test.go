@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/app"
 	"github.com/switchboard-gw/switchboard/internal/launch"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -266,6 +267,7 @@ func (e *env) startGateway(tb testing.TB) {
 		// The default max_calls (100) is below the bench's sizes.
 		Calls: bridge.Config{RingTimeout: 60 * time.Second, MaxCalls: e.o.calls},
 		Log:   app.Log{Level: "info"},
+		MMS:   mms.Config{Dir: filepath.Join(e.dir, "media")},
 	}).Marshal()
 	if err != nil {
 		tb.Fatalf("benchcalls: encode config: %v", err)

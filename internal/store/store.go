@@ -12,6 +12,7 @@
 //	sb:calls              set    ids of live calls                   to find orphans
 //	sb:cdrs               stream call detail records (no audio)      for billing; capped length
 //	sb:media:<id>         hash   type, data; expires                 voicemail recordings served over HTTP
+//	sb:mms:<id>           hash   type, name, data; expires           MMS media served over HTTP (internal/mms, [mms] store = "redis")
 //	sb:{vm}:bytes         string bytes of recordings and reservations  voicemail budget
 //	sb:{vm}:expiry        zset   entry id scored by expiry (unix ms)   ... shrinks as entries expire
 //	sb:{vm}:size          hash   entry id -> bytes                   ... (voicemail.go)
