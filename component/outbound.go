@@ -254,13 +254,14 @@ func typeAllowed(typ string, allowed []string) bool {
 	return false
 }
 
-// size writes n bytes for people: 5 MB, 750 KB.
+// size writes n bytes for people, in the decimal units carriers write
+// their limits in: 5.0 MB, 750 KB.
 func size(n int64) string {
 	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%d KB", n/1e3)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
