@@ -60,6 +60,17 @@ type Settings struct {
 	// carrier's limits are checked before sending; nil skips the check.
 	ProbeMedia func(ctx context.Context, url string) (contentType string, length int64, err error)
 
+	// ReactionQuotes keeps, for this long, the first 40 characters of each
+	// message, so that a user's XEP-0444 reaction reads on a phone as
+	// Liked “see you at 6” rather than "Reacted 👍 to a message". Zero (the
+	// default) keeps no text at all.
+	ReactionQuotes time.Duration
+
+	// WarnSegments tells users when a text will go out as this many SMS
+	// parts or more ("This will be sent as 4 messages"); default 3,
+	// negative: never.
+	WarnSegments int
+
 	// GroupJIDs sends inbound group texts from the group's JID (the other
 	// participants' numbers, sorted, joined by commas), so that clients
 	// without XEP-0033 see one thread; the sender's number leads the text.
@@ -100,6 +111,9 @@ func (s *Settings) defaults() {
 	def(&s.SeenTTL, 48*time.Hour)
 	def(&s.PendingTTL, 72*time.Hour)
 	def(&s.RehostTimeout, 10*time.Second)
+	if s.WarnSegments == 0 {
+		s.WarnSegments = 3
+	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -124,6 +138,7 @@ type Component struct {
 	calls   Calls    // nil without voice
 	ob      Outbox   // nil: send at once
 
+	fpKey          []byte   // keys reaction fingerprints (reactions.go)
 	numberFeatures []string // disco#info of number JIDs
 	capsVer        string   // their XEP-0115 ver; empty without voice
 }
@@ -139,6 +154,7 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 		store:    st,
 		carriers: map[string]carriers.Carrier{},
 		numbers:  newNumberCache(4096),
+		fpKey:    fpKey(set.Secret),
 
 		numberFeatures: numberFeatures,
 	}

@@ -3,6 +3,7 @@ package component
 import (
 	"errors"
 	"net"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -23,6 +24,13 @@ type Config struct {
 	// writes them) rather than from the sender's number JID with XEP-0033
 	// addresses only.
 	GroupJIDs bool `toml:"group_jids"`
+	// WarnSegments: a text that goes out as this many SMS parts or more
+	// gets the user a note saying so; default 3, -1 never.
+	WarnSegments int `toml:"warn_segments"`
+	// ReactionQuotes keeps the first 40 characters of each message this
+	// long, so users' reactions read on phones as Liked “…”; default 0:
+	// no text kept.
+	ReactionQuotes time.Duration `toml:"reaction_quotes"`
 }
 
 // Check validates the section.
@@ -41,6 +49,12 @@ func (c *Config) Check() error {
 	}
 	if c.Secret == "" {
 		return config.Invalid("secret", "missing")
+	}
+	if c.WarnSegments < -1 {
+		return config.Invalid("warn_segments", "%d: give a number of parts, or -1 for never", c.WarnSegments)
+	}
+	if c.ReactionQuotes < 0 {
+		return config.Invalid("reaction_quotes", "%v is negative", c.ReactionQuotes)
 	}
 	return nil
 }

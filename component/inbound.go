@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/internal/tapback"
 )
 
 var _ carriers.Receiver = (*Component)(nil)
@@ -95,8 +96,20 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 		// No JID can stand for this sender: say who it was in the text.
 		msg.Body = "From " + m.From + ": " + msg.Body
 	}
+	other := c.senderLocal(m.From)
 	if len(m.Cc) > 0 {
 		c.groupInbound(&msg, m, owner)
+		other = groupLocal(m.To, append([]string{m.From}, m.Cc...))
+	}
+	cv := conv(owner, other)
+	tap, isTap := tapback.Parse(m.Body)
+	if isTap {
+		if id, ok := c.reacted(ctx, cv, tap); ok {
+			msg.Reactions = &reactions{ID: id}
+			if !tap.Remove {
+				msg.Reactions.Emojis = []string{tap.Emoji}
+			}
+		}
 	}
 	// The text, then each media item as its own message whose body is
 	// its URL: the form Conversations and others show inline.
@@ -104,10 +117,14 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 	if msg.Body != "" || len(m.Media) == 0 {
 		msgs = append(msgs, msg)
 	}
+	if msg.Body != "" && msg.Reactions == nil {
+		c.remember(ctx, cv, msg.ID, m.Body, false)
+	}
 	for _, u := range m.Media {
 		mm := msg
-		mm.ID, mm.Body, mm.OOB = randomID(), u.URL, []oobInfo{{URL: u.URL}}
+		mm.ID, mm.Body, mm.OOB, mm.Reactions = randomID(), u.URL, []oobInfo{{URL: u.URL}}, nil
 		msgs = append(msgs, mm)
+		c.remember(ctx, cv, mm.ID, "", true)
 	}
 	for i, mm := range msgs {
 		err := c.send(ctx, mm.tokens())
@@ -144,6 +161,14 @@ func (c *Component) queueInbound(ctx context.Context, log *slog.Logger, msgs []o
 		}()
 	}
 	return nil
+}
+
+// senderLocal names the sender in a conversation key.
+func (c *Component) senderLocal(from string) string {
+	if n, err := c.numbers.normalize(from, ""); err == nil {
+		return n
+	}
+	return strings.TrimSpace(from)
 }
 
 // senderJID is the JID an inbound message comes from: the sender's number

@@ -20,6 +20,9 @@ type outMessage struct {
 	OOB      []oobInfo    `json:"oob,omitempty"`
 	// Addresses lists a group text's participants (XEP-0033).
 	Addresses []address `json:"addr,omitempty"`
+	// Reactions makes the message a XEP-0444 reaction; its body is then a
+	// fallback (XEP-0428) for clients without reactions.
+	Reactions *reactions `json:"react,omitempty"`
 }
 
 type receiptInfo struct {
@@ -55,6 +58,15 @@ func (m outMessage) tokens() xml.TokenReader {
 			Name: xml.Name{Space: nsReceipts, Local: "received"},
 			Attr: []xml.Attr{attr("id", m.Received.ID)},
 		}))
+	}
+	if r := m.Reactions; r != nil {
+		var rs []xml.TokenReader
+		for _, e := range r.Emojis {
+			rs = append(rs, textElement("reaction", e))
+		}
+		inner = append(inner,
+			xmlstream.Wrap(xmlstream.MultiReader(rs...), xml.StartElement{Name: xml.Name{Space: nsReactions, Local: "reactions"}, Attr: []xml.Attr{attr("id", r.ID)}}),
+			xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsFallback, Local: "fallback"}, Attr: []xml.Attr{attr("for", nsReactions)}}))
 	}
 	if len(m.Addresses) > 0 {
 		inner = append(inner, addressesElement(m.Addresses))

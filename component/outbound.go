@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/policy"
+	"github.com/switchboard-gw/switchboard/internal/sms"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -33,7 +34,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		}
 		return // without voice, JMI is ignored as the XEP says
 	}
-	if (st.Body == nil || *st.Body == "") && len(st.OOB) == 0 {
+	if (st.Body == nil || *st.Body == "") && len(st.OOB) == 0 && st.Reactions == nil {
 		return // chat states, receipts, markers: nothing to send
 	}
 	if st.to.Localpart() == "" && len(st.Addresses) == 0 {
@@ -77,9 +78,8 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		return
 	}
 	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: tos[0], Cc: tos[1:]}
-	if st.Body != nil {
-		msg.Body = *st.Body
-	}
+	cv := conv(st.from.Bare().String(), groupLocal("", tos))
+	msg.Body = c.phoneText(ctx, st, cv)
 	for _, u := range st.OOB {
 		msg.Media = append(msg.Media, carriers.Media{URL: u})
 		// Clients put the URL in the body for readers without OOB; as
@@ -109,6 +109,10 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, storageError)
 		return
 	}
+	if st.ID != "" && st.Reactions == nil {
+		c.remember(ctx, cv, st.ID, msg.Body, len(msg.Media) > 0)
+	}
+	c.warnSegments(ctx, st, msg.Body)
 }
 
 // storageError is what a user hears when Redis is away: nothing was taken.
@@ -264,4 +268,19 @@ func size(n int64) string {
 		return fmt.Sprintf("%d KB", n/1e3)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// warnSegments tells the user when a text goes out as several messages
+// (each billed by the carrier), from WarnSegments parts on.
+func (c *Component) warnSegments(ctx context.Context, st *inbound, body string) {
+	if c.set.WarnSegments <= 0 || body == "" {
+		return
+	}
+	if n := sms.Count(body).Segments; n < c.set.WarnSegments {
+		return
+	}
+	w := outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: "ℹ️ " + sms.Warning(body)}
+	if err := c.send(ctx, w.tokens()); err != nil {
+		c.log.Debug("component: cannot send a length warning", "err", err)
+	}
 }

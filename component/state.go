@@ -21,6 +21,9 @@ type Store interface {
 	OptOut(ctx context.Context, from, to string, ttl time.Duration) error
 	OptIn(ctx context.Context, from, to string) error
 
+	Remember(ctx context.Context, conv string, entry []byte, keep int, ttl time.Duration) error
+	Recent(ctx context.Context, conv string) ([][]byte, error)
+
 	PushPending(ctx context.Context, item []byte, ttl time.Duration) error
 	PeekPending(ctx context.Context) ([]byte, error)
 	AckPending(ctx context.Context, item []byte) error

@@ -64,14 +64,16 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		}
 	}
 	g.comp = component.New(component.Settings{
-		Domain:        domain,
-		Server:        cfg.Component.Server,
-		Secret:        cfg.Component.Secret,
-		DefaultRegion: cfg.Numbers.DefaultRegion,
-		FullNumbers:   cfg.Log.FullNumbers,
-		Destinations:  cfg.Policy.SMS(),
-		GroupJIDs:     cfg.Component.GroupJIDs,
-		Rehost:        g.mms.RehostAll,
+		Domain:         domain,
+		Server:         cfg.Component.Server,
+		Secret:         cfg.Component.Secret,
+		DefaultRegion:  cfg.Numbers.DefaultRegion,
+		FullNumbers:    cfg.Log.FullNumbers,
+		Destinations:   cfg.Policy.SMS(),
+		GroupJIDs:      cfg.Component.GroupJIDs,
+		WarnSegments:   cfg.Component.WarnSegments,
+		ReactionQuotes: cfg.Component.ReactionQuotes,
+		Rehost:         g.mms.RehostAll,
 		ProbeMedia: func(ctx context.Context, url string) (string, int64, error) {
 			h, err := g.fetch.Head(ctx, url)
 			return h.Type, h.Length, err
