@@ -18,7 +18,9 @@ func TestReadMarkup(t *testing.T) {
 					st.Addresses[1].Delivered && st.Addresses[2].JID == "+12015550125@sms.example.org"
 			}},
 		{"reactions", head + `<reactions xmlns="urn:xmpp:reactions:0" id="x"><reaction>👍</reaction><reaction>❤️</reaction></reactions></message>`,
-			func(st *inbound) bool { return st.Reactions != nil && st.Reactions.ID == "x" && slices.Equal(st.Reactions.Emojis, []string{"👍", "❤️"}) }},
+			func(st *inbound) bool {
+				return st.Reactions != nil && st.Reactions.ID == "x" && slices.Equal(st.Reactions.Emojis, []string{"👍", "❤️"})
+			}},
 		{"reactions removed", head + `<reactions xmlns="urn:xmpp:reactions:0" id="x"/></message>`,
 			func(st *inbound) bool { return st.Reactions != nil && len(st.Reactions.Emojis) == 0 }},
 		{"reply", head + `<body>&gt; q
@@ -28,7 +30,10 @@ a</body><reply xmlns="urn:xmpp:reply:0" id="y"/><fallback xmlns="urn:xmpp:fallba
 				return st.Reply && st.ReplyTo == "y" && quoteLines(cov) == "q" && rest == "a"
 			}},
 		{"bad fallback range", head + `<body>ab</body><fallback xmlns="urn:xmpp:fallback:0" for="urn:xmpp:reply:0"><body start="1" end="9"/></fallback></message>`,
-			func(st *inbound) bool { cov, rest := withoutFallback(*st.Body, st.Fallbacks, nsReply); return cov == "" && rest == "ab" }},
+			func(st *inbound) bool {
+				cov, rest := withoutFallback(*st.Body, st.Fallbacks, nsReply)
+				return cov == "" && rest == "ab"
+			}},
 		{"correction", head + `<body>b</body><replace xmlns="urn:xmpp:message-correct:0" id="z"/></message>`,
 			func(st *inbound) bool { return st.Correction && st.Replace == "z" }},
 	}
