@@ -131,6 +131,7 @@ type Component struct {
 	mu      sync.Mutex
 	sess    *xmpp.Session // nil while disconnected
 	drainMu sync.Mutex    // one drain of the pending queue at a time
+	flusher flusher       // shared pings proving the server took our stanzas
 
 	work    *dispatcher
 	numbers *numberCache

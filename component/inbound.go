@@ -36,21 +36,26 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		log.Warn("component: message for something that is not a phone number; dropped")
 		return carriers.ErrUnknownNumber
 	}
-	claim, err := c.store.ClaimInbound(ctx, m.Carrier, m.ID, to, c.set.SeenTTL)
+	claim, err := c.store.ClaimInbound(ctx, m.Carrier, m.ID, to, claimHold)
 	switch {
 	case err != nil:
 		return err
+	case claim.Busy:
+		log.Info("component: webhook retried while the first attempt is under way; asking for a later retry")
+		return ErrBusy
 	case !claim.First:
 		log.Info("component: duplicate webhook ignored")
 		return nil
 	case claim.Owner.Number == "":
 		log.Warn("component: message for a number nobody owns; dropped")
+		c.taken(ctx, log, m)
 		return carriers.ErrUnknownNumber
 	case claim.Owner.Carrier != m.Carrier:
 		// Only the number's own carrier can say who texted it: the
 		// sandbox must not reach a Twilio user "from" any number. The
 		// sender hears what an unknown number gets.
 		log.Warn("component: message for a number from another carrier than its own; dropped", "number_carrier", claim.Owner.Carrier)
+		c.taken(ctx, log, m)
 		return carriers.ErrUnknownNumber
 	}
 	if err := c.take(ctx, log, m, to, claim.Owner.JID); err != nil {
@@ -62,7 +67,29 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		}
 		return err
 	}
+	c.taken(ctx, log, m)
 	return nil
+}
+
+// ErrBusy: a carrier retried a webhook whose first attempt is still under
+// way (or died less than claimHold ago); it should retry later.
+var ErrBusy = errors.New("component: message being taken; retry later")
+
+// claimHold is how long one attempt at an inbound message holds it:
+// longer than re-hosting and delivery can take, so a retry never races a
+// live attempt, and short enough that a crashed attempt's retry gets
+// through soon.
+const claimHold = 30 * time.Second
+
+// taken ends the claim on m: retries are now duplicates. Should this fail,
+// the claim lapses and a retry delivers m again: twice rather than never.
+func (c *Component) taken(ctx context.Context, log *slog.Logger, m carriers.Message) {
+	if m.ID == "" {
+		return
+	}
+	if err := c.store.Taken(ctx, m.Carrier, m.ID, c.set.SeenTTL); err != nil {
+		log.Warn("component: cannot mark a webhook taken", "err", err)
+	}
 }
 
 // take re-hosts m's media, notes an opt-in, and delivers m to owner.
@@ -126,8 +153,12 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 		msgs = append(msgs, mm)
 		c.remember(ctx, cv, mm.ID, "", true)
 	}
+	sess := c.session()
 	for i, mm := range msgs {
-		err := c.send(ctx, mm.tokens())
+		err := ErrNotConnected
+		if sess != nil {
+			err = c.write(sess, func() error { return sess.Send(context.Background(), mm.tokens()) })
+		}
 		if err == nil {
 			continue
 		}
@@ -135,6 +166,13 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 			log.Warn("component: delivery failed; queueing", "err", err)
 		}
 		return c.queueInbound(ctx, log, msgs[i:])
+	}
+	if err := c.flush(ctx, sess); err != nil {
+		// The server may have died before reading them: keep them for
+		// the next stream. It may also have taken them; twice is better
+		// than never.
+		log.Warn("component: the XMPP server did not confirm delivery; queueing", "err", err)
+		return c.queueInbound(ctx, log, msgs)
 	}
 	return nil
 }
@@ -204,7 +242,15 @@ func (c *Component) drainPending(ctx context.Context) {
 		}
 		var p pending
 		if err := json.Unmarshal(item, &p); err == nil && time.Now().Unix() < p.Expires {
-			if err := c.send(ctx, p.Message.tokens()); err != nil {
+			sess := c.session()
+			if sess == nil {
+				return
+			}
+			err := c.write(sess, func() error { return sess.Send(context.Background(), p.Message.tokens()) })
+			if err == nil {
+				err = c.flush(ctx, sess)
+			}
+			if err != nil {
 				c.log.Warn("component: queued delivery failed", "err", err)
 				return
 			}

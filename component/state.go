@@ -11,6 +11,7 @@ import (
 type Store interface {
 	Route(ctx context.Context, jid, to string) (from, recipient store.Binding, err error)
 	ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (store.Claim, error)
+	Taken(ctx context.Context, carrier, id string, ttl time.Duration) error
 	Unsee(ctx context.Context, carrier, id string) error
 
 	Track(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration) error

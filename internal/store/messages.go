@@ -11,20 +11,36 @@ import (
 
 // Claim is what ClaimInbound learned about an inbound message.
 type Claim struct {
-	First bool    // not seen before (always true without an id)
+	First bool // not seen before (always true without an id)
+	// Busy: another attempt at the same message is under way (or died
+	// less than the claim's hold ago); the carrier should retry later.
+	Busy  bool
 	Owner Binding // Number is empty when nobody owns the recipient number
 }
 
-// ClaimInbound marks a carrier's message id as seen for ttl and looks up the
-// recipient number's owner, in one round trip. Carriers retry webhooks;
-// First tells whether this delivery is the first, so that users see each
-// message once.
-func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (Claim, error) {
-	var seen *redis.BoolCmd
+// claimScript takes an inbound message id for hold milliseconds ("taking"),
+// or reports it taken (done) or being taken (busy).
+var claimScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], 'taking', 'PX', ARGV[1])
+  return 'first'
+end
+if v == 'taking' then return 'busy' end
+return 'seen'
+`)
+
+// ClaimInbound starts taking a carrier's message id, for hold, and looks
+// up the recipient number's owner, in one round trip. Carriers retry
+// webhooks: First tells whether this delivery is the first; Busy that an
+// attempt is under way (or its process died: the hold lets a later retry
+// through). Taken ends the claim once the message is safe; Unsee drops it.
+func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, hold time.Duration) (Claim, error) {
+	var seen *redis.Cmd
 	var owner *redis.MapStringStringCmd
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
 		if id != "" {
-			seen = p.SetNX(ctx, s.key("seen", carrier, id), "1", ttl)
+			seen = claimScript.EvalSha(ctx, p, []string{s.key("seen", carrier, id)}, hold.Milliseconds())
 		}
 		owner = p.HGetAll(ctx, s.numKey(number))
 		return func() error {
@@ -37,11 +53,27 @@ func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, tt
 	if err != nil {
 		return Claim{}, fmt.Errorf("store: claim inbound: %w", err)
 	}
-	c := Claim{First: seen == nil || seen.Val()}
+	c := Claim{First: true}
+	if seen != nil {
+		v, _ := seen.Text()
+		c.First, c.Busy = v == "first", v == "busy"
+	}
 	if m := owner.Val(); len(m) > 0 {
 		c.Owner = bindingFrom(number, m)
 	}
 	return c, nil
+}
+
+// Taken marks a claimed message id as delivered or safely queued, so that
+// retries within ttl are dropped as duplicates.
+func (s *Store) Taken(ctx context.Context, carrier, id string, ttl time.Duration) error {
+	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
+		return p.Set(ctx, s.key("seen", carrier, id), "taken", ttl).Err
+	})
+	if err != nil {
+		return fmt.Errorf("store: taken: %w", err)
+	}
+	return nil
 }
 
 // Unsee forgets id so that a retried webhook is taken again; used when the

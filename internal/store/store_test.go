@@ -78,11 +78,26 @@ func TestSeenAndTracking(t *testing.T) {
 	if err := s.Assign(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []bool{true, false} {
+	// Claimed, busy while being taken, a duplicate once taken.
+	for i, want := range []Claim{{First: true, Owner: b}, {Busy: true, Owner: b}} {
 		c, err := s.ClaimInbound(ctx, "twilio", "SM1", b.Number, time.Minute)
-		if err != nil || c.First != want || c.Owner != b {
-			t.Fatalf("ClaimInbound #%d = %+v, %v", i, c, err)
+		if err != nil || c != want {
+			t.Fatalf("ClaimInbound #%d = %+v, %v; want %+v", i, c, err, want)
 		}
+	}
+	if err := s.Taken(ctx, "twilio", "SM1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.ClaimInbound(ctx, "twilio", "SM1", b.Number, time.Minute); err != nil || c.First || c.Busy {
+		t.Fatalf("after Taken: %+v %v", c, err)
+	}
+	// A claim whose taker died lapses after its hold.
+	if c, _ := s.ClaimInbound(ctx, "twilio", "SM9", b.Number, 50*time.Millisecond); !c.First {
+		t.Fatal("first claim of SM9")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if c, _ := s.ClaimInbound(ctx, "twilio", "SM9", b.Number, time.Minute); !c.First {
+		t.Fatal("a lapsed claim was not taken again")
 	}
 	if err := s.Unsee(ctx, "twilio", "SM1"); err != nil {
 		t.Fatal(err)
