@@ -98,6 +98,16 @@ func (p *Process) Stop(grace time.Duration, done func() bool) {
 	<-p.done
 }
 
+// Kill ends the process and its group at once (SIGKILL), as a crash
+// would: nothing is flushed or closed cleanly. It returns once the process
+// has exited.
+func (p *Process) Kill() {
+	if err := syscall.Kill(-p.Pid(), syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		_ = p.cmd.Process.Kill()
+	}
+	<-p.done
+}
+
 // waitUntil polls ready every 10ms until it reports true. It fails when the
 // process exits, timeout passes or ctx is done first.
 func (p *Process) waitUntil(ctx context.Context, timeout time.Duration, ready func() bool) error {

@@ -168,6 +168,15 @@ func (p *Prosody) Stop() {
 	p.proc = nil
 }
 
+// Kill crashes Prosody (SIGKILL): connections drop without a stream end.
+func (p *Prosody) Kill() {
+	if p.proc == nil {
+		return
+	}
+	p.proc.Kill()
+	p.proc = nil
+}
+
 // Register creates the account user@Domain (or changes its password). It works
 // whether or not Prosody is running.
 func (p *Prosody) Register(ctx context.Context, user, password string) error {

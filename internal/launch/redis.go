@@ -81,6 +81,16 @@ func (r *Redis) Stop() {
 	r.proc = nil
 }
 
+// Kill crashes the server (SIGKILL); Start brings it back with what its
+// append-only file kept.
+func (r *Redis) Kill() {
+	if r.proc == nil {
+		return
+	}
+	r.proc.Kill()
+	r.proc = nil
+}
+
 // Signal sends sig to the server's process group, e.g. SIGSTOP to freeze
 // it for a test of a hung dependency; it does nothing while stopped.
 func (r *Redis) Signal(sig syscall.Signal) error {

@@ -198,10 +198,16 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 			return
 		}
 	}
-	state, id, err := o.q.OutboxBegin(ctx, j.Key, sentTTL)
-	if err != nil {
-		log.Warn("outbox: cannot mark a job in flight; it stays queued", "err", err)
-		return // still pending: a claim takes it again
+	var state, id string
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		var err error
+		if state, id, err = o.q.OutboxBegin(ctx, j.Key, sentTTL); err == nil {
+			break
+		}
+		log.Warn("outbox: cannot mark a job in flight; retrying", "err", err)
+		if !sleep(ctx, backoff) {
+			return // still pending: this consumer resumes it at its next start
+		}
 	}
 	switch state {
 	case store.OutboxSent:

@@ -75,6 +75,12 @@ func (p *Prosody) Stop(t testing.TB) {
 	p.p.Stop()
 }
 
+// Kill crashes Prosody (SIGKILL); Start brings it back.
+func (p *Prosody) Kill(t testing.TB) {
+	t.Helper()
+	p.p.Kill()
+}
+
 // Register creates the account user@Domain (or changes its password). It works
 // whether or not Prosody is running.
 func (p *Prosody) Register(t testing.TB, user, password string) {

@@ -46,6 +46,13 @@ func (r *Redis) Stop(t testing.TB) {
 	r.r.Stop()
 }
 
+// Kill crashes the server (SIGKILL); Start brings it back with what its
+// append-only file (appendfsync always) kept.
+func (r *Redis) Kill(t testing.TB) {
+	t.Helper()
+	r.r.Kill()
+}
+
 // Freeze stops the server's process (SIGSTOP) without closing anything:
 // connections stay open and nothing answers, like a hung server. It thaws
 // (SIGCONT) when the test ends, or at Thaw.
