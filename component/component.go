@@ -103,8 +103,9 @@ type Component struct {
 	answers sync.Map // id of an IQ we sent -> chan answer, fed by receive
 	calls   Calls    // nil without voice
 
-	numberFeatures []string // disco#info of number JIDs
-	capsVer        string   // their XEP-0115 ver; empty without voice
+	gatewayInfo entity     // disco#info and caps of the gateway's JID
+	numberInfo  entity     // … of number JIDs
+	names       *nameCache // callers' names the carriers gave, for XEP-0172
 }
 
 // New returns a Component that relays through the given carriers (by name)
@@ -118,8 +119,10 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 		store:    st,
 		carriers: map[string]carriers.Carrier{},
 		numbers:  newNumberCache(4096),
+		names:    newNameCache(4096),
 
-		numberFeatures: numberFeatures,
+		gatewayInfo: newEntity(gatewayIdentities(set.Name, false), gatewayFeatures),
+		numberInfo:  newEntity([]identity{numberIdentity}, numberFeatures),
 	}
 	for _, cr := range cs {
 		c.carriers[cr.Name()] = cr

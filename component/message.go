@@ -18,6 +18,7 @@ type outMessage struct {
 	Body     string       `json:"body,omitempty"`
 	Received *receiptInfo `json:"received,omitempty"`
 	OOB      []oobInfo    `json:"oob,omitempty"`
+	Nick     string       `json:"nick,omitempty"` // the sender's name (XEP-0172), when the carrier gave one
 }
 
 type receiptInfo struct {
@@ -53,6 +54,9 @@ func (m outMessage) tokens() xml.TokenReader {
 			Name: xml.Name{Space: nsReceipts, Local: "received"},
 			Attr: []xml.Attr{attr("id", m.Received.ID)},
 		}))
+	}
+	if n := nickElement(m.Nick); n != nil {
+		inner = append(inner, n)
 	}
 	for _, o := range m.OOB {
 		inner = append(inner, xmlstream.Wrap(textElement("url", o.URL), xml.StartElement{Name: xml.Name{Space: nsOOB, Local: "x"}}))

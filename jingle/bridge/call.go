@@ -96,6 +96,16 @@ func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
 	}
 }
 
+// self is the address call signalling comes from: the number JID at the
+// gateway's Resource. Chat messages (missed calls, voicemail) come from
+// the bare numberJID, like texts.
+func (c *call) self() string {
+	if c.b.set.Resource == "" {
+		return c.numberJID
+	}
+	return c.numberJID + "/" + c.b.set.Resource
+}
+
 // peer is the user's full JID (set once the user is known).
 func (c *call) peer() jid.JID {
 	c.mu.Lock()
