@@ -6,8 +6,9 @@ import (
 	"errors"
 	"runtime"
 
-	"github.com/switchboard-gw/switchboard/internal/phone"
 	"mellium.im/xmpp/stanza"
+
+	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
 type identity struct {

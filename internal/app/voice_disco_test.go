@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -43,7 +44,7 @@ func TestVoiceCapsAndDisco(t *testing.T) {
 	if err := alice.Send(ctx, `<presence type="subscribe" to="`+num+`"/>`); err != nil {
 		t.Fatal(err)
 	}
-	pres, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.From == num && s.Type == "" })
+	pres, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.From == num+"/"+component.Resource && s.Type == "" })
 	if err != nil {
 		t.Fatal(err)
 	}

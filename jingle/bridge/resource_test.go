@@ -13,7 +13,8 @@ import (
 // TestResource: with Settings.Resource, call signalling comes from the
 // number's full JID (the one its presence comes from), in both directions,
 // Jingle's initiator and responder included, and the user may address that
-// full JID; a missed-call note still comes from the bare JID, like texts.
+// full JID; a session-initiate without JMI is answered from the JID it
+// went to; a missed-call note still comes from the bare JID, like texts.
 func TestResource(t *testing.T) {
 	withResource := func(s *bridge.Settings) { s.Resource = "switchboard" }
 	phoneFull := jid.MustParse(phoneJID.String() + "/switchboard")
@@ -45,6 +46,20 @@ func TestResource(t *testing.T) {
 		note := e.x.WaitMessage(t, "missed-call note", func(m bridgetest.Message) bool { return m.JMI == nil && m.To == bobBare })
 		if note.From != phoneJID.String() {
 			t.Errorf("missed-call note from %s, want the bare %s", note.From, phoneJID)
+		}
+	})
+	t.Run("to a phone without JMI", func(t *testing.T) {
+		// A client that sends session-initiate without JMI knows the
+		// session by the JID it sent it to: the answers come from that.
+		for _, to := range []jid.JID{phoneJID, phoneFull} {
+			e := newEnv(t, withResource)
+			client := bridgetest.NewClient(t, e.rtc)
+			e.jingle(t, alice, to, client.Offer(t, "bare-sid"))
+			e.d.Next(t).Answer(bridgetest.PhoneSDP("sendrecv"))
+			acc := e.x.WaitJingle(t, jingle.SessionAccept, alice.String())
+			if acc.From != to.String() || acc.Jingle.Responder != to.String() {
+				t.Errorf("session-accept from %s, responder %s, want %s", acc.From, acc.Jingle.Responder, to)
+			}
 		}
 	})
 	t.Run("to a phone", func(t *testing.T) {
