@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -44,7 +44,9 @@ func TestVoiceCapsAndDisco(t *testing.T) {
 	if err := alice.Send(ctx, `<presence type="subscribe" to="`+num+`"/>`); err != nil {
 		t.Fatal(err)
 	}
-	pres, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.From == num+"/"+component.Resource && s.Type == "" })
+	pres, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "presence" && s.From == num+"/"+component.Resource && s.Type == ""
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
