@@ -2,9 +2,6 @@ package component
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/xml"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +9,7 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
+	"github.com/switchboard-gw/switchboard/internal/testenv"
 	"github.com/switchboard-gw/switchboard/jingle"
 )
 
@@ -32,65 +30,6 @@ func TestCapsVerExample(t *testing.T) {
 	if capsVer(two, feats) != capsVer([]identity{two[1], two[0]}, feats) {
 		t.Error("capsVer depends on the order of identities")
 	}
-}
-
-// discoAnswer is a disco#info result as a client reads it.
-type discoAnswer struct {
-	Node       string `xml:"node,attr"`
-	Identities []struct {
-		Category string `xml:"category,attr"`
-		Type     string `xml:"type,attr"`
-		Name     string `xml:"name,attr"`
-	} `xml:"identity"`
-	Features []struct {
-		Var string `xml:"var,attr"`
-	} `xml:"feature"`
-}
-
-// ver is XEP-0115 §5.1 over what the answer says, written apart from
-// capsVer so that the two check each other.
-func (a discoAnswer) ver() string {
-	var ids, fs []string
-	for _, i := range a.Identities {
-		ids = append(ids, i.Category+"/"+i.Type+"//"+i.Name+"<")
-	}
-	for _, f := range a.Features {
-		fs = append(fs, f.Var+"<")
-	}
-	slices.Sort(ids)
-	slices.Sort(fs)
-	sum := sha1.Sum([]byte(strings.Join(ids, "") + strings.Join(fs, "")))
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
-func (a discoAnswer) has(category, typ string) bool {
-	return slices.ContainsFunc(a.Identities, func(i struct {
-		Category string `xml:"category,attr"`
-		Type     string `xml:"type,attr"`
-		Name     string `xml:"name,attr"`
-	}) bool {
-		return i.Category == category && i.Type == typ
-	})
-}
-
-func (a discoAnswer) feature(v string) bool {
-	for _, f := range a.Features {
-		if f.Var == v {
-			return true
-		}
-	}
-	return false
-}
-
-func parseDisco(t *testing.T, raw string) discoAnswer {
-	t.Helper()
-	var iq struct {
-		Query discoAnswer `xml:"http://jabber.org/protocol/disco#info query"`
-	}
-	if err := xml.Unmarshal([]byte(raw), &iq); err != nil {
-		t.Fatalf("%v: %s", err, raw)
-	}
-	return iq.Query
 }
 
 // TestDiscoAndCaps: the gateway and numbers, with and without voice,
@@ -120,12 +59,15 @@ func TestDiscoAndCaps(t *testing.T) {
 					if res.Type != "result" || res.From != who.to || res.To != "alice@example.org/laptop" {
 						t.Fatalf("answer: %s", res.Raw)
 					}
-					a := parseDisco(t, res.Raw)
+					a, err := testenv.ParseDiscoInfo(res.Raw)
+					if err != nil {
+						t.Fatal(err)
+					}
 					if a.Node != node {
 						t.Errorf("answer node %q, want %q", a.Node, node)
 					}
-					if got := a.ver(); got != who.info.ver {
-						t.Errorf("caps ver %s, but disco#info hashes to %s", who.info.ver, got)
+					if a.Ver != who.info.ver {
+						t.Errorf("caps ver %s, but disco#info hashes to %s", who.info.ver, a.Ver)
 					}
 					body := strings.Replace(res.Raw, ` node="`+node+`"`, "", 1)
 					if plain == "" {
@@ -135,16 +77,16 @@ func TestDiscoAndCaps(t *testing.T) {
 					}
 					switch who.info.identities[0].Category {
 					case "gateway":
-						if !a.has("gateway", "sms") || a.has("gateway", "pstn") != voice {
+						if !slices.Contains(a.Identities, "gateway/sms") || slices.Contains(a.Identities, "gateway/pstn") != voice {
 							t.Errorf("gateway identities (voice %v): %s", voice, res.Raw)
 						}
 						for _, f := range gatewayFeatures {
-							if !a.feature(f) {
+							if !slices.Contains(a.Features, f) {
 								t.Errorf("gateway lacks %s", f)
 							}
 						}
 					default:
-						if !a.has("client", "sms") || a.feature(jingle.Features[0]) != voice {
+						if !slices.Contains(a.Identities, "client/sms") || slices.Contains(a.Features, jingle.Features[0]) != voice {
 							t.Errorf("number disco (voice %v): %s", voice, res.Raw)
 						}
 					}

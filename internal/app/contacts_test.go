@@ -1,12 +1,8 @@
 package app
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/xml"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -67,14 +63,17 @@ func TestContacts(t *testing.T) {
 			if err != nil || res.Type != "result" || res.From != full {
 				t.Fatalf("disco#info by caps node: %v %s", err, res.Raw)
 			}
-			ids, got := discoInfo(t, res.Raw)
+			d, err := testenv.ParseDiscoInfo(res.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, id := range tt.identities {
-				if !slices.Contains(ids, id) {
+				if !slices.Contains(d.Identities, id) {
 					t.Errorf("disco#info lacks %s: %s", id, res.Raw)
 				}
 			}
-			if got != ver {
-				t.Errorf("caps ver %s, but the disco#info it names hashes to %s", ver, got)
+			if d.Ver != ver {
+				t.Errorf("caps ver %s, but the disco#info it names hashes to %s", ver, d.Ver)
 			}
 		})
 	}
@@ -105,37 +104,4 @@ func capsOf(t *testing.T, raw string) (node, ver string) {
 		t.Errorf("caps hash %s", attr("hash"))
 	}
 	return attr("node"), attr("ver")
-}
-
-// discoInfo is a disco#info result's identities (category/type) and
-// the XEP-0115 §5.1 ver computed over it as it came.
-func discoInfo(t *testing.T, raw string) (identities []string, ver string) {
-	t.Helper()
-	var iq struct {
-		Query struct {
-			Identities []struct {
-				Category string `xml:"category,attr"`
-				Type     string `xml:"type,attr"`
-				Name     string `xml:"name,attr"`
-			} `xml:"identity"`
-			Features []struct {
-				Var string `xml:"var,attr"`
-			} `xml:"feature"`
-		} `xml:"http://jabber.org/protocol/disco#info query"`
-	}
-	if err := xml.Unmarshal([]byte(raw), &iq); err != nil {
-		t.Fatalf("disco#info: %v: %s", err, raw)
-	}
-	var s, fs []string
-	for _, i := range iq.Query.Identities {
-		identities = append(identities, i.Category+"/"+i.Type)
-		s = append(s, i.Category+"/"+i.Type+"//"+i.Name+"<")
-	}
-	for _, f := range iq.Query.Features {
-		fs = append(fs, f.Var+"<")
-	}
-	sort.Strings(s)
-	sort.Strings(fs)
-	sum := sha1.Sum([]byte(strings.Join(s, "") + strings.Join(fs, "")))
-	return identities, base64.StdEncoding.EncodeToString(sum[:])
 }
