@@ -23,7 +23,7 @@ const Resource = "switchboard"
 // gateway/pstn identity in the caps of a roster contact's presence).
 func (c *Component) handlePresence(ctx context.Context, st *inbound) {
 	info, nick := c.gatewayInfo, c.set.Name
-	if num := st.to.Localpart(); num != "" {
+	if st.to.Localpart() != "" {
 		e164, ok := c.number(ctx, st)
 		if !ok {
 			return
