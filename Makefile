@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test ./internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
+	$(GO) test ./component -run '^$$' -fuzz FuzzCleanNick -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)

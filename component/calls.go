@@ -2,10 +2,6 @@ package component
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/base64"
-	"sort"
-	"strings"
 
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
@@ -25,35 +21,10 @@ type Calls interface {
 }
 
 // SetCalls enables voice: number JIDs advertise Jingle in disco and caps,
-// and Jingle and JMI stanzas go to calls. Call it before Run.
+// the gateway adds the gateway/pstn identity, and Jingle and JMI stanzas go
+// to calls. Call it before Run.
 func (c *Component) SetCalls(calls Calls) {
 	c.calls = calls
-	c.numberFeatures = append(append([]string{}, numberFeatures...), jingle.Features...)
-	c.capsVer = capsVer(numberIdentity, c.numberFeatures)
-}
-
-const capsNode = "https://github.com/switchboard-gw/switchboard"
-
-var numberIdentity = identity{Category: "client", Type: "sms"}
-
-// capsVer is the XEP-0115 verification string of one identity and its
-// features (no extended forms).
-func capsVer(id identity, feats []string) string {
-	fs := append([]string{}, feats...)
-	sort.Strings(fs)
-	var b strings.Builder
-	b.WriteString(id.Category + "/" + id.Type + "//" + id.Name + "<")
-	for _, f := range fs {
-		b.WriteString(f + "<")
-	}
-	sum := sha1.Sum([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// caps is the XEP-0115 element number JIDs put in their presence.
-type caps struct {
-	XMLName struct{} `xml:"http://jabber.org/protocol/caps c"`
-	Hash    string   `xml:"hash,attr"`
-	Node    string   `xml:"node,attr"`
-	Ver     string   `xml:"ver,attr"`
+	c.numberInfo = newEntity([]identity{numberIdentity}, append(append([]string{}, numberFeatures...), jingle.Features...))
+	c.gatewayInfo = newEntity(gatewayIdentities(c.set.Name, true), gatewayFeatures)
 }

@@ -139,9 +139,10 @@ type Component struct {
 	calls   Calls    // nil without voice
 	ob      Outbox   // nil: send at once
 
-	fpKey          []byte   // keys reaction fingerprints (reactions.go)
-	numberFeatures []string // disco#info of number JIDs
-	capsVer        string   // their XEP-0115 ver; empty without voice
+	fpKey       []byte     // keys reaction fingerprints (reactions.go)
+	gatewayInfo entity     // disco#info and caps of the gateway's JID
+	numberInfo  entity     // … of number JIDs
+	names       *nameCache // callers' names the carriers gave, for XEP-0172
 }
 
 // New returns a Component that relays through the given carriers (by name)
@@ -156,8 +157,10 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 		carriers: map[string]carriers.Carrier{},
 		numbers:  newNumberCache(4096),
 		fpKey:    fpKey(set.Secret),
+		names:    newNameCache(4096),
 
-		numberFeatures: numberFeatures,
+		gatewayInfo: newEntity(gatewayIdentities(set.Name, false), gatewayFeatures),
+		numberInfo:  newEntity([]identity{numberIdentity}, numberFeatures),
 	}
 	for _, cr := range cs {
 		c.carriers[cr.Name()] = cr

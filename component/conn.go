@@ -73,6 +73,7 @@ func (c *Component) serveOnce(ctx context.Context) error {
 	go func() { done <- sess.Serve(xmpp.HandlerFunc(c.receive)) }()
 	go c.keepalive(serveCtx, sess)
 	go c.drainPending(serveCtx)
+	go c.announce(serveCtx)
 
 	select {
 	case err = <-done:

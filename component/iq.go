@@ -28,9 +28,11 @@ type discoInfoQuery struct {
 	Features   []feature  `xml:"feature"`
 }
 
-var gatewayFeatures = []string{nsDiscoInfo, nsDiscoItems, nsGateway, nsPing, nsVersion, nsReceipts, nsOOB}
+// The gateway takes group texts as XEP-0033 (Cheogram's GroupMMS contract).
+var gatewayFeatures = []string{nsDiscoInfo, nsDiscoItems, nsGateway, nsPing, nsVersion, nsReceipts, nsOOB, nsAddress}
 
-var numberFeatures = []string{nsDiscoInfo, nsPing, nsReceipts, nsOOB}
+// Number JIDs take reactions, replies and corrections (sent as texts).
+var numberFeatures = []string{nsDiscoInfo, nsPing, nsReceipts, nsOOB, nsReactions, nsReply, nsCorrect}
 
 func features(vars []string) []feature {
 	fs := make([]feature, len(vars))
@@ -40,27 +42,23 @@ func features(vars []string) []feature {
 	return fs
 }
 
-// discoInfo answers for the gateway (gateway/sms) and for number JIDs, which
-// stand for one phone each (client/sms). A malformed number is refused so
+// discoInfo answers for the gateway (gateway/sms, and gateway/pstn with
+// voice) and for number JIDs, which stand for one phone each (client/sms),
+// with or without their caps node#ver. A malformed number is refused so
 // that clients learn early that the address is wrong.
 func (c *Component) discoInfo(ctx context.Context, st *inbound) {
-	if st.Payload.Node != "" && (c.capsVer == "" || st.to.Localpart() == "" || st.Payload.Node != capsNode+"#"+c.capsVer) {
-		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound, Text: text("no such node")})
-		return
-	}
-	q := discoInfoQuery{}
-	if st.to.Localpart() == "" {
-		q.Identities = []identity{{Category: "gateway", Type: "sms", Name: c.set.Name}}
-		q.Features = features(gatewayFeatures)
-	} else {
+	e := c.gatewayInfo
+	if st.to.Localpart() != "" {
 		if _, ok := c.number(ctx, st); !ok {
 			return
 		}
-		q.Node = st.Payload.Node
-		q.Identities = []identity{numberIdentity}
-		q.Features = features(c.numberFeatures)
+		e = c.numberInfo
 	}
-	c.result(ctx, st, q)
+	if n := st.Payload.Node; n != "" && n != e.node() {
+		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound, Text: text("no such node")})
+		return
+	}
+	c.result(ctx, st, discoInfoQuery{Node: st.Payload.Node, Identities: e.identities, Features: features(e.features)})
 }
 
 func (c *Component) discoItems(ctx context.Context, st *inbound) {

@@ -23,6 +23,7 @@ type outMessage struct {
 	// Reactions makes the message a XEP-0444 reaction; its body is then a
 	// fallback (XEP-0428) for clients without reactions.
 	Reactions *reactions `json:"react,omitempty"`
+	Nick      string     `json:"nick,omitempty"` // the sender's name (XEP-0172), when the carrier gave one
 }
 
 type receiptInfo struct {
@@ -70,6 +71,9 @@ func (m outMessage) tokens() xml.TokenReader {
 	}
 	if len(m.Addresses) > 0 {
 		inner = append(inner, addressesElement(m.Addresses))
+	}
+	if n := nickElement(m.Nick); n != nil {
+		inner = append(inner, n)
 	}
 	for _, o := range m.OOB {
 		inner = append(inner, xmlstream.Wrap(textElement("url", o.URL), xml.StartElement{Name: xml.Name{Space: nsOOB, Local: "x"}}))

@@ -20,6 +20,8 @@ func TestOutMessageTokens(t *testing.T) {
 			`<message from="+1@sms.example.org" to="a@example.org/r"><received xmlns="urn:xmpp:receipts" id="m1"></received></message>`},
 		{"media", outMessage{From: "f@d", To: "t@d", Body: "u", OOB: []oobInfo{{URL: "https://x/a?b=1&c=2"}}},
 			`<message from="f@d" to="t@d"><body>u</body><x xmlns="jabber:x:oob"><url>https://x/a?b=1&amp;c=2</url></x></message>`},
+		{"nick", outMessage{Type: "chat", From: "+1@sms.example.org", To: "a@example.org", Body: "hi", Nick: " Jane\nDoe "},
+			`<message from="+1@sms.example.org" to="a@example.org" type="chat"><body>hi</body><nick xmlns="http://jabber.org/protocol/nick">Jane Doe</nick></message>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

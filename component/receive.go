@@ -30,7 +30,9 @@ func (c *Component) receive(t xmlstream.TokenReadEncoder, start *xml.StartElemen
 		c.reject(t, start, *bad)
 		return nil
 	}
-	if !c.work.submit(st.from.Bare().String()+"\x00"+st.to.String(), st) {
+	// The recipient's bare JID: a client may write to a number's bare JID
+	// and to its full JID (Resource) in one call, and both must keep order.
+	if !c.work.submit(st.from.Bare().String()+"\x00"+st.to.Bare().String(), st) {
 		c.log.Warn("component: too much queued work; refusing stanza", "name", start.Name.Local)
 		c.reject(t, start, stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: text("the gateway is overloaded; try again shortly")})
 	}
@@ -57,7 +59,9 @@ func decode(r xml.TokenReader, start *xml.StartElement, domain string) (*inbound
 	if st.from, err = jid.Parse(st.From); err != nil || st.From == "" {
 		return nil, nil // the server vouches for from; without one we cannot answer
 	}
-	if st.to, err = jid.Parse(st.To); err != nil || st.to.Domainpart() != domain || st.to.Resourcepart() != "" {
+	// Any resource is taken as the bare JID: clients address the full JID
+	// they saw presence from (Resource), or one from before a restart.
+	if st.to, err = jid.Parse(st.To); err != nil || st.to.Domainpart() != domain {
 		return st, &stanza.Error{Type: stanza.Modify, Condition: stanza.JIDMalformed, Text: text("malformed recipient address")}
 	}
 	return st, nil

@@ -35,7 +35,7 @@ func TestDecode(t *testing.T) {
 		{name: "chat", in: `<message from="a@example.org/r" to="+12015550123@sms.example.org" type="chat" id="1"><body>hi</body><request xmlns="urn:xmpp:receipts"/></message>`, body: "hi", receipt: true},
 		{name: "oob", in: `<message from="a@example.org/r" to="+12015550123@sms.example.org"><body>u</body><x xmlns="jabber:x:oob"><url>https://x/y.png</url></x></message>`, body: "u"},
 		{name: "other domain", in: `<message from="a@example.org/r" to="+1@other.org"><body>hi</body></message>`, cond: stanza.JIDMalformed},
-		{name: "resource on number", in: `<message from="a@example.org/r" to="+12015550123@sms.example.org/x"><body>hi</body></message>`, cond: stanza.JIDMalformed},
+		{name: "resource on number", in: `<message from="a@example.org/r" to="+12015550123@sms.example.org/switchboard"><body>hi</body></message>`, body: "hi"},
 		{name: "bad to", in: `<message from="a@example.org/r" to="@@"><body>hi</body></message>`, cond: stanza.JIDMalformed},
 		{name: "no from", in: `<message to="+12015550123@sms.example.org"><body>hi</body></message>`, noReply: true},
 		{name: "bad from", in: `<message from="a@@b" to="+12015550123@sms.example.org"><body>hi</body></message>`, noReply: true},

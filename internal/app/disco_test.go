@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -74,7 +75,9 @@ func TestPresenceSubscription(t *testing.T) {
 	if err := alice.Send(ctx, `<presence type="subscribe" to="`+num+`"/>`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.From == num && s.Type == "" }); err != nil {
+	if _, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "presence" && s.From == num+"/"+component.Resource && s.Type == ""
+	}); err != nil {
 		t.Fatalf("no available presence from %s: %v", num, err)
 	}
 	// Prosody records the "subscribed" answer in the roster.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
@@ -139,7 +140,9 @@ func TestEjabberd(t *testing.T) {
 		if err := bob.Send(ctx, `<presence type="subscribe" to="`+phone+`"/>`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := bob.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.From == phone && s.Type == "" }); err != nil {
+		if _, err := bob.Expect(ctx, func(s testenv.Stanza) bool {
+			return s.Name == "presence" && s.From == phone+"/"+component.Resource && s.Type == ""
+		}); err != nil {
 			t.Fatalf("no available presence from %s: %v", phone, err)
 		}
 		if err := bob.Send(ctx, `<iq type="get" id="roster1"><query xmlns="jabber:iq:roster"/></iq>`); err != nil {

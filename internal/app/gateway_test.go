@@ -189,6 +189,9 @@ func (e *env) sandboxPage() string { return e.url + "/sandbox/?token=" + e.gw.Sa
 
 func (e *env) numberJID(n string) string { return n + "@" + e.prosody.ComponentDomain }
 
+// numberFull is the full JID a number is online at and calls come from.
+func (e *env) numberFull(n string) string { return e.numberJID(n) + "/" + component.Resource }
+
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	t.Cleanup(cancel)

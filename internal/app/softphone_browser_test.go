@@ -56,8 +56,8 @@ func TestSandboxSoftphone(t *testing.T) {
 		if err != nil {
 			b.fail(t, "bob was not called: %v", err)
 		}
-		if prop.Str("from") != e.numberJID(pageNum) {
-			t.Errorf("caller %q, want %s", prop.Str("from"), e.numberJID(pageNum))
+		if prop.Str("from") != e.numberFull(pageNum) {
+			t.Errorf("caller %q, want %s", prop.Str("from"), e.numberFull(pageNum))
 		}
 		if _, err := bob.WaitTone(ctx, 0.5); err != nil {
 			b.fail(t, "bob did not hear the page: %v", err)

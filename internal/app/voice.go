@@ -9,6 +9,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -61,6 +62,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	v.bridge = bridge.New(bridge.Settings{
 		Domain:        domain,
 		DefaultRegion: cfg.Numbers.DefaultRegion,
+		Resource:      component.Resource, // calls come from the full JID the number is online at
 		RTPAddr:       rtpAddr,
 		PublicIP:      public,
 		Ports:         plain,

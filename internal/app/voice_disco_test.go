@@ -1,14 +1,12 @@
 package app
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
 	"fmt"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
@@ -43,22 +41,13 @@ func TestVoiceCapsAndDisco(t *testing.T) {
 	if err := alice.Send(ctx, `<presence type="subscribe" to="`+num+`"/>`); err != nil {
 		t.Fatal(err)
 	}
-	pres, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.From == num && s.Type == "" })
+	pres, err := alice.Expect(ctx, func(s testenv.Stanza) bool {
+		return s.Name == "presence" && s.From == num+"/"+component.Resource && s.Type == ""
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := regexp.MustCompile(`<c xmlns="http://jabber.org/protocol/caps"[^>]*>`).FindString(pres.Raw)
-	attr := func(name string) string {
-		m := regexp.MustCompile(` ` + name + `="([^"]+)"`).FindStringSubmatch(c)
-		if m == nil {
-			t.Fatalf("no caps %s in %s", name, pres)
-		}
-		return m[1]
-	}
-	node, ver := attr("node"), attr("ver")
-	if attr("hash") != "sha-1" {
-		t.Errorf("caps hash %s", attr("hash"))
-	}
+	node, ver := capsOf(t, pres.Raw)
 
 	for _, q := range []string{`<query xmlns="http://jabber.org/protocol/disco#info"/>`, `<query xmlns="http://jabber.org/protocol/disco#info" node="` + node + `#` + ver + `"/>`} {
 		if err := alice.Send(ctx, `<iq type="get" id="d1" to="`+num+`">`+q+`</iq>`); err != nil {
@@ -71,20 +60,17 @@ func TestVoiceCapsAndDisco(t *testing.T) {
 		if res.Type != "result" {
 			t.Fatalf("disco %s: %s", q, res)
 		}
-		var feats []string
-		for _, f := range regexp.MustCompile(`<feature var="([^"]+)"`).FindAllStringSubmatch(res.Raw, -1) {
-			feats = append(feats, f[1])
+		d, err := testenv.ParseDiscoInfo(res.Raw)
+		if err != nil {
+			t.Fatal(err)
 		}
 		for _, want := range jingleFeatures {
-			if !strings.Contains(res.Raw, `var="`+want+`"`) {
+			if !slices.Contains(d.Features, want) {
 				t.Errorf("disco lacks %s: %s", want, res)
 			}
 		}
-		// XEP-0115 §5.1, computed here from what disco says.
-		sort.Strings(feats)
-		sum := sha1.Sum([]byte("client/sms//<" + strings.Join(feats, "<") + "<"))
-		if got := base64.StdEncoding.EncodeToString(sum[:]); got != ver {
-			t.Errorf("caps ver %s does not match disco#info (%s)", ver, got)
+		if d.Ver != ver {
+			t.Errorf("caps ver %s does not match disco#info (%s)", ver, d.Ver)
 		}
 	}
 	if err := alice.Send(ctx, `<iq type="get" id="d2" to="`+num+`"><query xmlns="http://jabber.org/protocol/disco#info" node="`+node+`#wrong"/></iq>`); err != nil {

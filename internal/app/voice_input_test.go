@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
@@ -56,7 +57,7 @@ func TestVoiceBadInput(t *testing.T) {
 
 	isReject := func(sid string) func(testenv.Stanza) bool {
 		return func(s testenv.Stanza) bool {
-			return s.Name == "message" && s.From == num && strings.Contains(s.Raw, `<reject xmlns="urn:xmpp:jingle-message:0" id="`+sid+`"`)
+			return s.Name == "message" && s.From == num+"/"+component.Resource && strings.Contains(s.Raw, `<reject xmlns="urn:xmpp:jingle-message:0" id="`+sid+`"`)
 		}
 	}
 	t.Run("propose without a number", func(t *testing.T) {
@@ -114,8 +115,8 @@ func TestProceedToFullJID(t *testing.T) {
 		if err != nil {
 			t.Fatalf("waiting for %s: %v", want, err)
 		}
-		if m.To != alice.JID.String() || m.From != num {
-			t.Errorf("%s went from %s to %s, want from %s to the full JID %s", want, m.From, m.To, num, alice.JID)
+		if m.To != alice.JID.String() || m.From != num+"/"+component.Resource {
+			t.Errorf("%s went from %s to %s, want from %s to the full JID %s", want, m.From, m.To, num+"/"+component.Resource, alice.JID)
 		}
 	}
 	// Hang up before any session: the trunk gets its BYE.

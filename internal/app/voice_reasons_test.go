@@ -41,8 +41,8 @@ func TestPhoneCallsUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if prop.Str("from") != e.numberJID(callerNumber) {
-				t.Errorf("caller JID %q, want %q", prop.Str("from"), e.numberJID(callerNumber))
+			if prop.Str("from") != e.numberFull(callerNumber) {
+				t.Errorf("caller JID %q, want %q", prop.Str("from"), e.numberFull(callerNumber))
 			}
 			bob.Do(map[string]any{"cmd": "answer"})
 			if _, err := bob.Expect(ctx, "session-initiate", nil); err != nil {

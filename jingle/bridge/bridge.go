@@ -52,6 +52,10 @@ type MediaStore interface {
 type Settings struct {
 	Domain        jid.JID // the gateway's domain
 	DefaultRegion string  // for caller numbers written without +
+	// Resource, when set, is the resource of the number JIDs that call
+	// signalling comes from (component.Resource): clients that track
+	// presence per resource match calls to the contact they show online.
+	Resource string
 
 	RTPAddr  netip.Addr      // address the SIP-side RTP sockets bind to
 	PublicIP netip.Addr      // advertised in SDP to the trunk instead of RTPAddr

@@ -42,6 +42,7 @@ type call struct {
 	jmi bool // set up with XEP-0353 (else a bare session-initiate)
 
 	numberJID string  // the phone's JID: our address towards the user
+	addressed string  // calls without JMI: the JID the user's session-initiate went to
 	user      jid.JID // the user's full JID, once known
 	owner     jid.JID // the user's bare JID
 	from, to  string  // E.164 (or SIP user) of caller and callee, for the record
@@ -94,6 +95,20 @@ func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
 		start:       time.Now(),
 		done:        make(chan struct{}),
 	}
+}
+
+// self is the address call signalling comes from: the number JID at the
+// gateway's Resource, or for a session the user initiated without JMI the
+// very JID it went to, which the client keys the session by. Chat messages
+// (missed calls, voicemail) come from the bare numberJID, like texts.
+func (c *call) self() string {
+	if c.addressed != "" {
+		return c.addressed
+	}
+	if c.b.set.Resource == "" {
+		return c.numberJID
+	}
+	return c.numberJID + "/" + c.b.set.Resource
 }
 
 // peer is the user's full JID (set once the user is known).

@@ -85,6 +85,9 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 	}
 	c := b.newCall(sid, outbound, to.Bare().String())
 	c.jmi, c.user, c.owner, c.slot = jmi, from, from.Bare(), slot
+	if !jmi {
+		c.addressed = to.String()
+	}
 	c.from, c.to = fromB.Number, number
 	if err := b.open(ctx, c); errors.Is(err, errSessionInUse) {
 		return nil, refusal(stanza.Cancel, stanza.Conflict, "this session id is in use")

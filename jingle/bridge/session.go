@@ -105,7 +105,7 @@ func (c *call) sendAccept() error {
 	if err != nil {
 		return err
 	}
-	j.Initiator, j.Responder = c.peer().String(), c.numberJID
+	j.Initiator, j.Responder = c.peer().String(), c.self()
 	if err := c.sendJingle(c.ctx, j); err != nil {
 		return fmt.Errorf("bridge: session-accept: %w", err)
 	}
@@ -160,7 +160,7 @@ func (c *call) sendInitiate() error {
 	if err != nil {
 		return err
 	}
-	j.Initiator = c.numberJID
+	j.Initiator = c.self()
 	c.mu.Lock()
 	c.sessionUp = true
 	c.mu.Unlock()

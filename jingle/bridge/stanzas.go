@@ -39,7 +39,7 @@ type received struct {
 
 // sendJMI sends m from one of the gateway's JIDs.
 func (c *call) sendJMI(ctx context.Context, to string, m jingle.JMI) {
-	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: to, JMI: m}
+	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.self(), To: to, JMI: m}
 	if p, ok := m.(*jingle.Propose); ok {
 		msg.ID = jingle.ProposeMessageID(p.ID)
 		msg.Request, msg.Store = &receiptRequest{}, &storeHint{}
@@ -52,7 +52,7 @@ func (c *call) sendJMI(ctx context.Context, to string, m jingle.JMI) {
 // sendReceipt acknowledges the user's proposal: Conversations turns its
 // call screen to "ringing" on it.
 func (c *call) sendReceipt(ctx context.Context) {
-	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.numberJID, To: c.peer().String(),
+	msg := jmiMessage{ID: newSID(), Type: "chat", From: c.self(), To: c.peer().String(),
 		Received: &received{ID: jingle.ProposeMessageID(c.sid)}}
 	if err := c.b.xmpp.Send(ctx, msg); err != nil {
 		c.log.Warn("bridge: cannot send receipt", "err", err)
@@ -64,7 +64,7 @@ func (c *call) sendJingle(ctx context.Context, j *jingle.Jingle) error {
 	ctx, cancel := context.WithTimeout(ctx, c.b.set.SendTimeout)
 	defer cancel()
 	j.SID = c.sid
-	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.numberJID, c.peer().String(), j)
+	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.self(), c.peer().String(), j)
 }
 
 // refusal is a stanza error with the English text every refusal carries.
