@@ -108,6 +108,9 @@ type Message struct {
 	Cc    []string
 	Body  string
 	Media []Media
+	// Name is the sender's name from the carrier's caller-name data
+	// (inbound, where the carrier gives one); users see it as a nickname.
+	Name string
 	// Key identifies the accepted stanza outbound; adapters pass it as an
 	// idempotency key where the carrier honours one, so that a retried
 	// send is not sent twice.

@@ -123,6 +123,10 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 		// No JID can stand for this sender: say who it was in the text.
 		msg.Body = "From " + m.From + ": " + msg.Body
 	}
+	if m.Name != "" {
+		msg.Nick = m.Name
+		c.RememberName(c.senderLocal(m.From), m.Name)
+	}
 	other := c.senderLocal(m.From)
 	if len(m.Cc) > 0 {
 		c.groupInbound(&msg, m, owner)
