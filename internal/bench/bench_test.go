@@ -177,8 +177,11 @@ func setup(b *testing.B, o options) *env {
 		Redis:     store.Config{URL: e.redis.URL},
 		HTTP:      app.HTTP{Listen: fmt.Sprintf("127.0.0.1:%d", port), PublicURL: e.gwURL},
 		Numbers:   phone.Config{DefaultRegion: "US"},
-		Carriers:  app.Carriers{Twilio: &twilio.Config{AccountSID: accountSID, AuthToken: authToken, APIURL: e.twilio.URL}},
-		MMS:       mms.Config{Dir: filepath.Join(e.dir, "media")},
+		// Unpaced: the benchmark measures the gateway, not a long code's
+		// 1 message per second.
+		Carriers: app.Carriers{Twilio: &twilio.Config{AccountSID: accountSID, AuthToken: authToken, APIURL: e.twilio.URL, PerNumberRate: 1e9}},
+		// The fake Twilio and the users' uploads are on loopback.
+		MMS: mms.Config{Dir: filepath.Join(e.dir, "media"), FetchAllow: []string{"127.0.0.1/32"}},
 	}).Marshal()
 	must(b, err, "encode config")
 	must(b, os.WriteFile(e.cfgPath, cfg, 0o600), "write config")
@@ -233,10 +236,16 @@ func (e *env) startEcho(b *testing.B) {
 }
 
 // xmppSenders send from every account to the recipients.
-func (e *env) xmppSenders() []sender {
+func (e *env) xmppSenders() []sender { return e.xmpp("") }
+
+// mmsSenders send as xmppSenders, each message with a picture the user
+// uploaded (XEP-0066), which the gateway looks at before sending.
+func (e *env) mmsSenders() []sender { return e.xmpp(e.twilio.URL + "/files/pic.jpg") }
+
+func (e *env) xmpp(media string) []sender {
 	var ss []sender
 	for _, c := range e.raw {
-		ss = append(ss, &rawSender{c: c, to: e.toJIDs})
+		ss = append(ss, &rawSender{c: c, to: e.toJIDs, media: media})
 	}
 	for _, c := range e.tec {
 		ss = append(ss, &testenvSender{c: c, to: e.toJIDs})
@@ -245,11 +254,17 @@ func (e *env) xmppSenders() []sender {
 }
 
 // webhookSenders post inbound SMS for the first account's number.
-func (e *env) webhookSenders() []sender {
+func (e *env) webhookSenders() []sender { return e.webhooks("") }
+
+// mmsWebhookSenders post inbound MMS: the gateway fetches each picture
+// from the fake Twilio, stores it, and deletes it there.
+func (e *env) mmsWebhookSenders() []sender { return e.webhooks(e.twilio.URL + e.twilio.mediaPath()) }
+
+func (e *env) webhooks(media string) []sender {
 	var ss []sender
 	for range e.opts.httpWorkers {
 		ss = append(ss, &webhookSender{client: e.httpClient, url: e.gwURL + "/twilio/sms", authToken: authToken,
-			accountSID: accountSID, to: e.numbers[0], from: e.recipients, nonce: e.nonce})
+			accountSID: accountSID, to: e.numbers[0], from: e.recipients, nonce: e.nonce, media: media})
 	}
 	return ss
 }
@@ -264,6 +279,9 @@ type phase struct {
 	points    []string // measuring points; the last finishes a message
 	component *child   // the gateway or the echo, whose CPU is the point
 	senders   func() []sender
+	// burst writes all the phase's messages at once instead of keeping a
+	// window of them in flight.
+	burst bool
 }
 
 // result is one measured phase.
@@ -346,7 +364,11 @@ func (e *env) measure(b *testing.B, ph phase) *result {
 	procs := e.procs(ph.component)
 	conns0 := e.twilio.conns.Load()
 	log0 := fileSize(ph.component.log)
-	r := newRun(b.N, e.opts.window, ph.points...)
+	window := e.opts.window
+	if ph.burst {
+		window = b.N
+	}
+	r := newRun(b.N, window, ph.points...)
 	cpu0 := snapshot(procs)
 	sys0, steal0, _ := systemBusy()
 	b.ResetTimer()
@@ -356,6 +378,9 @@ func (e *env) measure(b *testing.B, ph phase) *result {
 	b.StopTimer()
 	if err != nil {
 		b.Fatalf("bench: %s: %v\ncomponent log tail:\n%s", ph.name, err, ph.component.logTail())
+	}
+	if got := r.reached[len(ph.points)-1].Load(); got != int64(b.N) {
+		b.Errorf("bench: %s: %d of %d messages arrived", ph.name, got, b.N)
 	}
 	time.Sleep(150 * time.Millisecond) // let the component finish (the gateway tracks after sending)
 	cpu1 := snapshot(procs)
@@ -437,12 +462,16 @@ func BenchmarkGateway(b *testing.B) {
 	}
 	phaseRun("gateway/xmpp-to-sms", phase{name: "gateway: XMPP -> SMS", points: []string{"carrier"}, component: e.gw, senders: e.xmppSenders}, nil)
 	phaseRun("gateway/sms-to-xmpp", phase{name: "gateway: SMS -> XMPP", points: []string{"client"}, component: e.gw, senders: e.webhookSenders}, nil)
+	phaseRun("gateway/xmpp-to-sms-burst", phase{name: "gateway: XMPP -> SMS, burst", points: []string{"carrier"}, component: e.gw, senders: e.xmppSenders, burst: true}, nil)
+	phaseRun("gateway/xmpp-to-mms", phase{name: "gateway: XMPP -> MMS", points: []string{"carrier"}, component: e.gw, senders: e.mmsSenders}, nil)
+	phaseRun("gateway/mms-to-xmpp", phase{name: "gateway: MMS -> XMPP", points: []string{"client"}, component: e.gw, senders: e.mmsWebhookSenders}, nil)
 	e.stopGateway()
 	gwWarn := countWarnings(e.gw.log, 0)
 
 	e.startEcho(b)
 	phaseRun("echo/xmpp-to-component", phase{name: "echo: XMPP -> component", points: []string{"component"}, component: e.echo.child, senders: e.xmppSenders},
 		func() { must(b, e.echo.command("reply 0"), "echo reply 0") })
+	phaseRun("echo/xmpp-to-component-burst", phase{name: "echo: XMPP -> component, burst", points: []string{"component"}, component: e.echo.child, senders: e.xmppSenders, burst: true}, nil)
 	phaseRun("echo/component-to-xmpp", phase{name: "echo: component -> XMPP", points: []string{"client"}, component: e.echo.child, senders: e.echoSenders}, nil)
 	phaseRun("echo/replying", phase{name: "echo replying: XMPP -> component -> XMPP", points: []string{"component", "client"}, component: e.echo.child, senders: e.xmppSenders},
 		func() { must(b, e.echo.command("reply 1"), "echo reply 1") })
@@ -556,6 +585,12 @@ func printSummary(w io.Writer, e *env, results map[string]*result, order []strin
 	fmt.Fprintf(w, "\nRatios against the echo component (target: gateway throughput >= 0.8 x echo in both directions)\n")
 	ratio("XMPP -> SMS", "gateway/xmpp-to-sms", "echo/replying", 1, true)
 	ratio("SMS -> XMPP", "gateway/sms-to-xmpp", "echo/replying", 1, true)
+	// MMS and bursts, against the same baseline (MMS adds a HEAD of the
+	// user's upload, or a download, a write and a delete per message).
+	fmt.Fprintf(w, "\nMMS and bursts against the echo component\n")
+	ratio("XMPP -> MMS", "gateway/xmpp-to-mms", "echo/replying", 1, false)
+	ratio("MMS -> XMPP", "gateway/mms-to-xmpp", "echo/replying", 1, false)
+	ratio("burst", "gateway/xmpp-to-sms-burst", "echo/xmpp-to-component-burst", 0, false)
 	// A component that only receives or only sends does no work per
 	// message at all: a bound on what Prosody alone allows.
 	fmt.Fprintf(w, "\nRatios against a component that only receives or only sends (a bound)\n")

@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -77,9 +78,27 @@ type twilioMessage struct {
 	URI             string            `json:"uri"`
 }
 
+// picture is what the fake serves as MMS media: a user's upload at
+// /files/pic.jpg, and an inbound message's item behind Basic auth.
+var picture = make([]byte, 64<<10)
+
+// mediaPath is the inbound media item's path at the fake Twilio.
+func (f *fakeTwilio) mediaPath() string {
+	return "/2010-04-01/Accounts/" + f.accountSID + "/Messages/MM0123456789abcdef0123456789abcdef/Media/ME0123456789abcdef0123456789abcdef"
+}
+
 func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UnixNano()
 	prefix := "/2010-04-01/Accounts/" + f.accountSID + "/Messages"
+	switch {
+	case r.URL.Path == "/files/pic.jpg" || r.URL.Path == f.mediaPath() && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "image/jpeg")
+		http.ServeContent(w, r, "pic.jpg", time.Time{}, bytes.NewReader(picture))
+		return
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, f.mediaPath()):
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != prefix+".json" {
 		http.NotFound(w, r)
 		return
@@ -141,6 +160,7 @@ type webhookSender struct {
 	to         string   // the user's number
 	from       []string // E.164
 	nonce      string   // makes MessageSids unique across runs
+	media      string   // a media URL at the fake Twilio, making each message an MMS
 }
 
 var messageSids atomic.Int64
@@ -156,6 +176,11 @@ func (s *webhookSender) send(r *run, seq int) error {
 		"NumSegments": {"1"},
 		"SmsStatus":   {"received"},
 		"ApiVersion":  {"2010-04-01"},
+	}
+	if s.media != "" {
+		form.Set("NumMedia", "1")
+		form.Set("MediaUrl0", s.media)
+		form.Set("MediaContentType0", "image/jpeg")
 	}
 	req, err := http.NewRequest(http.MethodPost, s.url, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -288,15 +288,19 @@ func onStanza(st stanza, ts int64) {
 		failID(st.id, "error stanza: "+st.cond)
 		return
 	}
+	if strings.HasPrefix(st.body, "http") {
+		return // an MMS's media item, after its text (which is what counts)
+	}
 	id, _, _ := strings.Cut(st.body, " ")
 	arrive("client", id, ts)
 }
 
 // rawSender sends chat messages to the recipients in turn.
 type rawSender struct {
-	c    *rawClient
-	to   []string // full JIDs
-	wbuf []byte
+	c     *rawClient
+	to    []string // full JIDs
+	media string   // an attachment's URL (XEP-0066), making each message an MMS
+	wbuf  []byte
 }
 
 func (s *rawSender) send(r *run, seq int) error {
@@ -310,7 +314,13 @@ func (s *rawSender) send(r *run, seq int) error {
 	b = append(b, id...)
 	b = append(b, ' ')
 	b = append(b, filler...)
-	b = append(b, "</body></message>"...)
+	b = append(b, "</body>"...)
+	if s.media != "" {
+		b = append(b, "<x xmlns='jabber:x:oob'><url>"...)
+		b = append(b, s.media...)
+		b = append(b, "</url></x>"...)
+	}
+	b = append(b, "</message>"...)
 	s.wbuf = b
 	s.c.mu.Lock()
 	_, err := s.c.w.Write(b)

@@ -5,7 +5,12 @@
 //	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s), forward   number -> owner
 //	sb:{b}:jid:<bare JID> zset   E164 scored by assignment time     owner -> numbers
 //	sb:{b}:numbers        set    every bound number                  for listing
-//	sb:seen:<carrier>:<k> string "1", expires                        webhook de-duplication
+//	sb:seen:<carrier>:<k> string "taking" (30 s), then "taken"; expires  webhook de-duplication
+//	sb:{ob}:q             stream accepted outbound messages (group "senders")  outbox.go
+//	sb:{ob}:retry         zset   outbound messages by due time (retries, pacing)
+//	sb:{ob}:sent:<key>    string "" in flight, then the carrier's id; expires  at most once
+//	sb:{opt:<from>}:<to>  string an opt-out the carrier reported; expires after a year
+//	sb:recent:<conv>      list   recent stanza ids and text fingerprints; expires  recent.go
 //	sb:track:<carrier>:<id> hash jid, stanza, number, receipt; expires  delivery reports
 //	sb:pending            list   JSON inbound messages the XMPP side has not taken yet; expires
 //	sb:call:<id>          string instance id owning a live call; refreshed, expires when the owner dies
@@ -19,7 +24,9 @@
 //	sb:{vm}:num:<E164>    zset   entry id scored by time; expires after 1 h  recordings per number per hour
 //
 // The binding keys share the {b} hash tag so that one Lua script can update
-// them atomically on Redis Cluster too; the voicemail ledger's share {vm}. Message bodies are kept only in
+// them atomically on Redis Cluster too; the voicemail ledger's share {vm},
+// the outbound queue's {ob}. Message bodies are kept only in sb:{ob}:q and
+// sb:{ob}:retry until the carrier takes them, and in
 // sb:pending, only while the XMPP server is unreachable, and never longer than
 // the pending TTL.
 package store
