@@ -78,8 +78,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		return
 	}
 	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: tos[0], Cc: tos[1:]}
-	cv := conv(st.from.Bare().String(), groupLocal("", tos))
-	msg.Body = c.phoneText(ctx, st, cv)
+	msg.Body = c.phoneText(ctx, st, conv(st.from.Bare().String(), groupLocal("", tos)))
 	for _, u := range st.OOB {
 		msg.Media = append(msg.Media, carriers.Media{URL: u})
 		// Clients put the URL in the body for readers without OOB; as
@@ -94,23 +93,12 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, e)
 		return
 	}
-	if who, err := c.store.OptedOut(ctx, b.Number, tos...); err != nil {
-		log.Error("component: cannot check opt-outs", "err", err)
-		c.replyError(ctx, st, storageError)
-		return
-	} else if who != "" {
-		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed,
-			Text: text("Not sent: " + carriers.ReasonOptedOut.Text() + " (" + who + ").")})
-		return
-	}
-	job := &outbox.Job{Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil}}
+	job := &outbox.Job{Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil,
+		Recall: st.ID != "" && st.Reactions == nil}}
 	if err := c.outbox().Add(ctx, job); err != nil {
 		log.Error("component: cannot queue message", "err", err)
 		c.replyError(ctx, st, storageError)
 		return
-	}
-	if st.ID != "" && st.Reactions == nil {
-		c.remember(ctx, cv, st.ID, msg.Body, len(msg.Media) > 0)
 	}
 	c.warnSegments(ctx, st, msg.Body)
 }

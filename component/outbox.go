@@ -3,7 +3,10 @@ package component
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+
+	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
@@ -65,7 +68,16 @@ func (h outboxHandler) Sent(ctx context.Context, j *outbox.Job, id string) {
 	lim, _ := h.Limits(j.Message.Carrier)
 	sent := store.Sent{JID: j.Origin.JID, StanzaID: j.Origin.StanzaID, Number: j.Message.To, From: j.Message.From,
 		Receipt: j.Origin.Receipt && lim.Delivery}
-	if err := c.store.Track(ctx, j.Message.Carrier, id, sent, c.set.TrackTTL); err != nil {
+	var err error
+	if j.Origin.Recall {
+		// Remembered with the tracking record, in one round trip.
+		cv := conv(bareOf(j.Origin.JID), groupLocal("", j.Message.Recipients()))
+		entry, ttl := c.recentEntry(j.Origin.StanzaID, j.Message.Body, len(j.Message.Media) > 0)
+		err = c.store.TrackRecent(ctx, j.Message.Carrier, id, sent, c.set.TrackTTL, cv, entry, recentKeep, ttl)
+	} else {
+		err = c.store.Track(ctx, j.Message.Carrier, id, sent, c.set.TrackTTL)
+	}
+	if err != nil {
 		// The SMS is out; only its delivery report will be lost.
 		c.log.Warn("component: cannot track sent message", "err", err)
 	}
@@ -132,4 +144,13 @@ func (h outboxHandler) Reconcile(ctx context.Context, j *outbox.Job) (string, bo
 	ctx, cancel := context.WithTimeout(ctx, h.c.set.SendTimeout)
 	defer cancel()
 	return f.Find(ctx, j.Message, j.Accepted)
+}
+
+// bareOf is a full JID's bare part, as handleMessage writes it.
+func bareOf(full string) string {
+	if j, err := jid.Parse(full); err == nil {
+		return j.Bare().String()
+	}
+	bare, _, _ := strings.Cut(full, "/")
+	return bare
 }

@@ -45,6 +45,14 @@ func fpKey(secret string) []byte {
 // remember notes a message of a conversation; failures only cost a
 // reaction its target.
 func (c *Component) remember(ctx context.Context, cv, id, body string, media bool) {
+	b, ttl := c.recentEntry(id, body, media)
+	if err := c.store.Remember(ctx, cv, b, recentKeep, ttl); err != nil {
+		c.log.Debug("component: cannot remember a message for reactions", "err", err)
+	}
+}
+
+// recentEntry is what remember keeps of a message, and for how long.
+func (c *Component) recentEntry(id, body string, media bool) ([]byte, time.Duration) {
 	e := recentEntry{ID: id, Media: media}
 	if body != "" {
 		e.FP = tapback.Fingerprints(c.fpKey, body)
@@ -55,9 +63,7 @@ func (c *Component) remember(ctx context.Context, cv, id, body string, media boo
 		ttl = min(ttl, q)
 	}
 	b, _ := json.Marshal(e)
-	if err := c.store.Remember(ctx, cv, b, recentKeep, ttl); err != nil {
-		c.log.Debug("component: cannot remember a message for reactions", "err", err)
-	}
+	return b, ttl
 }
 
 func (c *Component) recent(ctx context.Context, cv string) []recentEntry {

@@ -15,10 +15,10 @@ type Store interface {
 	Unsee(ctx context.Context, carrier, id string) error
 
 	Track(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration) error
+	TrackRecent(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration, conv string, entry []byte, keep int, recentTTL time.Duration) error
 	Tracked(ctx context.Context, carrier, id string) (store.Sent, error)
 	Untrack(ctx context.Context, carrier, id string) error
 
-	OptedOut(ctx context.Context, from string, tos ...string) (string, error)
 	OptOut(ctx context.Context, from, to string, ttl time.Duration) error
 	OptIn(ctx context.Context, from, to string) error
 

@@ -37,6 +37,8 @@ type Origin struct {
 	JID      string `json:"j"`           // the sender's full JID
 	StanzaID string `json:"s,omitempty"` // the stanza the user sent
 	Receipt  bool   `json:"r,omitempty"` // a XEP-0184 receipt was asked for
+	// Recall: remember the message once sent, for phones' reactions to it.
+	Recall bool `json:"c,omitempty"`
 }
 
 // NewKey returns a fresh job key: 128 random bits.

@@ -39,7 +39,7 @@ type Queue interface {
 	OutboxAdd(ctx context.Context, job []byte) error
 	OutboxRead(ctx context.Context, consumer, after string, n int, block time.Duration) ([]store.OutboxEntry, error)
 	OutboxClaim(ctx context.Context, consumer string, minIdle time.Duration, n int) ([]store.OutboxEntry, error)
-	OutboxBegin(ctx context.Context, key string, ttl time.Duration) (state, carrierID string, err error)
+	OutboxBegin(ctx context.Context, key string, ttl time.Duration, from string, tos []string) (state, carrierID, optedOut string, err error)
 	OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration) error
 	OutboxRetry(ctx context.Context, entry, key string, job []byte, due time.Time) error
 	OutboxDue(ctx context.Context, now time.Time, n int) (moved int, next time.Time, err error)
@@ -108,7 +108,7 @@ type task struct {
 
 // Run sends queued jobs until ctx ends, then waits for the sends under way.
 func (o *Outbox) Run(ctx context.Context) {
-	// One channel per worker; a sending number always goes to the same
+	// One channel per worker; a conversation always goes to the same
 	// worker, so its messages leave in the order they were accepted.
 	lanes := make([]chan task, o.cfg.Workers)
 	var wg sync.WaitGroup
@@ -173,8 +173,15 @@ func (o *Outbox) dispatch(ctx context.Context, es []store.OutboxEntry, lanes []c
 			o.finish(ctx, e.ID, "", "")
 			continue
 		}
+		// One conversation (sender and recipients) always goes to the same
+		// lane, so its messages leave in order; pacing per number is the
+		// pacer's, across lanes.
 		h := fnv.New32a()
 		h.Write([]byte(j.Message.From))
+		for _, to := range j.Message.Recipients() {
+			h.Write([]byte{0})
+			h.Write([]byte(to))
+		}
 		select {
 		case lanes[h.Sum32()%uint32(len(lanes))] <- task{e.ID, j}:
 		case <-ctx.Done():
@@ -198,10 +205,10 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 			return
 		}
 	}
-	var state, id string
+	var state, id, optedOut string
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		var err error
-		if state, id, err = o.q.OutboxBegin(ctx, j.Key, sentTTL); err == nil {
+		if state, id, optedOut, err = o.q.OutboxBegin(ctx, j.Key, sentTTL, j.Message.From, j.Message.Recipients()); err == nil {
 			break
 		}
 		log.Warn("outbox: cannot mark a job in flight; retrying", "err", err)
@@ -217,6 +224,12 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 		return
 	case store.OutboxInDoubt:
 		o.inDoubt(ctx, log, entry, j)
+		return
+	}
+	if optedOut != "" {
+		// The carrier said so before: it is not asked again.
+		o.fail(ctx, entry, j, &carriers.Error{Kind: carriers.ErrRejected, Reason: carriers.ReasonOptedOut,
+			Message: "the recipient " + optedOut + " opted out"})
 		return
 	}
 	j.Paced = false

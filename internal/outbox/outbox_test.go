@@ -342,7 +342,7 @@ func TestInterruptedSendNotRepeated(t *testing.T) {
 			if es, err := st.OutboxRead(t.Context(), "dead", "", 10, time.Second); err != nil || len(es) != 1 {
 				t.Fatalf("read %d, %v", len(es), err)
 			}
-			if state, _, err := st.OutboxBegin(t.Context(), j.Key, time.Hour); err != nil || state != store.OutboxNew {
+			if state, _, _, err := st.OutboxBegin(t.Context(), j.Key, time.Hour, "", nil); err != nil || state != store.OutboxNew {
 				t.Fatalf("begin: %s %v", state, err)
 			}
 			var hd outbox.Handler = h
@@ -370,5 +370,31 @@ func TestInterruptedSendNotRepeated(t *testing.T) {
 			}
 			empty(t, st)
 		})
+	}
+}
+
+// TestOptedOutNotSent: a recipient the carrier reported opted out is not
+// sent to again; the job fails with that reason at once.
+func TestOptedOutNotSent(t *testing.T) {
+	st := openStore(t)
+	h := newHandler()
+	if err := st.OptOut(t.Context(), "+12015550100", "+12015550123", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := start(t, testConfig(), st, h)
+	j := job("+12015550100", "+12015550123", "hi")
+	other := job("+12015550101", "+12015550123", "hi") // another sender: not opted out
+	for _, jj := range []*outbox.Job{j, other} {
+		if err := o.Add(t.Context(), jj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.wait(t, "both outcomes", func() bool { return len(h.failed)+len(h.sent) == 2 })
+	var ce *carriers.Error
+	if err := h.failed[j.Key]; !errors.As(err, &ce) || ce.Reason != carriers.ReasonOptedOut {
+		t.Errorf("opted-out job failed with %v", err)
+	}
+	if len(h.sends) != 1 || h.sends[0].key != other.Key {
+		t.Errorf("carrier saw %+v; want only the other sender's", h.sends)
 	}
 }

@@ -100,7 +100,7 @@ func (s *Store) exec(ctx context.Context, batch []*batchReq) []error {
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// First use, or Redis restarted and forgot the scripts.
 		var lerr error
-		for _, sc := range []*redis.Script{trackScript, outboxDoneScript, claimScript} {
+		for _, sc := range []*redis.Script{trackScript, outboxDoneScript, claimScript, routeScript, outboxBeginScript} {
 			if lerr == nil {
 				lerr = sc.Load(ctx, s.rdb).Err()
 			}

@@ -110,8 +110,17 @@ return {n[1] or '', s, redis.call('HGETALL', KEYS[2])}
 // Route returns the binding jid sends from (ErrNotFound when it has no
 // number) and the binding of the number it writes to (Number empty when
 // nobody here owns it).
+// It is written with concurrent calls in one pipeline (see batcher).
 func (s *Store) Route(ctx context.Context, jid, to string) (from, recipient Binding, err error) {
-	res, err := routeScript.Run(ctx, s.rdb, []string{s.jidKey(jid), s.numKey(to)}, s.numKey("")).Slice()
+	var cmd *redis.Cmd
+	err = s.batched(ctx, func(p redis.Pipeliner) func() error {
+		cmd = routeScript.EvalSha(ctx, p, []string{s.jidKey(jid), s.numKey(to)}, s.numKey(""))
+		return cmd.Err
+	})
+	var res []any
+	if err == nil {
+		res, err = cmd.Slice()
+	}
 	if err != nil {
 		return Binding{}, Binding{}, fmt.Errorf("store: route: %w", err)
 	}

@@ -120,6 +120,38 @@ func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl ti
 	return nil
 }
 
+// TrackRecent is Track and Remember in one round trip, for a sent message
+// that a reaction may later quote.
+func (s *Store) TrackRecent(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration, conv string, entry []byte, keep int, recentTTL time.Duration) error {
+	receipt := "0"
+	if sent.Receipt {
+		receipt = "1"
+	}
+	key, rkey := s.key("track", carrier, id), s.key("recent", conv)
+	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
+		cmds := []redis.Cmder{
+			trackScript.EvalSha(ctx, p, []string{key}, sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds(), sent.From),
+			p.RPush(ctx, rkey, entry),
+			p.LTrim(ctx, rkey, int64(-keep), -1),
+			p.PExpire(ctx, rkey, recentTTL),
+		}
+		return func() error { return firstErr(cmds) }
+	})
+	if err != nil {
+		return fmt.Errorf("store: track: %w", err)
+	}
+	return nil
+}
+
+func firstErr(cmds []redis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Tracked returns what Track stored, or ErrNotFound.
 func (s *Store) Tracked(ctx context.Context, carrier, id string) (Sent, error) {
 	m, err := s.rdb.HGetAll(ctx, s.key("track", carrier, id)).Result()

@@ -19,6 +19,7 @@ import (
 //	sb:{ob}:q          stream  f=<job>                     accepted, not yet sent
 //	sb:{ob}:retry      zset    <job> scored by due (unix ms)  waiting for a retry
 //	sb:{ob}:sent:<key> string  "" while in flight, then the carrier's id; expires
+//	sb:{ob}:optout:<from>:<to> string  the recipient opted out; expires after a year
 //
 // A job holds the message body until it is sent or given up; then the
 // entry is deleted, not only acknowledged, so no body stays at rest.
@@ -125,24 +126,46 @@ const (
 // flight, in one step.
 var outboxBeginScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], '', 'PX', ARGV[1])
-  return {'new', ''}
-end
 if v == '' then return {'doubt', ''} end
-return {'sent', v}
+if v then return {'sent', v} end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return {'optout', tostring(i - 1)} end
+end
+redis.call('SET', KEYS[1], '', 'PX', ARGV[1])
+return {'new', ''}
 `)
 
 // OutboxBegin is called before a job is sent. It reports OutboxNew (and
 // marks the job in flight for ttl), OutboxInDoubt when an earlier send of
 // it was cut short (its consumer died between marking and recording), or
-// OutboxSent with the carrier's id.
-func (s *Store) OutboxBegin(ctx context.Context, key string, ttl time.Duration) (state, carrierID string, err error) {
-	res, err := outboxBeginScript.Run(ctx, s.rdb, []string{s.obKey("sent", key)}, ttl.Milliseconds()).StringSlice()
-	if err != nil || len(res) != 2 {
-		return "", "", fmt.Errorf("store: outbox begin: %w", err)
+// OutboxSent with the carrier's id. A new job one of whose recipients tos
+// opted out of texts from from is not marked: optedOut names the first.
+func (s *Store) OutboxBegin(ctx context.Context, key string, ttl time.Duration, from string, tos []string) (state, carrierID, optedOut string, err error) {
+	keys := []string{s.obKey("sent", key)}
+	for _, to := range tos {
+		keys = append(keys, s.optKey(from, to))
 	}
-	return res[0], res[1], nil
+	var begin *redis.Cmd
+	err = s.batched(ctx, func(p redis.Pipeliner) func() error {
+		begin = outboxBeginScript.EvalSha(ctx, p, keys, ttl.Milliseconds())
+		return begin.Err
+	})
+	var res []string
+	if err == nil {
+		res, err = begin.StringSlice()
+	}
+	if err != nil || len(res) != 2 {
+		return "", "", "", fmt.Errorf("store: outbox begin: %w", err)
+	}
+	if res[0] == "optout" {
+		// Not marked in flight: it will not be sent.
+		i, _ := strconv.Atoi(res[1])
+		if i >= 1 && i <= len(tos) {
+			optedOut = tos[i-1]
+		}
+		return OutboxNew, "", optedOut, nil
+	}
+	return res[0], res[1], "", nil
 }
 
 // outboxDoneScript records the carrier's id (when there is one) before it
@@ -236,9 +259,9 @@ func (s *Store) OutboxLen(ctx context.Context) (queued, retrying int64, err erro
 	return q, r, nil
 }
 
-// optKey is the opt-out marker of one (sender, recipient) pair; a
-// sender's markers share a hash slot, for OptedOut's MGET on a cluster.
-func (s *Store) optKey(from, to string) string { return s.key("{opt:"+from+"}", to) }
+// optKey is the opt-out marker of one (sender, recipient) pair. It shares
+// the queue's slot, so that OutboxBegin's script reads it on a cluster too.
+func (s *Store) optKey(from, to string) string { return s.obKey("optout", from, to) }
 
 // OptOut remembers that to opted out of texts from from (the carrier
 // reported it), for ttl.
@@ -256,23 +279,4 @@ func (s *Store) OptIn(ctx context.Context, from, to string) error {
 		return fmt.Errorf("store: opt in: %w", err)
 	}
 	return nil
-}
-
-// OptedOut reports whether any of tos opted out of texts from from, and
-// which one first.
-func (s *Store) OptedOut(ctx context.Context, from string, tos ...string) (string, error) {
-	keys := make([]string, len(tos))
-	for i, to := range tos {
-		keys[i] = s.optKey(from, to)
-	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return "", fmt.Errorf("store: opted out: %w", err)
-	}
-	for i, v := range vals {
-		if v != nil {
-			return tos[i], nil
-		}
-	}
-	return "", nil
 }

@@ -15,17 +15,8 @@ import (
 func (s *Store) Remember(ctx context.Context, conv string, entry []byte, keep int, ttl time.Duration) error {
 	key := s.key("recent", conv)
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		push := p.RPush(ctx, key, entry)
-		trim := p.LTrim(ctx, key, int64(-keep), -1)
-		exp := p.PExpire(ctx, key, ttl)
-		return func() error {
-			for _, c := range []redis.Cmder{push, trim, exp} {
-				if err := c.Err(); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
+		cmds := []redis.Cmder{p.RPush(ctx, key, entry), p.LTrim(ctx, key, int64(-keep), -1), p.PExpire(ctx, key, ttl)}
+		return func() error { return firstErr(cmds) }
 	})
 	if err != nil {
 		return fmt.Errorf("store: remember: %w", err)

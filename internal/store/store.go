@@ -9,7 +9,7 @@
 //	sb:{ob}:q             stream accepted outbound messages (group "senders")  outbox.go
 //	sb:{ob}:retry         zset   outbound messages by due time (retries, pacing)
 //	sb:{ob}:sent:<key>    string "" in flight, then the carrier's id; expires  at most once
-//	sb:{opt:<from>}:<to>  string an opt-out the carrier reported; expires after a year
+//	sb:{ob}:optout:<from>:<to> string an opt-out the carrier reported; expires after a year
 //	sb:recent:<conv>      list   recent stanza ids and text fingerprints; expires  recent.go
 //	sb:track:<carrier>:<id> hash jid, stanza, number, receipt; expires  delivery reports
 //	sb:pending            list   JSON inbound messages the XMPP side has not taken yet; expires
