@@ -32,36 +32,17 @@ func (a address) smsNumber() (string, bool) {
 
 // readAddresses reads the children of an <addresses/> element just opened.
 func readAddresses(r xml.TokenReader, st *inbound) error {
-	for {
-		tok, err := r.Token()
-		if err != nil {
-			return errMalformed
+	return children(r, func(t xml.StartElement) error {
+		if t.Name.Local == "address" && len(st.Addresses) < maxAddresses {
+			st.Addresses = append(st.Addresses, address{
+				Type:      attrValue(t, "type"),
+				URI:       attrValue(t, "uri"),
+				JID:       attrValue(t, "jid"),
+				Delivered: attrValue(t, "delivered") == "true" || attrValue(t, "delivered") == "1",
+			})
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local == "address" && len(st.Addresses) < maxAddresses {
-				var a address
-				for _, at := range t.Attr {
-					switch at.Name.Local {
-					case "type":
-						a.Type = at.Value
-					case "uri":
-						a.URI = at.Value
-					case "jid":
-						a.JID = at.Value
-					case "delivered":
-						a.Delivered = at.Value == "true" || at.Value == "1"
-					}
-				}
-				st.Addresses = append(st.Addresses, a)
-			}
-			if err := skip(r); err != nil {
-				return err
-			}
-		}
-	}
+		return skip(r)
+	})
 }
 
 // maxAddresses bounds what one stanza may list: more than any carrier's

@@ -34,49 +34,31 @@ const maxReactions = 16
 // readReactions reads the <reaction/> children of <reactions/>.
 func readReactions(r xml.TokenReader, start xml.StartElement) (*reactions, error) {
 	rs := &reactions{ID: attrValue(start, "id")}
-	for {
-		tok, err := r.Token()
-		if err != nil {
-			return nil, errMalformed
+	err := children(r, func(t xml.StartElement) error {
+		s, err := readText(r)
+		if err == nil && t.Name.Local == "reaction" && s != "" && len(rs.Emojis) < maxReactions && utf8.RuneCountInString(s) <= 16 {
+			rs.Emojis = append(rs.Emojis, s)
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return rs, nil
-		case xml.StartElement:
-			s, err := readText(r)
-			if err != nil {
-				return nil, err
-			}
-			if t.Name.Local == "reaction" && s != "" && len(rs.Emojis) < maxReactions && utf8.RuneCountInString(s) <= 16 {
-				rs.Emojis = append(rs.Emojis, s)
-			}
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return rs, nil
 }
 
 // readFallback reads a <fallback/>'s <body start end/> children.
 func readFallback(r xml.TokenReader, start xml.StartElement, st *inbound) error {
-	for {
-		tok, err := r.Token()
-		if err != nil {
-			return errMalformed
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local == "body" && len(st.Fallbacks) < 4 {
-				s, err1 := strconv.Atoi(attrValue(t, "start"))
-				e, err2 := strconv.Atoi(attrValue(t, "end"))
-				if err1 == nil && err2 == nil && 0 <= s && s <= e {
-					st.Fallbacks = append(st.Fallbacks, fallbackRange{For: attrValue(start, "for"), Start: s, End: e})
-				}
-			}
-			if err := skip(r); err != nil {
-				return err
+	return children(r, func(t xml.StartElement) error {
+		if t.Name.Local == "body" && len(st.Fallbacks) < 4 {
+			s, err1 := strconv.Atoi(attrValue(t, "start"))
+			e, err2 := strconv.Atoi(attrValue(t, "end"))
+			if err1 == nil && err2 == nil && 0 <= s && s <= e {
+				st.Fallbacks = append(st.Fallbacks, fallbackRange{For: attrValue(start, "for"), Start: s, End: e})
 			}
 		}
-	}
+		return skip(r)
+	})
 }
 
 func attrValue(e xml.StartElement, name string) string {

@@ -59,7 +59,10 @@ func (c *Component) recentEntry(id, body string, media bool) ([]byte, time.Durat
 	}
 	ttl := recentTTL
 	if q := c.set.ReactionQuotes; q > 0 && body != "" {
-		e.Quote = firstRunes(body, tapback.QuoteLimit+1)
+		if q := []rune(body); len(q) > tapback.QuoteLimit+1 {
+			body = string(q[:tapback.QuoteLimit+1])
+		}
+		e.Quote = body
 		ttl = min(ttl, q)
 	}
 	b, _ := json.Marshal(e)
@@ -175,14 +178,4 @@ func quoteLines(s string) string {
 		}
 	}
 	return strings.Join(out, " ")
-}
-
-func firstRunes(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }

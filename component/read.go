@@ -108,6 +108,21 @@ func readText(r xml.TokenReader) (string, error) {
 
 // readOOB reads a jabber:x:oob element's url children.
 func readOOB(r xml.TokenReader, st *inbound) error {
+	return children(r, func(t xml.StartElement) error {
+		if t.Name.Local != "url" {
+			return skip(r)
+		}
+		u, err := readText(r)
+		if err == nil {
+			st.OOB = append(st.OOB, strings.TrimSpace(u))
+		}
+		return err
+	})
+}
+
+// children calls fn for each child element of the element just opened, up
+// to its end; fn must consume the child it is given (skip, readText...).
+func children(r xml.TokenReader, fn func(xml.StartElement) error) error {
 	for {
 		tok, err := r.Token()
 		if err != nil {
@@ -117,17 +132,9 @@ func readOOB(r xml.TokenReader, st *inbound) error {
 		case xml.EndElement:
 			return nil
 		case xml.StartElement:
-			if t.Name.Local != "url" {
-				if err := skip(r); err != nil {
-					return err
-				}
-				continue
-			}
-			u, err := readText(r)
-			if err != nil {
+			if err := fn(t); err != nil {
 				return err
 			}
-			st.OOB = append(st.OOB, strings.TrimSpace(u))
 		}
 	}
 }
