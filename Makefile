@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test ./component -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
+	$(GO) test ./carriers/sandbox -run '^$$' -fuzz FuzzAPI -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJingle -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzFromSDP -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJMI -fuzztime $(FUZZTIME)
