@@ -58,19 +58,19 @@ func (f Fault) check() error {
 	return nil
 }
 
-// Describe says what f does, as the page shows it beside a message.
+// Describe says what f does, as the page shows it beside a message (whose
+// status already names the reason and code).
 func (f Fault) Describe() string {
+	const set = "fault set on this page"
 	switch f.Outcome {
 	case Fail:
-		code, _, _ := failure(f.Reason)
-		return fmt.Sprintf("made to fail: %s (code %s)", f.Reason, code)
+		return set
 	case Reject:
-		code, _, _ := failure(f.Reason)
-		return fmt.Sprintf("refused at send time: %s (code %s)", f.Reason, code)
+		return set + ": refused at send time"
 	case Delay:
-		return fmt.Sprintf("delivery report %d s late", f.Delay)
+		return fmt.Sprintf("%s: delivery report %d s late", set, f.Delay)
 	case Never:
-		return "never reported delivered"
+		return set + ": no delivery report"
 	}
 	return ""
 }

@@ -173,6 +173,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	if verr := <-voiceDone; verr != nil && err == nil {
 		err = verr
 	}
+	if g.sb != nil {
+		// Delivery reports still due (the page can delay them) are dropped.
+		_ = g.sb.Close()
+	}
 	stopComp()
 	<-compDone
 	g.store.Close()
