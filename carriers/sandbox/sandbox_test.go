@@ -254,4 +254,3 @@ func TestSendLimits(t *testing.T) {
 		t.Fatalf("limits %+v", l)
 	}
 }
-
