@@ -93,6 +93,8 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		TLS:             true,
 		// What desktop and mobile clients look for.
 		Modules: []string{"pep", "private", "vcard_legacy", "bookmarks", "blocklist", "smacks", "csi_simple"},
+		// XEP-0363, so clients can send pictures (MMS through the sandbox).
+		FileShare: true,
 	}
 	popts.C2SPort, notes = preferPort(o.c2sPort, "XMPP client", notes)
 	prosody, err := launch.StartProsody(ctx, filepath.Join(dir, "prosody"), popts)
@@ -174,7 +176,7 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		"JID": user + "@" + prosody.Domain, "Password": password, "C2S": prosody.C2SAddr,
 		"Standard": strings.HasSuffix(prosody.C2SAddr, ":5222"), "Cert": prosody.Cert,
 		"WebSocket": prosody.WebSocketURL(), "Number": demoNumber, "Phone": phoneNumber,
-		"Gateway": gatewayJID, "Sandbox": "http://" + g.Addr() + "/sandbox/?token=" + g.SandboxToken(), "Dir": dir,
+		"Gateway": gatewayJID, "Upload": prosody.UploadDomain, "Sandbox": "http://" + g.Addr() + "/sandbox/?token=" + g.SandboxToken(), "Dir": dir,
 		"Keep": o.keep, "Notes": notes,
 	})
 	if err != nil {
