@@ -60,13 +60,14 @@ func TestFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := waitStatuses(t, r, len(tt.states), tt.wait+5*time.Second)
+			waitStatuses(t, r, len(tt.states), tt.wait+5*time.Second)
 			if tt.wait > 0 && time.Since(t0) < tt.wait {
 				t.Fatalf("the report came after %v, before the delay of %v", time.Since(t0), tt.wait)
 			}
 			// Nothing more comes.
 			time.Sleep(2 * finalAfter)
-			if s = r.Statuses(); len(s) != len(tt.states) {
+			s := r.Statuses()
+			if len(s) != len(tt.states) {
 				t.Fatalf("statuses = %+v", s)
 			}
 			for i, st := range tt.states {
@@ -111,8 +112,11 @@ func TestFaultScope(t *testing.T) {
 	if err := c.SetFault("+12015550124", reject); err != nil {
 		t.Fatal(err)
 	}
-	if send("+12015550124") == nil || send("+12015550124") == nil || send("+12015550123", "+12015550124") == nil || send("+12015550123") != nil {
-		t.Fatal("the number's fault did not hold for it alone")
+	// Every message to the number, alone or in a group; no other.
+	for i, err := range []error{send("+12015550124"), send("+12015550124"), send("+12015550123", "+12015550124"), send("+12015550123")} {
+		if (err == nil) != (i == 3) {
+			t.Fatalf("message %d: %v", i, err)
+		}
 	}
 	if err := c.SetFault("+12015550124", Fault{Outcome: Deliver}); err != nil || send("+12015550124") != nil {
 		t.Fatalf("clearing the number's fault: %v", err)
@@ -162,4 +166,32 @@ func TestFaultAPI(t *testing.T) {
 	if err := c.SetFault("+12015559999", Fault{Outcome: Never}); err == nil {
 		t.Fatal("more standing faults than the bound")
 	}
+}
+
+// TestCloseDropsReports: a report still due (delayed by the page) does
+// not outlive the gateway: Close stops it, and later sends get none.
+func TestCloseDropsReports(t *testing.T) {
+	c, r, _ := start(t, Settings{})
+	if err := c.SetFault("", Fault{Outcome: Delay, Delay: 600}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), carriers.Message{From: "+12015550100", To: "+12015550123", Body: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatuses(t, r, 1, 5*time.Second)
+	_ = c.Close()
+	c.tmu.Lock()
+	pending := len(c.timers)
+	c.tmu.Unlock()
+	if pending != 0 {
+		t.Fatalf("%d reports still due after Close", pending)
+	}
+	if _, err := c.Send(context.Background(), carriers.Message{From: "+12015550100", To: "+12015550123", Body: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(sentAfter + finalAfter + 50*time.Millisecond)
+	if s := r.Statuses(); len(s) != 1 {
+		t.Fatalf("reports after Close: %+v", s)
+	}
+	_ = c.Close() // twice is fine
 }
