@@ -146,11 +146,7 @@ func TestFaultAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _, h := start(t, Settings{})
-			w := do(c, h, http.MethodPost, "/sandbox/api/faults", tt.body)
-			if w.Code != tt.want || !strings.Contains(w.Body.String(), tt.wantBody) {
-				t.Fatalf("got %d %s", w.Code, w.Body)
-			}
+			c, h := post(t, "/sandbox/api/faults", tt.body, tt.want, tt.wantBody)
 			if g := do(c, h, http.MethodGet, "/sandbox/api/faults", ""); tt.want == http.StatusOK && !strings.Contains(g.Body.String(), tt.wantBody) {
 				t.Fatalf("GET faults: %s", g.Body)
 			}

@@ -118,11 +118,7 @@ func TestUploadRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _, h := start(t, Settings{})
-			w := do(c, h, http.MethodPost, "/sandbox/api/media", tt.body)
-			if w.Code != tt.want || !strings.Contains(w.Body.String(), tt.wantErr) {
-				t.Fatalf("got %d %s", w.Code, w.Body)
-			}
+			post(t, "/sandbox/api/media", tt.body, tt.want, tt.wantErr)
 		})
 	}
 }

@@ -35,6 +35,18 @@ func start(t *testing.T, set Settings) (*Carrier, *carriertest.Receiver, http.Ha
 	return c, r, c.Handler(r)
 }
 
+// post posts body to the API path on a new sandbox and checks the answer's
+// code and that its body contains wantBody.
+func post(t *testing.T, path, body string, want int, wantBody string) (*Carrier, http.Handler) {
+	t.Helper()
+	c, _, h := start(t, Settings{})
+	w := do(c, h, http.MethodPost, path, body)
+	if w.Code != want || !strings.Contains(w.Body.String(), wantBody) {
+		t.Fatalf("got %d %s", w.Code, w.Body)
+	}
+	return c, h
+}
+
 // waitStatuses waits until r has n delivery reports.
 func waitStatuses(t *testing.T, r *carriertest.Receiver, n int, within time.Duration) []carriers.Status {
 	t.Helper()

@@ -158,8 +158,8 @@ func (c *Carrier) limits(w http.ResponseWriter, _ *http.Request) {
 type sendRequest struct {
 	From  string   `json:"from"`
 	To    string   `json:"to"`
-	Cc    []string `json:"cc"`    // a group text's other recipients
-	Body  string   `json:"body"`  //
+	Cc    []string `json:"cc"` // a group text's other recipients
+	Body  string   `json:"body"`
 	Media []string `json:"media"` // URLs (or file names) api/media returned
 }
 

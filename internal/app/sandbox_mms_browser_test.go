@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -99,13 +98,7 @@ func TestSandboxMessagingInBrowser(t *testing.T) {
 		b.fail(t, "the failure came from %s", r.From)
 	}
 
-	res := b.wait(t)
-	for _, c := range res.Console {
-		if !strings.HasSuffix(c, "/favicon.ico)") {
-			t.Errorf("the page logged: %s", c)
-		}
-	}
-	t.Logf("browser run %v, steps %s", time.Duration(res.Ms)*time.Millisecond, res.timings())
+	b.waitQuiet(t)
 }
 
 // redPNG is a small real picture, which chromium decodes.
