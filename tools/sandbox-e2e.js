@@ -19,6 +19,10 @@
 //   {"op": "text",  "sel": S, "want": W}    wait until an element S's text contains W
 //   {"op": "visible", "sel": S, "want": "yes"|"no"}  wait until the first element S
 //                                           is shown (or not: hidden, or absent)
+//   {"op": "select", "sel": S, "text": V}   choose the option with value V of the <select> S
+//   {"op": "file",  "sel": S, "text": P}    pick the file at path P in the file input S
+//   {"op": "image", "sel": S}               wait until an <img> S has loaded a picture
+//   {"op": "attr",  "sel": S, "text": A, "want": W}  wait until attribute A of an element S contains W
 //   {"op": "screenshot", "text": P}         save a full-page PNG screenshot at path P
 //   {"op": "crosssite", "url": U, "text": B}  another site, the page at U (another
 //                                           origin), posts B to the page's api/send as
@@ -112,6 +116,27 @@ const ops = {
       (v) => v === step.want,
     );
   },
+  async select(step) {
+    await candidates(step).first().selectOption(step.text, { timeout: stepTimeout });
+    return step.text;
+  },
+  async file(step) {
+    await candidates(step).first().setInputFiles(step.text, { timeout: stepTimeout });
+    return step.text;
+  },
+  // image checks what a person sees: a picture decoded, not a broken icon.
+  async image(step) {
+    const w = await poll(
+      `${step.sel} to show a picture`,
+      async () => {
+        const sizes = await candidates(step).evaluateAll((els) => els.map((e) => (e.complete ? e.naturalWidth : 0)));
+        return sizes.length ? Math.max(...sizes) : '(no such element)';
+      },
+      (v) => typeof v === 'number' && v > 0,
+    );
+    return `${w} px wide`;
+  },
+  attr: (step) => waitFor(step, async (el) => (await el.getAttribute(step.text, { timeout: 1000 })) ?? '(no attribute)'),
   async screenshot(step) {
     await page.screenshot({ path: step.text, fullPage: true, timeout: stepTimeout });
     return step.text;

@@ -50,11 +50,26 @@ func TestGuard(t *testing.T) {
 		{name: "messages with token", method: "GET", path: "/sandbox/api/messages?after=0", want: http.StatusOK},
 		{name: "numbers without token", method: "GET", path: "/sandbox/api/numbers", noToken: true, want: http.StatusForbidden},
 		{name: "page without token", method: "GET", path: "/sandbox/", noToken: true, want: http.StatusForbidden},
+		{name: "limits without token", method: "GET", path: "/sandbox/api/limits", noToken: true, want: http.StatusForbidden},
+		{name: "faults without token", method: "GET", path: "/sandbox/api/faults", noToken: true, want: http.StatusForbidden},
+		{name: "set a fault without token", method: "POST", path: "/sandbox/api/faults", body: `{"outcome":"never"}`, noToken: true, want: http.StatusForbidden},
+		{name: "set a fault cross-origin", method: "POST", path: "/sandbox/api/faults", body: `{"outcome":"never"}`,
+			header: map[string]string{"Origin": "http://evil.example"}, want: http.StatusForbidden},
+		{name: "set a fault as text/plain", method: "POST", path: "/sandbox/api/faults", body: `{"outcome":"never"}`,
+			header: map[string]string{"Content-Type": "text/plain"}, want: http.StatusUnsupportedMediaType},
+		{name: "set a fault", method: "POST", path: "/sandbox/api/faults", body: `{"outcome":"never"}`, want: http.StatusOK},
+		{name: "upload without token", method: "POST", path: "/sandbox/api/media", body: `{"data":"iVBORw0KGgo="}`, noToken: true, want: http.StatusForbidden},
+		{name: "upload as a form", method: "POST", path: "/sandbox/api/media", body: "data=x",
+			header: map[string]string{"Content-Type": "multipart/form-data; boundary=x"}, want: http.StatusUnsupportedMediaType},
+		// Media URLs are capabilities, fetched by the gateway without the
+		// page's token: an unknown one is simply not there.
+		{name: "media without token", method: "GET", path: "/sandbox/media/" + strings.Repeat("0", 32) + ".png", noToken: true, want: http.StatusNotFound},
 		{name: "page with wrong token", method: "GET", path: "/sandbox/?token=" + strings.Repeat("0", 32), noToken: true, want: http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := New(Settings{PublicURL: "https://gw.example.org"})
+			t.Cleanup(func() { _ = c.Close() })
 			r := &carriertest.Receiver{}
 			req := httptest.NewRequest(tt.method, "http://127.0.0.1:8080"+tt.path, strings.NewReader(tt.body))
 			if !tt.noToken {
@@ -71,6 +86,9 @@ func TestGuard(t *testing.T) {
 			}
 			if tt.want != http.StatusAccepted && len(r.Messages()) != 0 {
 				t.Fatal("a refused request delivered a message")
+			}
+			if tt.want == http.StatusForbidden && (c.Faults().Next != nil || len(c.media) != 0) {
+				t.Fatal("a refused request set a fault or left a picture")
 			}
 			if w.Code == http.StatusForbidden && strings.Contains(w.Body.String(), c.Token()) {
 				t.Fatal("a refusal gave the token away")

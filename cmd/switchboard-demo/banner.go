@@ -53,6 +53,11 @@ Note: {{ . }}{{ end }}
    you text {{ .Number }} as any phone. Its address carries a key made for
    this run; the page and its API answer no one without it.
      {{ .Sandbox }}
+   Pictures: attach one in your client (it uploads to {{ .Upload }}) and it
+   goes out as MMS, shown on the page; the page can send pictures, and group
+   texts, to {{ .Number }}. To make your next message fail, pick an outcome
+   under "What happens to the messages users send" (opted out, unreachable,
+   blocked, a late or no delivery report) and press Set.
 
 4. Calls: on the sandbox page, take a number for calls (e.g. +12015550123)
    and call {{ .Number }}: your Jingle clients (Conversations, Dino, Movim...)

@@ -94,6 +94,8 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		TLS:             true,
 		// What desktop and mobile clients look for.
 		Modules: []string{"pep", "private", "vcard_legacy", "bookmarks", "blocklist", "smacks", "csi_simple"},
+		// XEP-0363, so clients can send pictures (MMS through the sandbox).
+		FileShare: true,
 	}
 	popts.C2SPort, notes = preferPort(o.c2sPort, "XMPP client", notes)
 	prosody, err := launch.StartProsody(ctx, filepath.Join(dir, "prosody"), popts)
@@ -123,7 +125,9 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		HTTP:      app.HTTP{Listen: launch.Loopback(httpPort)},
 		Numbers:   phone.Config{DefaultRegion: "US"},
 		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
-		MMS:       mms.Config{Dir: filepath.Join(dir, "media")},
+		// Everything in the demo is on this machine: the sandbox's pictures
+		// and Prosody's uploads are on loopback.
+		MMS: mms.Config{Dir: filepath.Join(dir, "media"), FetchAllow: []string{"127.0.0.1/32", "::1/128"}},
 		// Voice with no phone network: calls go to numbers held on the
 		// sandbox page. The "trunk" is the gateway itself, which refuses
 		// numbers nobody holds, so such calls end at once; a trunk that
@@ -176,7 +180,7 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		"JID": user + "@" + prosody.Domain, "Password": password, "C2S": prosody.C2SAddr,
 		"Standard": strings.HasSuffix(prosody.C2SAddr, ":5222"), "Cert": prosody.Cert,
 		"WebSocket": prosody.WebSocketURL(), "Number": demoNumber, "Phone": phoneNumber,
-		"Gateway": gatewayJID, "Sandbox": "http://" + g.Addr() + "/sandbox/?token=" + g.SandboxToken(), "Dir": dir,
+		"Gateway": gatewayJID, "Upload": prosody.UploadDomain, "Sandbox": "http://" + g.Addr() + "/sandbox/?token=" + g.SandboxToken(), "Dir": dir,
 		"Keep": o.keep, "Notes": notes,
 	})
 	if err != nil {

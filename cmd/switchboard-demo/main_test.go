@@ -85,7 +85,8 @@ func TestDemo(t *testing.T) {
 	token := field(`http://127\.0\.0\.1:\d+/sandbox/\?token=([0-9a-f]{32})\n`)
 	dir := field(`Data, config and logs: (\S+)`)
 	field(`(\+12015550123@sms\.localhost)`)
-	field(`(ws://127\.0\.0\.1:\d+/xmpp-websocket)`)
+	prosodyHTTP := field(`ws://(127\.0\.0\.1:\d+)/xmpp-websocket`)
+	field(`uploads to (upload\.localhost)`)
 	certFile := checkCertHelp(t, banner.String(), field)
 	if !strings.HasPrefix(certFile, dir+string(filepath.Separator)) {
 		t.Errorf("certificate %s is outside the demo's directory %s, so it outlives the demo", certFile, dir)
@@ -108,6 +109,18 @@ func TestDemo(t *testing.T) {
 	page.Body.Close()
 	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), token) {
 		t.Errorf("the sandbox page with its token: %s", page.Status)
+	}
+
+	// Clients can upload pictures: Prosody serves XEP-0363 file share
+	// (internal/testenv's TestFileShare does a whole upload with the same
+	// option).
+	share, err := http.Get("http://" + prosodyHTTP + "/file_share/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	share.Body.Close()
+	if share.StatusCode != http.StatusOK {
+		t.Errorf("Prosody's file share: %s", share.Status)
 	}
 
 	// A phone texts the demo user, who is offline: Prosody keeps the message.

@@ -199,6 +199,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	if verr := <-voiceDone; verr != nil && err == nil {
 		err = verr
 	}
+	if g.sb != nil {
+		// Delivery reports still due (the page can delay them) are dropped.
+		_ = g.sb.Close()
+	}
 	stopComp()
 	<-outboxDone
 	<-compDone

@@ -76,7 +76,8 @@ func gatewayConfig(t *testing.T, domain, addr, secret, redisURL string, o envOpt
 		Redis:     store.Config{URL: redisURL},
 		HTTP:      HTTP{Listen: listen, PublicURL: "http://" + listen},
 		Numbers:   phone.Config{DefaultRegion: "US"},
-		MMS:       mms.Config{Dir: filepath.Join(t.TempDir(), "media")},
+		// The sandbox's pictures and test upload servers are on loopback.
+		MMS: mms.Config{Dir: filepath.Join(t.TempDir(), "media"), FetchAllow: []string{"127.0.0.1/32"}},
 	}).Marshal()
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,9 @@ type sandboxEntry struct {
 	Seq           int64
 	Dir, From, To string
 	Body, Status  string
-	Media         []string
+	Cc            []string
+	Media         []struct{ URL, Type string }
+	Code, Reason  string
 }
 
 // sandboxOut waits for the n-th outbound message on the sandbox.

@@ -87,14 +87,7 @@ func TestSandboxPageInBrowser(t *testing.T) {
 			b.fail(t, "want a receipt for r1, got %s", r.Raw)
 		}
 
-		res := b.wait(t)
-		for _, c := range res.Console {
-			// Chromium asks every site for one; the gateway has none.
-			if !strings.HasSuffix(c, "/favicon.ico)") {
-				t.Errorf("the page logged: %s", c)
-			}
-		}
-		t.Logf("browser run %v, steps %s", time.Duration(res.Ms)*time.Millisecond, res.timings())
+		b.waitQuiet(t)
 	})
 
 	// A mistake shows in the error box, keeps the text for another try and
@@ -314,6 +307,20 @@ func (b *browser) wait(t *testing.T) browserResult {
 		t.Fatalf("tools/sandbox-e2e.js failed: %s (exit: %v)\nscreenshot and page: %s\n%s", res.Error, b.err, res.Artifacts, b.output())
 	}
 	return res
+}
+
+// waitQuiet is wait, and fails the test for anything the page logged
+// (errors, warnings) on the way, then logs the steps' times.
+func (b *browser) waitQuiet(t *testing.T) {
+	t.Helper()
+	res := b.wait(t)
+	for _, c := range res.Console {
+		// Chromium asks every site for one; the gateway has none.
+		if !strings.HasSuffix(c, "/favicon.ico)") {
+			t.Errorf("the page logged: %s", c)
+		}
+	}
+	t.Logf("browser run %v, steps %s", time.Duration(res.Ms)*time.Millisecond, res.timings())
 }
 
 // fail stops the script, which saves a screenshot of the page as it was,

@@ -64,6 +64,10 @@ func TestSandboxPhoneGuarded(t *testing.T) {
 		{"give a number back without the token", "DELETE", "/sandbox/phone/lines/x", "", nil, http.StatusForbidden},
 		{"poll with the token", "GET", "/sandbox/phone/lines/x/events", "", map[string]string{"X-Sandbox-Token": token}, http.StatusNotFound},
 		{"read messages without the token", "GET", "/sandbox/api/messages", "", nil, http.StatusForbidden},
+		{"set a fault without the token", "POST", "/sandbox/api/faults", `{"outcome":"never"}`, map[string]string{"Content-Type": "application/json"}, http.StatusForbidden},
+		{"set a fault from another site", "POST", "/sandbox/api/faults", `{"outcome":"never"}`, map[string]string{"Content-Type": "text/plain", "Origin": "http://evil.example"}, http.StatusForbidden},
+		{"upload a picture without the token", "POST", "/sandbox/api/media", `{"data":"iVBORw0KGgo="}`, map[string]string{"Content-Type": "application/json"}, http.StatusForbidden},
+		{"a picture nobody sent", "GET", "/sandbox/media/" + strings.Repeat("0", 32) + ".png", "", nil, http.StatusNotFound},
 		{"the page without the token", "GET", "/sandbox/", "", nil, http.StatusForbidden},
 		{"the page with its token", "GET", "/sandbox/?token=" + token, "", nil, http.StatusOK},
 	}
@@ -82,6 +86,9 @@ func TestSandboxPhoneGuarded(t *testing.T) {
 	}
 	if g.voice.soft.Has("+15557654321") {
 		t.Error("a refused request took a number")
+	}
+	if f := g.sb.Faults(); f.Next != nil {
+		t.Error("a refused request set a fault")
 	}
 }
 

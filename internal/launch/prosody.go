@@ -20,14 +20,18 @@ type Prosody struct {
 	Domain          string // "localhost"
 	ComponentDomain string // e.g. "sms.localhost"
 	ComponentSecret string
-	C2SAddr         string       // 127.0.0.1:port, c2s; STARTTLS offered only with TLS
-	ComponentAddr   string       // 127.0.0.1:port, XEP-0114
-	HTTPAddr        string       // 127.0.0.1:port, mod_websocket at /xmpp-websocket
-	Dir             string       // config, data, logs
-	Cert            *Certificate // with ProsodyOptions.TLS: what c2s offers
+	C2SAddr         string // 127.0.0.1:port, c2s; STARTTLS offered only with TLS
+	ComponentAddr   string // 127.0.0.1:port, XEP-0114
+	HTTPAddr        string // 127.0.0.1:port, mod_websocket at /xmpp-websocket
+	// UploadDomain is the XEP-0363 upload service's JID ("upload.localhost")
+	// with ProsodyOptions.FileShare; "" without.
+	UploadDomain string
+	Dir          string       // config, data, logs
+	Cert         *Certificate // with ProsodyOptions.TLS: what c2s offers
 
-	modules []string
-	proc    *Process // nil while stopped
+	modules   []string
+	fileShare int64    // upload size limit; 0: no file share
+	proc      *Process // nil while stopped
 }
 
 // ProsodyOptions configure StartProsody. Zero values get defaults.
@@ -43,6 +47,13 @@ type ProsodyOptions struct {
 	TLS bool
 	// Modules are more Prosody modules to enable, e.g. "pep".
 	Modules []string
+	// FileShare enables XEP-0363 HTTP File Upload (mod_http_file_share,
+	// Prosody 0.12) as the component "upload.localhost", served on the HTTP
+	// port at http://127.0.0.1:PORT/file_share/, so that clients can send
+	// pictures (MMS through the gateway).
+	FileShare bool
+	// FileShareSizeLimit bounds one upload; default 10 MiB, Prosody's own.
+	FileShareSizeLimit int64
 }
 
 //go:embed prosody.cfg.lua.tmpl
@@ -69,6 +80,13 @@ func StartProsody(ctx context.Context, dir string, opts ProsodyOptions) (*Prosod
 		ComponentSecret: opts.ComponentSecret,
 		Dir:             dir,
 		modules:         opts.Modules,
+	}
+	if opts.FileShare {
+		p.UploadDomain = "upload." + p.Domain
+		p.fileShare = opts.FileShareSizeLimit
+		if p.fileShare <= 0 {
+			p.fileShare = 10 << 20
+		}
 	}
 	for _, sub := range []string{"", "data", "certs"} {
 		if err := os.MkdirAll(filepath.Join(p.Dir, sub), 0o750); err != nil {
@@ -113,6 +131,8 @@ func (p *Prosody) writeConfig(ports []int) error {
 		"HTTPPort":        ports[2],
 		"Cert":            p.Cert,
 		"Modules":         p.modules,
+		"UploadDomain":    p.UploadDomain,
+		"UploadLimit":     p.fileShare,
 	})
 	if err != nil {
 		return fmt.Errorf("launch: render prosody config: %w", err)

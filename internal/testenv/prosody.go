@@ -15,7 +15,10 @@ type Prosody struct {
 	C2SAddr         string // 127.0.0.1:port, plain c2s (no TLS offered)
 	ComponentAddr   string // 127.0.0.1:port, XEP-0114
 	HTTPAddr        string // 127.0.0.1:port, mod_websocket at /xmpp-websocket
-	Dir             string // config, data, logs
+	// UploadDomain is the XEP-0363 upload service ("upload.localhost")
+	// with ProsodyOptions.FileShare; "" without. Client.Upload uses it.
+	UploadDomain string
+	Dir          string // config, data, logs
 
 	p *launch.Prosody
 }
@@ -24,6 +27,10 @@ type Prosody struct {
 type ProsodyOptions struct {
 	ComponentDomain string // default "sms.localhost"
 	ComponentSecret string // default: random
+	// FileShare enables XEP-0363 HTTP File Upload (mod_http_file_share),
+	// as the demo's Prosody has it, so that tests can upload pictures with
+	// Client.Upload and send them as XEP-0066 links.
+	FileShare bool
 }
 
 // StartProsody writes a config into a temporary directory, starts Prosody in
@@ -37,6 +44,7 @@ func StartProsody(t testing.TB, opts ProsodyOptions) *Prosody {
 	p, err := launch.StartProsody(t.Context(), t.TempDir(), launch.ProsodyOptions{
 		ComponentDomain: opts.ComponentDomain,
 		ComponentSecret: opts.ComponentSecret,
+		FileShare:       opts.FileShare,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +62,7 @@ func StartProsody(t testing.TB, opts ProsodyOptions) *Prosody {
 		C2SAddr:         p.C2SAddr,
 		ComponentAddr:   p.ComponentAddr,
 		HTTPAddr:        p.HTTPAddr,
+		UploadDomain:    p.UploadDomain,
 		Dir:             p.Dir,
 		p:               p,
 	}
