@@ -37,7 +37,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 	if (st.Body == nil || *st.Body == "") && len(st.OOB) == 0 && st.Reactions == nil {
 		return // chat states, receipts, markers: nothing to send
 	}
-	if st.to.Localpart() == "" && len(st.Addresses) == 0 {
+	if st.to.Localpart() == "" && st.Addresses == nil {
 		c.help(ctx, st)
 		return
 	}
