@@ -75,14 +75,20 @@ func TestSandboxMessagingInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 	defer cancel()
 
-	// alice gets the picture as a link (XEP-0066) she can open.
-	msg, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && s.From == e.numberJID(other) })
+	// alice gets the caption, then the picture as a link (XEP-0066) on
+	// the gateway she can open.
+	fromOther := func(s testenv.Stanza) bool { return s.Name == "message" && s.From == e.numberJID(other) }
+	text, err := alice.Expect(ctx, fromOther)
+	if err != nil || !strings.Contains(text.Body(), caption) {
+		b.fail(t, "alice did not get the caption: %v %s", err, text.Raw)
+	}
+	msg, err := alice.Expect(ctx, fromOther)
 	if err != nil {
 		b.fail(t, "alice did not get the picture: %v", err)
 	}
 	m := regexp.MustCompile(`<url>([^<]+)</url>`).FindStringSubmatch(msg.Raw)
-	if m == nil || !msg.Has("jabber:x:oob", "x") || !strings.Contains(msg.Body(), caption) {
-		b.fail(t, "want the caption and an OOB link, got %s", msg.Raw)
+	if m == nil || !msg.Has("jabber:x:oob", "x") || !strings.Contains(m[1], "/media/") || msg.Body() != m[1] {
+		b.fail(t, "want the gateway's link as body and OOB, got %s", msg.Raw)
 	}
 	if got := fetch(t, strings.ReplaceAll(m[1], "&amp;", "&")); !bytes.Equal(got, pic) {
 		b.fail(t, "the picture's link gives %d bytes, not the %d sent", len(got), len(pic))

@@ -229,7 +229,7 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 	if optedOut != "" {
 		// The carrier said so before: it is not asked again.
 		o.fail(ctx, entry, j, &carriers.Error{Kind: carriers.ErrRejected, Reason: carriers.ReasonOptedOut,
-			Message: "the recipient " + optedOut + " opted out"})
+			Message: "the recipient opted out"})
 		return
 	}
 	j.Paced = false
