@@ -38,7 +38,7 @@ const maxUpload = (5<<20)/3*4 + 8<<10
 //	GET  /sandbox/api/messages?rev=REV    messages new or changed after REV (&wait=1 likewise)
 //	GET  /sandbox/api/numbers             the gateway numbers the sandbox serves
 //	GET  /sandbox/api/limits              what one message may hold
-//	POST /sandbox/api/send                {"from","to","cc","body","media"}: a phone texts gateway numbers
+//	POST /sandbox/api/send                {"from","to","cc","body","media","name"}: a phone texts gateway numbers
 //	POST /sandbox/api/media               {"data": base64}: host a picture for a send
 //	GET  /sandbox/api/faults              the faults set
 //	POST /sandbox/api/faults              {"to","outcome","reason","delay"}: set one
@@ -161,6 +161,9 @@ type sendRequest struct {
 	Cc    []string `json:"cc"` // a group text's other recipients
 	Body  string   `json:"body"`
 	Media []string `json:"media"` // URLs (or file names) api/media returned
+	// Name plays the carrier's caller-name (CNAM) data: users see it as
+	// the sender's nickname.
+	Name string `json:"name"`
 }
 
 // errBadSend is wrapped by every refusal of a sendRequest.
@@ -170,7 +173,10 @@ var errBadSend = errors.New("sandbox: bad send")
 // its media still to be resolved. The error names the field.
 func (c *Carrier) message(in sendRequest) (carriers.Message, error) {
 	l := c.Limits()
-	m := carriers.Message{Carrier: Name, Body: in.Body}
+	m := carriers.Message{Carrier: Name, Body: in.Body, Name: strings.TrimSpace(in.Name)}
+	if utf8.RuneCountInString(m.Name) > 64 {
+		return m, fmt.Errorf("%w: name: longer than 64 characters", errBadSend)
+	}
 	var err error
 	if m.From, err = phone.Normalize(in.From, ""); err != nil {
 		return m, fmt.Errorf("%w: from: %w", errBadSend, err)

@@ -105,3 +105,32 @@ func capsOf(t *testing.T, raw string) (node, ver string) {
 	}
 	return attr("node"), attr("ver")
 }
+
+// TestCallerNameAsNick: a caller name from the carrier reaches the user as
+// a XEP-0172 nickname on the text, and on the number's subscription request.
+func TestCallerNameAsNick(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	ctx := ctxT(t)
+	phone := e.numberJID(phoneNum)
+	if code, out := e.sandboxAPI(t, "POST", "/sandbox/api/send", map[string]any{"from": phoneNum, "to": aliceNum, "body": "it's Pat", "name": "Pat Doe"}); code != 202 {
+		t.Fatalf("phone: %d %s", code, out)
+	}
+	r, err := alice.Expect(ctx, isMessageFrom(phone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Has("http://jabber.org/protocol/nick", "nick") || !strings.Contains(r.Raw, "Pat Doe") {
+		t.Errorf("want the caller name as a nick: %s", r.Raw)
+	}
+	if err := alice.Send(ctx, `<presence type="subscribe" to="`+phone+`"/>`); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := alice.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "presence" && s.Type == "subscribe" && s.From == phone })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sub.Raw, "Pat Doe") {
+		t.Errorf("the number's subscription request should carry the name: %s", sub.Raw)
+	}
+}
