@@ -59,7 +59,7 @@ func TestGroupTexts(t *testing.T) {
 				t.Fatalf("a group text without XEP-0033 addresses: %s", r.Raw)
 			}
 			for _, n := range []string{bobNum, carolNum} {
-				if !regexp.MustCompile(`<address[^>]*\buri="sms:\` + n + `"`).MatchString(r.Raw) ||
+				if !regexp.MustCompile(`<address[^>]*\buri="sms:\`+n+`"`).MatchString(r.Raw) ||
 					!regexp.MustCompile(`<address[^>]*\bdelivered="true"[^>]*\buri="sms:\`+n+`"|<address[^>]*\buri="sms:\`+n+`"[^>]*\bdelivered="true"`).MatchString(r.Raw) {
 					t.Errorf("participant %s missing (delivered='true'): %s", n, r.Raw)
 				}
