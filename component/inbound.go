@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/tapback"
 )
@@ -71,6 +72,20 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 	return nil
 }
 
+// mediaLost tells the user what became of attachments that could not be
+// fetched.
+func mediaLost(n int, err error) string {
+	what := "A picture or file sent with this message"
+	if n > 1 {
+		what = fmt.Sprintf("%d pictures or files sent with this message", n)
+	}
+	why := "the carrier's copy could not be fetched"
+	if errors.Is(err, mms.ErrTooLarge) {
+		why = "it is larger than this gateway takes"
+	}
+	return "[" + what + " could not be delivered: " + why + ".]"
+}
+
 // ErrBusy: a carrier retried a webhook whose first attempt is still under
 // way (or died less than claimHold ago); it should retry later.
 var ErrBusy = errors.New("component: message being taken; retry later")
@@ -98,11 +113,18 @@ func (c *Component) take(ctx context.Context, log *slog.Logger, m carriers.Messa
 		rctx, cancel := context.WithTimeout(ctx, c.set.RehostTimeout)
 		media, err := c.set.Rehost(rctx, c.carriers[m.Carrier], m.Media)
 		cancel()
-		if err != nil {
+		switch {
+		case err != nil && mms.Permanent(err):
+			// No retry will fetch them: the text goes on, saying so.
+			log.Warn("component: media cannot be fetched; delivering the text without it", "err", err)
+			m.Body = strings.TrimSpace(m.Body + "\n" + mediaLost(len(m.Media), err))
+			m.Media = nil
+		case err != nil:
 			log.Warn("component: cannot re-host media; the carrier will retry", "err", err)
 			return fmt.Errorf("component: re-host media: %w", err)
+		default:
+			m.Media = media
 		}
-		m.Media = media
 	}
 	if optInWord(m.Body) {
 		// The carrier lets texts through again; so does the gateway. The

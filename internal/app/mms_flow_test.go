@@ -42,6 +42,8 @@ func newTwilioWithMedia(t *testing.T) *twilioWithMedia {
 		tw.mu.Lock()
 		defer tw.mu.Unlock()
 		switch {
+		case strings.HasSuffix(r.URL.Path, "/Media/ME"+strings.Repeat("5", 32)):
+			http.Error(w, `{"code":20500,"message":"busy"}`, http.StatusServiceUnavailable)
 		case r.Method == http.MethodGet && r.URL.Path == mediaPath:
 			w.Header().Set("Content-Type", "image/png")
 			w.Write(pngBytes)
@@ -206,5 +208,49 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestInboundMMSUnfetchable: media the gateway can never fetch (gone at
+// the carrier) does not hold the text back: it arrives, saying so. Media
+// it cannot fetch for now makes the carrier retry.
+func TestInboundMMSUnfetchable(t *testing.T) {
+	tw := newTwilioWithMedia(t)
+	e := tw.env(t)
+	alice := e.user(t, "alice", aliceNum, "twilio")
+	ctx := ctxT(t)
+	base := tw.srv.URL + "/2010-04-01/Accounts/" + twSID + "/Messages/" + mmsSID + "/Media/"
+
+	form := inboundForm("MM"+strings.Repeat("1", 32), phoneNum, aliceNum, "gone picture")
+	form.Set("NumMedia", "1")
+	form.Set("MediaUrl0", base+"ME"+strings.Repeat("9", 32)) // 404 at the fake
+	if code, body := e.signed(t, "/twilio/sms", form); code != http.StatusOK {
+		t.Fatalf("webhook: %d %s", code, body)
+	}
+	r, err := alice.Expect(ctx, isMessageFrom(e.numberJID(phoneNum)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Raw, "gone picture") || !strings.Contains(r.Raw, "could not be delivered") || r.Has("jabber:x:oob", "x") {
+		t.Errorf("want the text with a note and no link, got %s", r.Raw)
+	}
+
+	// Media the carrier cannot serve for now (503): the carrier retries.
+	form = inboundForm("MM"+strings.Repeat("2", 32), phoneNum, aliceNum, "later")
+	form.Set("NumMedia", "1")
+	form.Set("MediaUrl0", base+"ME"+strings.Repeat("5", 32))
+	if code, _ := e.signed(t, "/twilio/sms", form); code == http.StatusOK {
+		t.Errorf("media that failed for now: webhook answered 200; want a retry")
+	}
+	// Media on another host than the carrier's: never fetched with the
+	// carrier's credentials; the text arrives without it.
+	form = inboundForm("MM"+strings.Repeat("3", 32), phoneNum, aliceNum, "elsewhere")
+	form.Set("NumMedia", "1")
+	form.Set("MediaUrl0", "http://127.0.0.1:9/evil.png")
+	if code, body := e.signed(t, "/twilio/sms", form); code != http.StatusOK {
+		t.Fatalf("webhook: %d %s", code, body)
+	}
+	if r, err := alice.Expect(ctx, isMessageFrom(e.numberJID(phoneNum))); err != nil || !strings.Contains(r.Raw, "elsewhere") || r.Has("jabber:x:oob", "x") {
+		t.Errorf("foreign media host: %v %s", err, r.Raw)
 	}
 }

@@ -28,7 +28,26 @@ var (
 	// ErrURL: not an http or https URL, or a redirect the fetcher does
 	// not follow (too many, or from https to http).
 	ErrURL = errors.New("mms: URL not fetched")
+	// ErrRefused: the carrier's adapter would not authorise the URL (not
+	// on its own host).
+	ErrRefused = errors.New("mms: carrier refused to authorise the URL")
 )
+
+// Permanent reports whether a fetch failed for a reason a retry will not
+// mend: the file is too large or gone, the address is refused, the URL is
+// bad. Timeouts, network errors and 5xx, 408 and 429 answers are passing.
+func Permanent(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code >= 400 && se.Code < 500 && se.Code != http.StatusRequestTimeout && se.Code != http.StatusTooManyRequests
+	}
+	for _, p := range []error{ErrTooLarge, ErrForbiddenAddress, ErrURL, ErrRefused, ErrBadItem} {
+		if errors.Is(err, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // StatusError is a non-2xx answer.
 type StatusError struct{ Code int }
@@ -204,7 +223,7 @@ func (f *Fetcher) do(ctx context.Context, method, rawURL string, authorize func(
 	req.Header.Set("User-Agent", "Switchboard")
 	if authorize != nil {
 		if err := authorize(req); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 		}
 	}
 	resp, err := f.client.Do(req)

@@ -299,3 +299,26 @@ func TestFetchLimits(t *testing.T) {
 		t.Errorf("timeout took %v", time.Since(start))
 	}
 }
+
+func TestPermanent(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{ErrTooLarge, true},
+		{fmt.Errorf("wrapped: %w", ErrForbiddenAddress), true},
+		{ErrURL, true},
+		{fmt.Errorf("%w: not our host", ErrRefused), true},
+		{&StatusError{Code: 404}, true},
+		{&StatusError{Code: 403}, true},
+		{&StatusError{Code: 429}, false},
+		{&StatusError{Code: 408}, false},
+		{&StatusError{Code: 503}, false},
+		{context.DeadlineExceeded, false},
+		{errors.New("connection reset"), false},
+	} {
+		if got := Permanent(tt.err); got != tt.want {
+			t.Errorf("Permanent(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
