@@ -65,6 +65,7 @@ fuzz:
 	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzConfigValues -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzRules -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/sms -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/outbox -run '^$$' -fuzz FuzzCodec -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/tapback -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/mms -run '^$$' -fuzz FuzzParseMediaPath -fuzztime $(FUZZTIME)
 

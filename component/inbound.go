@@ -59,7 +59,8 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		c.taken(ctx, log, m)
 		return carriers.ErrUnknownNumber
 	}
-	if err := c.take(ctx, log, m, to, claim.Owner.JID); err != nil {
+	recent, err := c.take(ctx, log, m, to, claim.Owner.JID)
+	if err != nil {
 		if m.ID != "" {
 			// Let the carrier's retry through.
 			if uerr := c.store.Unsee(ctx, m.Carrier, m.ID); uerr != nil {
@@ -68,7 +69,7 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		}
 		return err
 	}
-	c.taken(ctx, log, m)
+	c.taken(ctx, log, m, recent...)
 	return nil
 }
 
@@ -96,19 +97,22 @@ var ErrBusy = errors.New("component: message being taken; retry later")
 // through soon.
 const claimHold = 30 * time.Second
 
-// taken ends the claim on m: retries are now duplicates. Should this fail,
-// the claim lapses and a retry delivers m again: twice rather than never.
-func (c *Component) taken(ctx context.Context, log *slog.Logger, m carriers.Message) {
-	if m.ID == "" {
+// taken ends the claim on m (retries are now duplicates) and remembers
+// what was delivered for phones' reactions, in one round trip. Should this
+// fail, the claim lapses and a retry delivers m again: twice rather than
+// never.
+func (c *Component) taken(ctx context.Context, log *slog.Logger, m carriers.Message, recent ...store.Recent) {
+	if m.ID == "" && len(recent) == 0 {
 		return
 	}
-	if err := c.store.Taken(ctx, m.Carrier, m.ID, c.set.SeenTTL); err != nil {
+	if err := c.store.Taken(ctx, m.Carrier, m.ID, c.set.SeenTTL, recent...); err != nil {
 		log.Warn("component: cannot mark a webhook taken", "err", err)
 	}
 }
 
-// take re-hosts m's media, notes an opt-in, and delivers m to owner.
-func (c *Component) take(ctx context.Context, log *slog.Logger, m carriers.Message, to, owner string) error {
+// take re-hosts m's media, notes an opt-in, and delivers m to owner. It
+// returns what to remember of the messages delivered.
+func (c *Component) take(ctx context.Context, log *slog.Logger, m carriers.Message, to, owner string) ([]store.Recent, error) {
 	if len(m.Media) > 0 && c.set.Rehost != nil {
 		rctx, cancel := context.WithTimeout(ctx, c.set.RehostTimeout)
 		media, err := c.set.Rehost(rctx, c.carriers[m.Carrier], m.Media)
@@ -121,7 +125,7 @@ func (c *Component) take(ctx context.Context, log *slog.Logger, m carriers.Messa
 			m.Media = nil
 		case err != nil:
 			log.Warn("component: cannot re-host media; the carrier will retry", "err", err)
-			return fmt.Errorf("component: re-host media: %w", err)
+			return nil, fmt.Errorf("component: re-host media: %w", err)
 		default:
 			m.Media = media
 		}
@@ -131,15 +135,21 @@ func (c *Component) take(ctx context.Context, log *slog.Logger, m carriers.Messa
 		// word still reaches the user as an ordinary text.
 		if from, err := c.numbers.normalize(m.From, ""); err == nil {
 			if err := c.store.OptIn(ctx, to, from); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	return c.deliverInbound(ctx, log, m, owner)
 }
 
+// recentOf is a delivered message's entry in its conversation.
+func (c *Component) recentOf(cv, id, body string, media bool) store.Recent {
+	b, ttl := c.recentEntry(id, body, media)
+	return store.Recent{Conv: cv, Entry: b, Keep: recentKeep, TTL: ttl}
+}
+
 // deliverInbound sends m to owner, or queues it while the stream is down.
-func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carriers.Message, owner string) error {
+func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carriers.Message, owner string) ([]store.Recent, error) {
 	msg := outMessage{Type: "chat", ID: randomID(), From: c.senderJID(m.From), To: owner, Body: m.Body}
 	if msg.From == c.set.Domain.String() {
 		// No JID can stand for this sender: say who it was in the text.
@@ -170,14 +180,15 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 	if msg.Body != "" || len(m.Media) == 0 {
 		msgs = append(msgs, msg)
 	}
+	var recent []store.Recent
 	if msg.Body != "" && msg.Reactions == nil {
-		c.remember(ctx, cv, msg.ID, m.Body, false)
+		recent = append(recent, c.recentOf(cv, msg.ID, m.Body, false))
 	}
 	for _, u := range m.Media {
 		mm := msg
 		mm.ID, mm.Body, mm.OOB, mm.Reactions = randomID(), u.URL, []oobInfo{{URL: u.URL}}, nil
 		msgs = append(msgs, mm)
-		c.remember(ctx, cv, mm.ID, "", true)
+		recent = append(recent, c.recentOf(cv, mm.ID, "", true))
 	}
 	sess := c.session()
 	for i, mm := range msgs {
@@ -191,16 +202,16 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 		if !errors.Is(err, ErrNotConnected) {
 			log.Warn("component: delivery failed; queueing", "err", err)
 		}
-		return c.queueInbound(ctx, log, msgs[i:])
+		return recent, c.queueInbound(ctx, log, msgs[i:])
 	}
 	if err := c.flush(ctx, sess); err != nil {
 		// The server may have died before reading them: keep them for
 		// the next stream. It may also have taken them; twice is better
 		// than never.
 		log.Warn("component: the XMPP server did not confirm delivery; queueing", "err", err)
-		return c.queueInbound(ctx, log, msgs)
+		return recent, c.queueInbound(ctx, log, msgs)
 	}
-	return nil
+	return recent, nil
 }
 
 // queueInbound keeps msgs, in order, until the XMPP server is back.

@@ -78,7 +78,8 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		return
 	}
 	msg := carriers.Message{Carrier: cr.Name(), From: b.Number, To: tos[0], Cc: tos[1:]}
-	msg.Body = c.phoneText(ctx, st, conv(st.from.Bare().String(), groupLocal("", tos)))
+	cv := conv(st.from.Bare().String(), groupLocal("", tos))
+	msg.Body = c.phoneText(ctx, st, cv)
 	for _, u := range st.OOB {
 		msg.Media = append(msg.Media, carriers.Media{URL: u})
 		// Clients put the URL in the body for readers without OOB; as
@@ -93,8 +94,8 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, e)
 		return
 	}
-	job := &outbox.Job{Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil,
-		Recall: st.ID != "" && st.Reactions == nil}}
+	job := &outbox.Job{Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil},
+		After: c.afterSend(st, cr, msg, cv)}
 	if err := c.outbox().Add(ctx, job); err != nil {
 		log.Error("component: cannot queue message", "err", err)
 		c.replyError(ctx, st, storageError)
@@ -271,4 +272,20 @@ func (c *Component) warnSegments(ctx context.Context, st *inbound, body string) 
 	if err := c.send(ctx, w.tokens()); err != nil {
 		c.log.Debug("component: cannot send a length warning", "err", err)
 	}
+}
+
+// afterSend is what the queue writes once the carrier takes msg: the
+// record that turns the carrier's delivery report into a receipt or an
+// error, and the message's recent entry for phones' reactions to it.
+func (c *Component) afterSend(st *inbound, cr carriers.Carrier, msg carriers.Message, cv string) *store.AfterSend {
+	a := &store.AfterSend{Carrier: cr.Name(), TTL: c.set.TrackTTL, Sent: store.Sent{
+		JID: st.From, StanzaID: st.ID, Number: msg.To, From: msg.From,
+		// A receipt means delivered: never from a carrier that cannot say.
+		Receipt: st.Request != nil && cr.Limits().Delivery,
+	}}
+	if st.ID != "" && st.Reactions == nil {
+		entry, ttl := c.recentEntry(st.ID, msg.Body, len(msg.Media) > 0)
+		a.Recent = &store.Recent{Conv: cv, Entry: entry, Keep: recentKeep, TTL: ttl}
+	}
+	return a
 }

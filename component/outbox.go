@@ -3,14 +3,11 @@ package component
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
-	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
-	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // Outbox is the durable queue a user's message goes into once accepted
@@ -25,7 +22,7 @@ func (c *Component) SetOutbox(ob Outbox) { c.ob = ob }
 
 func (c *Component) outbox() Outbox {
 	if c.ob == nil {
-		return inline{c.OutboxHandler()}
+		return inline{c}
 	}
 	return c.ob
 }
@@ -60,27 +57,10 @@ func (h outboxHandler) Send(ctx context.Context, j *outbox.Job) (string, error) 
 	return cr.Send(ctx, m)
 }
 
-// Sent tracks the message for its delivery report: a receipt (when one
-// was asked for and the carrier reports delivery) or an error.
-func (h outboxHandler) Sent(ctx context.Context, j *outbox.Job, id string) {
-	c := h.c
-	c.log.Debug("component: sent", "carrier", j.Message.Carrier, "id", id)
-	lim, _ := h.Limits(j.Message.Carrier)
-	sent := store.Sent{JID: j.Origin.JID, StanzaID: j.Origin.StanzaID, Number: j.Message.To, From: j.Message.From,
-		Receipt: j.Origin.Receipt && lim.Delivery}
-	var err error
-	if j.Origin.Recall {
-		// Remembered with the tracking record, in one round trip.
-		cv := conv(bareOf(j.Origin.JID), groupLocal("", j.Message.Recipients()))
-		entry, ttl := c.recentEntry(j.Origin.StanzaID, j.Message.Body, len(j.Message.Media) > 0)
-		err = c.store.TrackRecent(ctx, j.Message.Carrier, id, sent, c.set.TrackTTL, cv, entry, recentKeep, ttl)
-	} else {
-		err = c.store.Track(ctx, j.Message.Carrier, id, sent, c.set.TrackTTL)
-	}
-	if err != nil {
-		// The SMS is out; only its delivery report will be lost.
-		c.log.Warn("component: cannot track sent message", "err", err)
-	}
+// Sent is told once the queue wrote the job's After (its tracking record
+// and recent entry) with its done mark.
+func (h outboxHandler) Sent(_ context.Context, j *outbox.Job, id string) {
+	h.c.log.Debug("component: sent", "carrier", j.Message.Carrier, "id", id)
 }
 
 // Failed tells the user, on the stanza they sent, and remembers an
@@ -116,19 +96,28 @@ func (c *Component) optOut(ctx context.Context, from, to string) {
 	}
 }
 
-// inline sends at once, without a queue.
-type inline struct{ h outbox.Handler }
+// inline sends at once, without a queue, writing what the queue would.
+type inline struct{ c *Component }
 
 func (i inline) Add(ctx context.Context, j *outbox.Job) error {
+	h := i.c.OutboxHandler()
 	if j.Key == "" {
 		j.Key = outbox.NewKey()
 	}
-	id, err := i.h.Send(ctx, j)
+	id, err := h.Send(ctx, j)
 	if err != nil {
-		i.h.Failed(ctx, j, err)
+		h.Failed(ctx, j, err)
 		return nil
 	}
-	i.h.Sent(ctx, j, id)
+	if a := j.After; a != nil {
+		if err := i.c.store.Track(ctx, a.Carrier, id, a.Sent, a.TTL); err != nil {
+			i.c.log.Warn("component: cannot track sent message", "err", err)
+		}
+		if a.Recent != nil {
+			_ = i.c.store.Remember(ctx, *a.Recent)
+		}
+	}
+	h.Sent(ctx, j, id)
 	return nil
 }
 
@@ -144,13 +133,4 @@ func (h outboxHandler) Reconcile(ctx context.Context, j *outbox.Job) (string, bo
 	ctx, cancel := context.WithTimeout(ctx, h.c.set.SendTimeout)
 	defer cancel()
 	return f.Find(ctx, j.Message, j.Accepted)
-}
-
-// bareOf is a full JID's bare part, as handleMessage writes it.
-func bareOf(full string) string {
-	if j, err := jid.Parse(full); err == nil {
-		return j.Bare().String()
-	}
-	bare, _, _ := strings.Cut(full, "/")
-	return bare
 }

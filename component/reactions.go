@@ -42,16 +42,7 @@ func fpKey(secret string) []byte {
 	return k[:]
 }
 
-// remember notes a message of a conversation; failures only cost a
-// reaction its target.
-func (c *Component) remember(ctx context.Context, cv, id, body string, media bool) {
-	b, ttl := c.recentEntry(id, body, media)
-	if err := c.store.Remember(ctx, cv, b, recentKeep, ttl); err != nil {
-		c.log.Debug("component: cannot remember a message for reactions", "err", err)
-	}
-}
-
-// recentEntry is what remember keeps of a message, and for how long.
+// recentEntry is what is remembered of a message, and for how long.
 func (c *Component) recentEntry(id, body string, media bool) ([]byte, time.Duration) {
 	e := recentEntry{ID: id, Media: media}
 	if body != "" {

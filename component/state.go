@@ -11,18 +11,17 @@ import (
 type Store interface {
 	Route(ctx context.Context, jid, to string) (from, recipient store.Binding, err error)
 	ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (store.Claim, error)
-	Taken(ctx context.Context, carrier, id string, ttl time.Duration) error
+	Taken(ctx context.Context, carrier, id string, ttl time.Duration, rs ...store.Recent) error
 	Unsee(ctx context.Context, carrier, id string) error
 
 	Track(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration) error
-	TrackRecent(ctx context.Context, carrier, id string, s store.Sent, ttl time.Duration, conv string, entry []byte, keep int, recentTTL time.Duration) error
 	Tracked(ctx context.Context, carrier, id string) (store.Sent, error)
 	Untrack(ctx context.Context, carrier, id string) error
 
 	OptOut(ctx context.Context, from, to string, ttl time.Duration) error
 	OptIn(ctx context.Context, from, to string) error
 
-	Remember(ctx context.Context, conv string, entry []byte, keep int, ttl time.Duration) error
+	Remember(ctx context.Context, r store.Recent) error
 	Recent(ctx context.Context, conv string) ([][]byte, error)
 
 	PushPending(ctx context.Context, item []byte, ttl time.Duration) error

@@ -16,29 +16,31 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // Job is one accepted message and what its outcome is reported to.
 type Job struct {
 	// Key identifies the accepted stanza; it keys the "sent" marker and is
 	// the carrier's idempotency key where it has one.
-	Key      string           `json:"k"`
-	Message  carriers.Message `json:"m"`
-	Origin   Origin           `json:"o"`
-	Accepted time.Time        `json:"a"`
-	Attempt  int              `json:"n,omitempty"` // sends tried so far
+	Key      string
+	Message  carriers.Message
+	Origin   Origin
+	Accepted time.Time
+	Attempt  int // sends tried so far
 	// Paced is set once the job has waited for its turn, so that it is not
 	// paced twice.
-	Paced bool `json:"p,omitempty"`
+	Paced bool
+	// After is written when the carrier takes the job, with its done mark
+	// (one round trip): the delivery tracking record, the recent entry.
+	After *store.AfterSend
 }
 
 // Origin is whom a job's outcome goes back to; the queue only carries it.
 type Origin struct {
-	JID      string `json:"j"`           // the sender's full JID
-	StanzaID string `json:"s,omitempty"` // the stanza the user sent
-	Receipt  bool   `json:"r,omitempty"` // a XEP-0184 receipt was asked for
-	// Recall: remember the message once sent, for phones' reactions to it.
-	Recall bool `json:"c,omitempty"`
+	JID      string // the sender's full JID
+	StanzaID string // the stanza the user sent
+	Receipt  bool   // a XEP-0184 receipt was asked for
 }
 
 // NewKey returns a fresh job key: 128 random bits.

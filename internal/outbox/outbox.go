@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -40,7 +39,7 @@ type Queue interface {
 	OutboxRead(ctx context.Context, consumer, after string, n int, block time.Duration) ([]store.OutboxEntry, error)
 	OutboxClaim(ctx context.Context, consumer string, minIdle time.Duration, n int) ([]store.OutboxEntry, error)
 	OutboxBegin(ctx context.Context, key string, ttl time.Duration, from string, tos []string) (state, carrierID, optedOut string, err error)
-	OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration) error
+	OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration, after *store.AfterSend) error
 	OutboxRetry(ctx context.Context, entry, key string, job []byte, due time.Time) error
 	OutboxDue(ctx context.Context, now time.Time, n int) (moved int, next time.Time, err error)
 }
@@ -54,7 +53,7 @@ type Handler interface {
 	// Limits returns the limits of the named carrier, for pacing.
 	Limits(carrier string) (carriers.Limits, bool)
 	// Sent is told of a job the carrier took (also when a redelivered job
-	// turns out to have been sent before).
+	// turns out to have been sent before), once its After is written.
 	Sent(ctx context.Context, j *Job, id string)
 	// Failed is told of a job that will not be sent: rejected by the
 	// carrier, or given up (ErrGaveUp).
@@ -94,11 +93,7 @@ func (o *Outbox) Add(ctx context.Context, j *Job) error {
 	if j.Accepted.IsZero() {
 		j.Accepted = o.now()
 	}
-	b, err := json.Marshal(j)
-	if err != nil {
-		return fmt.Errorf("outbox: encode job: %w", err)
-	}
-	return o.q.OutboxAdd(ctx, b)
+	return o.q.OutboxAdd(ctx, j.encode(nil))
 }
 
 type task struct {
@@ -167,10 +162,10 @@ func (o *Outbox) readLoop(ctx context.Context, lanes []chan task) {
 func (o *Outbox) dispatch(ctx context.Context, es []store.OutboxEntry, lanes []chan task) {
 	for _, e := range es {
 		j := new(Job)
-		if err := json.Unmarshal(e.Job, j); err != nil {
+		if err := j.decode(e.Job); err != nil {
 			// Nothing can send it; keeping it would jam the queue.
 			o.log.Error("outbox: dropping an unreadable job", "entry", e.ID, "err", err)
-			o.finish(ctx, e.ID, "", "")
+			o.finish(ctx, e.ID, nil, "")
 			continue
 		}
 		// One conversation (sender and recipients) always goes to the same
@@ -219,7 +214,7 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 	switch state {
 	case store.OutboxSent:
 		log.Info("outbox: job was sent before a restart; not sending again")
-		o.finish(ctx, entry, j.Key, id)
+		o.finish(ctx, entry, j, id)
 		o.h.Sent(ctx, j, id)
 		return
 	case store.OutboxInDoubt:
@@ -245,7 +240,7 @@ func (o *Outbox) send(ctx context.Context, log *slog.Logger, entry string, j *Jo
 	j.Attempt++
 	switch {
 	case err == nil:
-		o.finish(ctx, entry, j.Key, id)
+		o.finish(ctx, entry, j, id)
 		o.h.Sent(ctx, j, id)
 	case errors.Is(err, carriers.ErrUnavailable):
 		delay := min(o.cfg.RetryMin<<min(j.Attempt-1, 20), o.cfg.RetryMax)
@@ -276,7 +271,7 @@ func (o *Outbox) inDoubt(ctx context.Context, log *slog.Logger, entry string, j 
 			log.Warn("outbox: cannot ask the carrier about an interrupted send", "err", err)
 		case found:
 			log.Info("outbox: an interrupted send had reached the carrier")
-			o.finish(ctx, entry, j.Key, id)
+			o.finish(ctx, entry, j, id)
 			o.h.Sent(ctx, j, id)
 			return
 		default:
@@ -304,16 +299,21 @@ func (o *Outbox) turn(j *Job, now time.Time) time.Time {
 }
 
 func (o *Outbox) fail(ctx context.Context, entry string, j *Job, err error) {
-	o.finish(ctx, entry, j.Key, "")
+	o.finish(ctx, entry, j, "")
 	o.h.Failed(ctx, j, err)
 }
 
-// finish records the carrier's id (if any) and removes the entry. It
-// insists while Redis is away: giving up here would leave an entry that a
-// restart sends a second time.
-func (o *Outbox) finish(ctx context.Context, entry, key, carrierID string) {
+// finish records the carrier's id (if any) with the job's After, and
+// removes the entry. It insists while Redis is away: giving up here would
+// leave an entry that a restart sends a second time. j is nil for an entry
+// that could not be read.
+func (o *Outbox) finish(ctx context.Context, entry string, j *Job, carrierID string) {
+	key, after := "", (*store.AfterSend)(nil)
+	if j != nil {
+		key, after = j.Key, j.After
+	}
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-		err := o.q.OutboxDone(context.WithoutCancel(ctx), entry, key, carrierID, sentTTL)
+		err := o.q.OutboxDone(context.WithoutCancel(ctx), entry, key, carrierID, sentTTL, after)
 		if err == nil {
 			return
 		}
@@ -331,16 +331,15 @@ func (o *Outbox) retry(ctx context.Context, entry string, j *Job, due time.Time,
 	if tried {
 		key = j.Key
 	}
-	b, err := json.Marshal(j)
-	if err == nil {
-		for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			if err = o.q.OutboxRetry(context.WithoutCancel(ctx), entry, key, b, due); err == nil {
-				break
-			}
-			o.log.Warn("outbox: cannot schedule a retry; retrying", "err", err)
-			if !sleep(ctx, backoff) {
-				return // the entry stays pending and is read again
-			}
+	b := j.encode(nil)
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		err := o.q.OutboxRetry(context.WithoutCancel(ctx), entry, key, b, due)
+		if err == nil {
+			break
+		}
+		o.log.Warn("outbox: cannot schedule a retry; retrying", "err", err)
+		if !sleep(ctx, backoff) {
+			return // the entry stays pending and is read again
 		}
 	}
 	select {

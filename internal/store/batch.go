@@ -98,14 +98,8 @@ func (s *Store) exec(ctx context.Context, batch []*batchReq) []error {
 	}
 	checks, err := run()
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// First use, or Redis restarted and forgot the scripts.
-		var lerr error
-		for _, sc := range []*redis.Script{trackScript, outboxDoneScript, claimScript, routeScript, outboxBeginScript} {
-			if lerr == nil {
-				lerr = sc.Load(ctx, s.rdb).Err()
-			}
-		}
-		if lerr == nil {
+		// First use, or Redis restarted and forgot the script.
+		if lerr := routeScript.Load(ctx, s.rdb).Err(); lerr == nil {
 			checks, _ = run()
 		}
 	}

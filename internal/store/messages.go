@@ -18,34 +18,23 @@ type Claim struct {
 	Owner Binding // Number is empty when nobody owns the recipient number
 }
 
-// claimScript takes an inbound message id for hold milliseconds ("taking"),
-// or reports it taken (done) or being taken (busy).
-var claimScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], 'taking', 'PX', ARGV[1])
-  return 'first'
-end
-if v == 'taking' then return 'busy' end
-return 'seen'
-`)
-
 // ClaimInbound starts taking a carrier's message id, for hold, and looks
 // up the recipient number's owner, in one round trip. Carriers retry
 // webhooks: First tells whether this delivery is the first; Busy that an
 // attempt is under way (or its process died: the hold lets a later retry
 // through). Taken ends the claim once the message is safe; Unsee drops it.
 func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, hold time.Duration) (Claim, error) {
-	var seen *redis.Cmd
+	var first *redis.BoolCmd
 	var owner *redis.MapStringStringCmd
+	key := s.key("seen", carrier, id)
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
 		if id != "" {
-			seen = claimScript.EvalSha(ctx, p, []string{s.key("seen", carrier, id)}, hold.Milliseconds())
+			first = p.SetNX(ctx, key, "taking", hold)
 		}
 		owner = p.HGetAll(ctx, s.numKey(number))
 		return func() error {
-			if seen != nil && seen.Err() != nil {
-				return seen.Err()
+			if first != nil && first.Err() != nil {
+				return first.Err()
 			}
 			return owner.Err()
 		}
@@ -53,10 +42,18 @@ func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, ho
 	if err != nil {
 		return Claim{}, fmt.Errorf("store: claim inbound: %w", err)
 	}
-	c := Claim{First: true}
-	if seen != nil {
-		v, _ := seen.Text()
-		c.First, c.Busy = v == "first", v == "busy"
+	c := Claim{First: first == nil || first.Val()}
+	if !c.First {
+		// A retry, the rare case: is the first attempt still at it?
+		v, err := s.rdb.Get(ctx, key).Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			// Its hold lapsed just now: take it again.
+			return s.ClaimInbound(ctx, carrier, id, number, hold)
+		case err != nil:
+			return Claim{}, fmt.Errorf("store: claim inbound: %w", err)
+		}
+		c.Busy = v == "taking"
 	}
 	if m := owner.Val(); len(m) > 0 {
 		c.Owner = bindingFrom(number, m)
@@ -65,10 +62,18 @@ func (s *Store) ClaimInbound(ctx context.Context, carrier, id, number string, ho
 }
 
 // Taken marks a claimed message id as delivered or safely queued, so that
-// retries within ttl are dropped as duplicates.
-func (s *Store) Taken(ctx context.Context, carrier, id string, ttl time.Duration) error {
+// retries within ttl are dropped as duplicates; in the same round trip it
+// remembers the messages delivered in their conversation (see Remember).
+func (s *Store) Taken(ctx context.Context, carrier, id string, ttl time.Duration, rs ...Recent) error {
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		return p.Set(ctx, s.key("seen", carrier, id), "taken", ttl).Err
+		var cmds []redis.Cmder
+		if id != "" {
+			cmds = append(cmds, p.Set(ctx, s.key("seen", carrier, id), "taken", ttl))
+		}
+		for i := range rs {
+			cmds = append(cmds, s.remember(ctx, p, &rs[i])...)
+		}
+		return func() error { return firstErr(cmds) }
 	})
 	if err != nil {
 		return fmt.Errorf("store: taken: %w", err)
@@ -95,46 +100,24 @@ type Sent struct {
 	Receipt  bool   // the sender asked for a XEP-0184 receipt
 }
 
-// trackScript writes a tracking record and its expiry in one command
-// (cheaper than MULTI/EXEC, and as atomic).
-var trackScript = redis.NewScript(`
-redis.call('HSET', KEYS[1], 'jid', ARGV[1], 'stanza', ARGV[2], 'number', ARGV[3], 'receipt', ARGV[4], 'from', ARGV[6])
-return redis.call('PEXPIRE', KEYS[1], ARGV[5])
-`)
-
-// Track remembers sent under the carrier's message id for ttl. Concurrent
-// calls are written together (see batcher).
-func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration) error {
+// track queues the commands of a tracking record and its expiry.
+func (s *Store) track(ctx context.Context, p redis.Pipeliner, carrier, id string, sent Sent, ttl time.Duration) []redis.Cmder {
 	receipt := "0"
 	if sent.Receipt {
 		receipt = "1"
 	}
 	key := s.key("track", carrier, id)
-	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		cmd := trackScript.EvalSha(ctx, p, []string{key}, sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds(), sent.From)
-		return cmd.Err
-	})
-	if err != nil {
-		return fmt.Errorf("store: track: %w", err)
+	return []redis.Cmder{
+		p.HSet(ctx, key, "jid", sent.JID, "stanza", sent.StanzaID, "number", sent.Number, "receipt", receipt, "from", sent.From),
+		p.PExpire(ctx, key, ttl),
 	}
-	return nil
 }
 
-// TrackRecent is Track and Remember in one round trip, for a sent message
-// that a reaction may later quote.
-func (s *Store) TrackRecent(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration, conv string, entry []byte, keep int, recentTTL time.Duration) error {
-	receipt := "0"
-	if sent.Receipt {
-		receipt = "1"
-	}
-	key, rkey := s.key("track", carrier, id), s.key("recent", conv)
+// Track remembers sent under the carrier's message id for ttl. Concurrent
+// calls are written together (see batcher).
+func (s *Store) Track(ctx context.Context, carrier, id string, sent Sent, ttl time.Duration) error {
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		cmds := []redis.Cmder{
-			trackScript.EvalSha(ctx, p, []string{key}, sent.JID, sent.StanzaID, sent.Number, receipt, ttl.Milliseconds(), sent.From),
-			p.RPush(ctx, rkey, entry),
-			p.LTrim(ctx, rkey, int64(-keep), -1),
-			p.PExpire(ctx, rkey, recentTTL),
-		}
+		cmds := s.track(ctx, p, carrier, id, sent, ttl)
 		return func() error { return firstErr(cmds) }
 	})
 	if err != nil {

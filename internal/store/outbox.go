@@ -122,76 +122,85 @@ const (
 	OutboxSent    = "sent"  // sent before; the carrier's id comes with it
 )
 
-// outboxBeginScript reads a job's marker and, for a new job, marks it in
-// flight, in one step.
-var outboxBeginScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if v == '' then return {'doubt', ''} end
-if v then return {'sent', v} end
-for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return {'optout', tostring(i - 1)} end
-end
-redis.call('SET', KEYS[1], '', 'PX', ARGV[1])
-return {'new', ''}
-`)
-
 // OutboxBegin is called before a job is sent. It reports OutboxNew (and
 // marks the job in flight for ttl), OutboxInDoubt when an earlier send of
 // it was cut short (its consumer died between marking and recording), or
 // OutboxSent with the carrier's id. A new job one of whose recipients tos
 // opted out of texts from from is not marked: optedOut names the first.
 func (s *Store) OutboxBegin(ctx context.Context, key string, ttl time.Duration, from string, tos []string) (state, carrierID, optedOut string, err error) {
-	keys := []string{s.obKey("sent", key)}
-	for _, to := range tos {
-		keys = append(keys, s.optKey(from, to))
-	}
-	var begin *redis.Cmd
+	mark := s.obKey("sent", key)
+	var set *redis.BoolCmd
+	opts := make([]*redis.IntCmd, len(tos))
 	err = s.batched(ctx, func(p redis.Pipeliner) func() error {
-		begin = outboxBeginScript.EvalSha(ctx, p, keys, ttl.Milliseconds())
-		return begin.Err
+		for i, to := range tos {
+			opts[i] = p.Exists(ctx, s.optKey(from, to))
+		}
+		set = p.SetNX(ctx, mark, "", ttl)
+		return func() error {
+			for _, o := range opts {
+				if o.Err() != nil {
+					return o.Err()
+				}
+			}
+			return set.Err()
+		}
 	})
-	var res []string
-	if err == nil {
-		res, err = begin.StringSlice()
-	}
-	if err != nil || len(res) != 2 {
+	if err != nil {
 		return "", "", "", fmt.Errorf("store: outbox begin: %w", err)
 	}
-	if res[0] == "optout" {
-		// Not marked in flight: it will not be sent.
-		i, _ := strconv.Atoi(res[1])
-		if i >= 1 && i <= len(tos) {
-			optedOut = tos[i-1]
+	if !set.Val() {
+		// Seen before, the rare case: in flight when its consumer died, or
+		// sent.
+		v, err := s.rdb.Get(ctx, mark).Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			return s.OutboxBegin(ctx, key, ttl, from, tos) // expired just now
+		case err != nil:
+			return "", "", "", fmt.Errorf("store: outbox begin: %w", err)
+		case v == "":
+			return OutboxInDoubt, "", "", nil
 		}
-		return OutboxNew, "", optedOut, nil
+		return OutboxSent, v, "", nil
 	}
-	return res[0], res[1], "", nil
+	for i, o := range opts {
+		if o.Val() > 0 {
+			return OutboxNew, "", tos[i], nil
+		}
+	}
+	return OutboxNew, "", "", nil
 }
 
-// outboxDoneScript records the carrier's id (when there is one) before it
-// acknowledges and deletes the entry, in one step.
-var outboxDoneScript = redis.NewScript(`
-if ARGV[3] ~= '' then
-  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
-end
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-return redis.call('XDEL', KEYS[1], ARGV[2])
-`)
-
 // OutboxDone finishes entry: when carrierID is set the job key is marked
-// sent for ttl (so that a redelivered copy is never sent again), then the
-// entry is acknowledged and deleted with its body. A job finished without
-// an id (failed) keeps its in-flight marker until it expires.
-func (s *Store) OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration) error {
+// sent for ttl (so that a redelivered copy is never sent again) and after,
+// if set, is written (the delivery tracking record, the conversation's
+// recent entry); then the entry is acknowledged and deleted with its body.
+// The commands run in that order in one pipeline: a crash between them
+// leaves the entry with its mark, which a redelivery honours.
+func (s *Store) OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration, after *AfterSend) error {
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		cmd := outboxDoneScript.EvalSha(ctx, p, []string{s.obKey("q"), s.obKey("sent", key)},
-			outboxGroup, entry, carrierID, ttl.Milliseconds())
-		return cmd.Err
+		var cmds []redis.Cmder
+		if carrierID != "" {
+			cmds = append(cmds, p.Set(ctx, s.obKey("sent", key), carrierID, ttl))
+			if after != nil {
+				cmds = append(cmds, s.track(ctx, p, after.Carrier, carrierID, after.Sent, after.TTL)...)
+				cmds = append(cmds, s.remember(ctx, p, after.Recent)...)
+			}
+		}
+		cmds = append(cmds, p.XAck(ctx, s.obKey("q"), outboxGroup, entry), p.XDel(ctx, s.obKey("q"), entry))
+		return func() error { return firstErr(cmds) }
 	})
 	if err != nil {
 		return fmt.Errorf("store: outbox done: %w", err)
 	}
 	return nil
+}
+
+// AfterSend is what OutboxDone writes once a carrier took a job.
+type AfterSend struct {
+	Carrier string
+	Sent    Sent
+	TTL     time.Duration
+	Recent  *Recent
 }
 
 // outboxRetryScript moves an entry to the retry set in one step.

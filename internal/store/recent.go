@@ -8,14 +8,30 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Remember appends entry to a conversation's list of recent messages
-// (newest last), keeps its last keep entries, and lets the list expire ttl
-// after the newest. Entries hold fingerprints and stanza ids, not bodies
+// Recent is one message to remember in a conversation (see Remember).
+type Recent struct {
+	Conv  string
+	Entry []byte
+	Keep  int
+	TTL   time.Duration
+}
+
+// remember queues Remember's commands; none when r is nil.
+func (s *Store) remember(ctx context.Context, p redis.Pipeliner, r *Recent) []redis.Cmder {
+	if r == nil {
+		return nil
+	}
+	key := s.key("recent", r.Conv)
+	return []redis.Cmder{p.RPush(ctx, key, r.Entry), p.LTrim(ctx, key, int64(-r.Keep), -1), p.PExpire(ctx, key, r.TTL)}
+}
+
+// Remember appends r.Entry to conversation r.Conv's list of recent messages
+// (newest last), keeps its last r.Keep entries, and lets the list expire
+// r.TTL after the newest. Entries hold fingerprints and stanza ids, not bodies
 // (see component/reactions.go). Concurrent calls are written together.
-func (s *Store) Remember(ctx context.Context, conv string, entry []byte, keep int, ttl time.Duration) error {
-	key := s.key("recent", conv)
+func (s *Store) Remember(ctx context.Context, r Recent) error {
 	err := s.batched(ctx, func(p redis.Pipeliner) func() error {
-		cmds := []redis.Cmder{p.RPush(ctx, key, entry), p.LTrim(ctx, key, int64(-keep), -1), p.PExpire(ctx, key, ttl)}
+		cmds := s.remember(ctx, p, &r)
 		return func() error { return firstErr(cmds) }
 	})
 	if err != nil {
