@@ -1,11 +1,6 @@
 package tapback
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"hash"
-	"io"
 	"strconv"
 	"strings"
 	"unicode"
@@ -99,19 +94,23 @@ var prefixLengths = [...]int{16, 24, 32, 48, 64, 96, 128, 192, 256}
 // hashes without one.
 func Fingerprints(key []byte, text string) []string {
 	n := normalize(text)
-	mac := hmac.New(sha256.New, key)
-	keys := []string{fingerprint(mac, "f", n)}
-	next, count := 0, 0 // next: the next of prefixLengths to reach
+	mac := newPrefixMAC(key)
+	keys := make([]string, 1, 1+len(prefixLengths))
+	next, count, from := 0, 0, 0 // next: the next of prefixLengths to reach
 	for i := range n {
 		if next < len(prefixLengths) && count == prefixLengths[next] {
-			keys = append(keys, fingerprint(mac, "p"+strconv.Itoa(count), n[:i]))
+			mac.write(n[from:i])
+			from = i
+			keys = append(keys, mac.fingerprint("p"+strconv.Itoa(count)))
 			next++
 		}
 		count++
 	}
+	mac.write(n[from:])
 	if next < len(prefixLengths) && count == prefixLengths[next] {
-		keys = append(keys, fingerprint(mac, "p"+strconv.Itoa(count), n))
+		keys = append(keys, mac.fingerprint("p"+strconv.Itoa(count)))
 	}
+	keys[0] = mac.fingerprint("f")
 	return keys
 }
 
@@ -131,8 +130,7 @@ func QuoteFingerprints(key []byte, quoted string) []string {
 	if q == "" {
 		return nil
 	}
-	mac := hmac.New(sha256.New, key)
-	keys := []string{fingerprint(mac, "f", q)}
+	keys := []string{macOf(key, "f", q)}
 	prefix, cut := truncated(q)
 	if !cut {
 		return keys
@@ -140,18 +138,17 @@ func QuoteFingerprints(key []byte, quoted string) []string {
 	count := utf8.RuneCountInString(prefix)
 	for i := len(prefixLengths) - 1; i >= 0; i-- {
 		if l := prefixLengths[i]; l <= count {
-			return append(keys, fingerprint(mac, "p"+strconv.Itoa(l), firstRunes(prefix, l)))
+			return append(keys, macOf(key, "p"+strconv.Itoa(l), firstRunes(prefix, l)))
 		}
 	}
 	return keys
 }
 
-// fingerprint is kind + ":" + mac of s, 16 characters of base64url.
-func fingerprint(mac hash.Hash, kind, s string) string {
-	mac.Reset()
-	io.WriteString(mac, s)
-	var sum [sha256.Size]byte
-	return kind + ":" + base64.RawURLEncoding.EncodeToString(mac.Sum(sum[:0])[:12])
+// macOf is the fingerprint of s alone.
+func macOf(key []byte, kind, s string) string {
+	m := newPrefixMAC(key)
+	m.write(s)
+	return m.fingerprint(kind)
 }
 
 // firstRunes returns the first n characters of s.

@@ -1,7 +1,14 @@
 package tapback
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"hash"
+	"io"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -109,4 +116,47 @@ func BenchmarkFingerprints(b *testing.B) {
 	for b.Loop() {
 		Fingerprints(key, text)
 	}
+}
+
+// TestFingerprintsEqualHMAC: the single-pass MAC of every prefix gives
+// what crypto/hmac gives for each prefix on its own.
+func TestFingerprintsEqualHMAC(t *testing.T) {
+	ref := func(key []byte, text string) []string {
+		n := normalize(text)
+		mac := hmac.New(sha256.New, key)
+		keys := []string{fingerprint(mac, "f", n)}
+		next, count := 0, 0
+		for i := range n {
+			if next < len(prefixLengths) && count == prefixLengths[next] {
+				keys = append(keys, fingerprint(mac, "p"+strconv.Itoa(count), n[:i]))
+				next++
+			}
+			count++
+		}
+		if next < len(prefixLengths) && count == prefixLengths[next] {
+			keys = append(keys, fingerprint(mac, "p"+strconv.Itoa(count), n))
+		}
+		return keys
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("abc XYZ 0123 ,.!? éü 👋🏽 “”…—")
+	for _, key := range [][]byte{nil, []byte("k"), make([]byte, 32), make([]byte, 100)} {
+		for range 300 {
+			r := make([]rune, rnd.IntN(300))
+			for i := range r {
+				r[i] = alphabet[rnd.IntN(len(alphabet))]
+			}
+			if got, want := Fingerprints(key, string(r)), ref(key, string(r)); !slices.Equal(got, want) {
+				t.Fatalf("key %d bytes, %q:\n got %v\nwant %v", len(key), string(r), got, want)
+			}
+		}
+	}
+}
+
+// fingerprint is the reference: kind + ":" + crypto/hmac of s.
+func fingerprint(mac hash.Hash, kind, s string) string {
+	mac.Reset()
+	io.WriteString(mac, s)
+	var sum [sha256.Size]byte
+	return kind + ":" + base64.RawURLEncoding.EncodeToString(mac.Sum(sum[:0])[:12])
 }
