@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 )
