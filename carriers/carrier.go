@@ -202,3 +202,10 @@ type MediaRemover interface {
 type Finder interface {
 	Find(ctx context.Context, m Message, since time.Time) (id string, found bool, err error)
 }
+
+// Prober is implemented by carriers that can check their credentials with
+// a harmless read (an account or profile lookup), for `switchboard
+// carriers probe`. It sends nothing and changes nothing.
+type Prober interface {
+	Probe(ctx context.Context) error
+}

@@ -274,3 +274,9 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return "SB" + hex.EncodeToString(b[:])
 }
+
+var _ carriers.Prober = (*Carrier)(nil)
+
+// Probe implements carriers.Prober: the sandbox has no credentials to
+// check, and is always there.
+func (c *Carrier) Probe(context.Context) error { return nil }

@@ -6,6 +6,7 @@
 //	switchboard numbers list -c FILE
 //	switchboard numbers release -c FILE NUMBER
 //	switchboard numbers forward -c FILE NUMBER TARGET|off
+//	switchboard carriers probe -c FILE
 package main
 
 import (
@@ -38,6 +39,8 @@ const usage = `usage:
   switchboard numbers forward -c FILE NUMBER TARGET|off
                                           send NUMBER's calls to another number or
                                           a sip: URI instead of its owner
+  switchboard carriers probe -c FILE      check each carrier's credentials with a
+                                          harmless read (sends nothing)
 `
 
 func main() {
@@ -75,6 +78,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		return cmdNumbers(ctx, args[1], args[2:], stdout)
+	case "carriers":
+		if len(args) < 2 || args[1] != "probe" {
+			return fmt.Errorf("%w: carriers probe -c FILE", errUsage)
+		}
+		return cmdProbe(ctx, args[2:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -245,4 +253,27 @@ func argError(err error) error {
 		}
 	}
 	return err
+}
+
+// errProbe: at least one carrier's credentials did not work.
+var errProbe = errors.New("a carrier's credentials did not work")
+
+func cmdProbe(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, _, err := load("carriers probe", args)
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, p := range app.ProbeCarriers(ctx, cfg, slog.New(slog.DiscardHandler)) {
+		if p.Err != nil {
+			failed = true
+			fmt.Fprintf(stdout, "%s: %v\n", p.Carrier, p.Err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: OK\n", p.Carrier)
+	}
+	if failed {
+		return errProbe
+	}
+	return nil
 }

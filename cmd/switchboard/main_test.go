@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/carriertest"
 	"github.com/switchboard-gw/switchboard/internal/syncbuf"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
@@ -163,5 +164,28 @@ func TestRunPrintsSandboxPage(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), m[1]) {
 		t.Error("the token is in the log")
+	}
+}
+
+// TestCarriersProbe: each carrier's credentials are checked with a
+// harmless read, at Prism serving Twilio's own definition; a carrier that
+// cannot be reached is named with its error and the command fails.
+func TestCarriersProbe(t *testing.T) {
+	prism := carriertest.StartTwilioPrism(t)
+	ok := writeConfig(t, "redis://127.0.0.1:1/0", fmt.Sprintf("[carriers.sandbox]\nenabled = true\nunsafe_beside_real_traffic = true\n[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\napi_url = %q\n", prism.URL))
+	out, err := sb("carriers", "probe", "-c", ok)
+	if err != nil || !strings.Contains(out, "sandbox: OK") || !strings.Contains(out, "twilio: OK") {
+		t.Errorf("probe: %v\n%s", err, out)
+	}
+	down := writeConfig(t, "redis://127.0.0.1:1/0", "[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\napi_url = \"http://127.0.0.1:1\"\n")
+	out, err = sb("carriers", "probe", "-c", down)
+	if err == nil || !strings.Contains(out, "twilio: carriers: carrier unavailable") {
+		t.Errorf("unreachable carrier: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "\"t\"") || strings.Contains(out, "auth_token") {
+		t.Errorf("the probe's output shows a secret: %s", out)
+	}
+	if _, err := sb("carriers", "list"); err == nil {
+		t.Error("carriers list: want a usage error")
 	}
 }
