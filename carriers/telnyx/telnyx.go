@@ -35,7 +35,7 @@ const Name = "telnyx"
 // Telnyx's limits on one message (the Messaging API's MessageSendParams and
 // MessageSendGroupMmsParams in the official SDK, and its MMS guide).
 const (
-	MaxBody       = 1600        // body characters; Telnyx splits SMS into at most 10 parts
+	MaxBody       = 1600        // body characters: a conservative bound (about ten parts), as for Twilio
 	MaxMedia      = 10          // media URLs in one MMS
 	MaxMediaBytes = 1000 * 1000 // "the total media size must be less than 1 MB"
 	MaxRecipients = 8           // group MMS: "no more than 8 destinations"

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -19,7 +20,7 @@ import (
 // Webhook bodies in Telnyx's format (the SDK's InboundMessagePayload and
 // OutboundMessagePayload inside the event envelope).
 const (
-	inboundSMS = `{"data":{"event_type":"message.received","id":"b301ed3f-1490-491f-995f-6e64e69674d4","occurred_at":"2026-11-30T12:00:00.000+00:00","payload":{"direction":"inbound","errors":[],"from":{"carrier":"T-Mobile USA","line_type":"long_code","phone_number":"+13125550002","status":"webhook_delivered"},"id":"84cca175-9755-4859-b67f-4730d7f58aa3","media":[],"messaging_profile_id":"abc85f64-5717-4562-b3fc-2c9600000000","parts":1,"record_type":"message","text":"héllo | \"quoted\" 👋","to":[{"carrier":"Telnyx","line_type":"Wireless","phone_number":"+13125550001","status":"webhook_delivered"}],"type":"SMS"},"record_type":"event"},"meta":{"attempt":1,"delivered_to":"https://gw.example.org/telnyx/webhook"}}`
+	inboundSMS      = `{"data":{"event_type":"message.received","id":"b301ed3f-1490-491f-995f-6e64e69674d4","occurred_at":"2026-11-30T12:00:00.000+00:00","payload":{"direction":"inbound","errors":[],"from":{"carrier":"T-Mobile USA","line_type":"long_code","phone_number":"+13125550002","status":"webhook_delivered"},"id":"84cca175-9755-4859-b67f-4730d7f58aa3","media":[],"messaging_profile_id":"abc85f64-5717-4562-b3fc-2c9600000000","parts":1,"record_type":"message","text":"héllo | \"quoted\" 👋","to":[{"carrier":"Telnyx","line_type":"Wireless","phone_number":"+13125550001","status":"webhook_delivered"}],"type":"SMS"},"record_type":"event"},"meta":{"attempt":1,"delivered_to":"https://gw.example.org/telnyx/webhook"}}`
 	inboundGroupMMS = `{"data":{"event_type":"message.received","id":"e1","payload":{"direction":"inbound","from":{"phone_number":"+13125550002"},"id":"m-group","media":[{"content_type":"image/jpeg","hash_sha256":"00","size":1234,"url":"https://media.telnyx.com/a.jpg"},{"content_type":"video/mp4","url":"https://media.telnyx.com/b.mp4"}],"text":"","to":[{"phone_number":"+13125550001"},{"phone_number":"+13125550003"}],"cc":[{"phone_number":"+13125550004"},{"phone_number":"+13125550003"}],"type":"MMS"},"record_type":"event"}}`
 	finalizedOptOut = `{"data":{"event_type":"message.finalized","id":"e2","payload":{"direction":"outbound","errors":[{"code":"40300","title":"Blocked due to STOP message","detail":"Messages cannot be sent from +13125550001 to +13125550002 due to an existing block rule."}],"from":{"phone_number":"+13125550001"},"id":"40385f64-5717-4562-b3fc-2c963f66afa6","to":[{"phone_number":"+13125550002","status":"delivery_failed"}],"type":"SMS"},"record_type":"event"}}`
 	sentEvent       = `{"data":{"event_type":"message.sent","id":"e3","payload":{"direction":"outbound","errors":[],"id":"40385f64-5717-4562-b3fc-2c963f66afa6","to":[{"phone_number":"+13125550002","status":"sent"}]},"record_type":"event"}}`
@@ -273,4 +274,29 @@ func FuzzWebhook(f *testing.F) {
 			t.Fatalf("got %d for %q", w.Code, body)
 		}
 	})
+}
+
+// TestNoSecretsInLogs: refusals and failures are logged without the API
+// key, the message text or the numbers.
+func TestNoSecretsInLogs(t *testing.T) {
+	var logs strings.Builder
+	s := newSigner(t)
+	c, err := New(Settings{APIKey: testKey, MessagingProfileID: testProfile, PublicKey: s.pub,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := now()
+	postWebhook(c.Handler(&carriertest.Receiver{}), inboundSMS, "", ts)
+	postWebhook(c.Handler(&carriertest.Receiver{Err: errors.New("redis down")}), inboundSMS, s.sign(ts, inboundSMS), ts)
+	unknown := `{"data":{"event_type":"call.initiated","payload":{}}}`
+	postWebhook(c.Handler(&carriertest.Receiver{}), unknown, s.sign(ts, unknown), ts)
+	if logs.Len() == 0 {
+		t.Fatal("nothing logged")
+	}
+	for _, secret := range []string{testKey, "héllo", "+13125550002", "+13125550001", s.sign(ts, inboundSMS)} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log carries %q:\n%s", secret, logs.String())
+		}
+	}
 }
