@@ -65,8 +65,7 @@ type Settings struct {
 	// PerNumberRate is the sends per second one sending number may make
 	// (Limits.PerNumber); default 1, a US long code's rate.
 	PerNumberRate float64
-	// Transport carries API calls; default a clone of
-	// http.DefaultTransport that keeps more connections open.
+	// Transport carries API calls; default carriers.Transport().
 	Transport http.RoundTripper
 	// Now is the clock webhook timestamps are checked against; default
 	// time.Now.
@@ -115,12 +114,7 @@ func New(set Settings) (*Carrier, error) {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if set.Transport == nil {
-		// Keep connections to the API open between messages: the default
-		// keeps two per host.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = 256
-		t.MaxIdleConnsPerHost = 128
-		set.Transport = t
+		set.Transport = carriers.Transport()
 	}
 	c := &Carrier{set: set, api: api, client: &http.Client{Transport: set.Transport}}
 	if set.PublicURL != "" {
