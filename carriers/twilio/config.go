@@ -1,7 +1,6 @@
 package twilio
 
 import (
-	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -52,13 +51,7 @@ func (c *Config) Check() error {
 	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
 		return err
 	}
-	if c.PerNumberRate == 0 {
-		c.PerNumberRate = defaultPerNumberRate
-	}
-	if !(c.PerNumberRate > 0) || math.IsInf(c.PerNumberRate, 0) {
-		return config.Invalid("per_number_rate", "%v is not a positive number of messages per second", c.PerNumberRate)
-	}
-	return nil
+	return config.Rate("per_number_rate", &c.PerNumberRate, defaultPerNumberRate)
 }
 
 // Active implements carriers.Section: the section's presence turns Twilio on.

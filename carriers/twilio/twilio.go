@@ -48,8 +48,8 @@ type Settings struct {
 	// PerNumberRate is the sends per second one sending number may make
 	// (Limits.PerNumber); default 1, a US long code's rate.
 	PerNumberRate float64
-	// Transport is the HTTP transport under the SDK; default a clone of
-	// http.DefaultTransport that keeps more connections open.
+	// Transport is the HTTP transport under the SDK; default
+	// carriers.Transport().
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 }
@@ -87,13 +87,7 @@ func New(set Settings) (*Carrier, error) {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if set.Transport == nil {
-		// Keep connections to the API open between messages: the default
-		// keeps two per host, which turns a busy gateway's every send into
-		// a new TCP and TLS handshake.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = 256
-		t.MaxIdleConnsPerHost = 128
-		set.Transport = t
+		set.Transport = carriers.Transport()
 	}
 	return &Carrier{set: set, api: api, status: set.PublicURL + "/twilio/status"}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/carriers/telnyx"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/internal/config"
@@ -44,6 +45,7 @@ type Config struct {
 type Carriers struct {
 	Sandbox *sandbox.Config `toml:"sandbox"`
 	Twilio  *twilio.Config  `toml:"twilio"`
+	Telnyx  *telnyx.Config  `toml:"telnyx"`
 }
 
 // HTTP is the [http] section: the webhook, media and sandbox listener.

@@ -172,6 +172,12 @@ func TestSettings(t *testing.T) {
 	const sandboxSection = "[carriers.sandbox]\nenabled = true"
 	selfSIP := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
 	withVoice := func(env ...string) []string { return append(append([]string{}, voice...), env...) }
+	// A Telnyx section; the public key is the example of Telnyx's SDK.
+	const telnyxSection = "[carriers.telnyx]\napi_key = \"KEY\"\nmessaging_profile_id = \"abc85f64-5717-4562-b3fc-2c9600000000\"\npublic_key = \"eu2zvPjhY6odxV34Z/EsRiERvTodkev4Fq0SlK90Izg=\""
+	withTelnyx := func(env ...string) []string {
+		return append([]string{"SWITCHBOARD_CARRIERS_TELNYX_API_KEY=KEY", "SWITCHBOARD_CARRIERS_TELNYX_MESSAGING_PROFILE_ID=abc85f64-5717-4562-b3fc-2c9600000000",
+			"SWITCHBOARD_CARRIERS_TELNYX_PUBLIC_KEY=eu2zvPjhY6odxV34Z/EsRiERvTodkev4Fq0SlK90Izg="}, env...)
+	}
 	tests := []struct {
 		name, old, new string
 		env            []string
@@ -198,7 +204,7 @@ func TestSettings(t *testing.T) {
 		{name: "sid", old: `account_sid = "AC0123456789abcdef0123456789abcdef"`, new: `account_sid = "SK1"`, key: "carriers.twilio.account_sid"},
 		{name: "token", old: `auth_token = "token"`, key: "carriers.twilio.auth_token"},
 		{name: "unknown key", old: `secret = "s3cret"`, new: "secret = \"s3cret\"\nsecre = 1", key: "unknown key component.secre"},
-		{name: "unknown carrier section", old: `[carriers.twilio]`, new: "[carriers.telnyx]\napi_key = \"k\"\n[carriers.twilio]", key: "unknown key carriers.telnyx"},
+		{name: "unknown carrier section", old: `[carriers.twilio]`, new: "[carriers.nexmo]\napi_key = \"k\"\n[carriers.twilio]", key: "unknown key carriers.nexmo"},
 		{name: "wrong type", old: `secret = "s3cret"`, new: `secret = 5`, key: "secret"},
 		{name: "api url path", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://x/y"}, key: "carriers.twilio.api_url"},
 		{name: "api url", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_API_URL=http://127.0.0.1:4010/"}},
@@ -223,6 +229,19 @@ func TestSettings(t *testing.T) {
 		// The demo's setup: the trunk is the gateway itself.
 		{name: "sandbox with the gateway as its trunk", old: twilioSection, new: sandboxSection, env: withVoice("SWITCHBOARD_SIP_LISTEN="+selfSIP, "SWITCHBOARD_SIP_TRUNK=sip:"+selfSIP)},
 		{name: "sandbox disabled beside twilio", env: []string{"SWITCHBOARD_CARRIERS_SANDBOX_ENABLED=false"}},
+		{name: "telnyx alone", old: twilioSection, new: telnyxSection},
+		{name: "telnyx beside twilio", env: withTelnyx()},
+		{name: "telnyx all keys", old: twilioSection, new: telnyxSection + "\napi_url = \"http://127.0.0.1:4011\"\ntolerance = \"2m\"\ntimeout = \"5s\"\nper_number_rate = 0.5"},
+		{name: "telnyx api key", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_API_KEY="), key: "carriers.telnyx.api_key"},
+		{name: "telnyx profile", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_MESSAGING_PROFILE_ID=profile"), key: "carriers.telnyx.messaging_profile_id"},
+		{name: "telnyx public key missing", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_PUBLIC_KEY="), key: "carriers.telnyx.public_key"},
+		{name: "telnyx public key short", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_PUBLIC_KEY=AAAA"), key: "carriers.telnyx.public_key"},
+		{name: "telnyx public key not base64", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_PUBLIC_KEY=eu2zvPjhY6odxV34Z_EsRiERvTodkev4Fq0SlK90Izg="), key: "carriers.telnyx.public_key"},
+		{name: "telnyx api url path", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_API_URL=https://api.telnyx.com/v2"), key: "carriers.telnyx.api_url"},
+		{name: "telnyx tolerance", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_TOLERANCE=-1m"), key: "carriers.telnyx.tolerance"},
+		{name: "telnyx tolerance unit", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_TOLERANCE=300"), key: "carriers.telnyx.tolerance"},
+		{name: "telnyx timeout", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_TIMEOUT=soon"), key: "carriers.telnyx.timeout"},
+		{name: "telnyx per number rate", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_PER_NUMBER_RATE=-1"), key: "carriers.telnyx.per_number_rate"},
 		{name: "empty secret env", env: []string{"SWITCHBOARD_COMPONENT_SECRET="}, key: "component.secret"},
 		{name: "log level", env: []string{"SWITCHBOARD_LOG_LEVEL=loud"}, key: "log.level"},
 		{name: "full numbers", env: []string{"SWITCHBOARD_LOG_FULL_NUMBERS=true", "SWITCHBOARD_LOG_LEVEL=debug"}},
@@ -417,7 +436,7 @@ func TestCarrierTable(t *testing.T) {
 			t.Errorf("Carriers.%s (%s) is not a *T implementing carriers.Section with a toml name", f.Name, f.Type)
 		}
 	}
-	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio"}) {
+	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx"}) {
 		t.Errorf("carrierKinds = %v", got)
 	}
 }
