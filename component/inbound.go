@@ -37,6 +37,13 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		log.Warn("component: message for something that is not a phone number; dropped")
 		return carriers.ErrUnknownNumber
 	}
+	if len(m.Cc) > 0 {
+		// A group text names every participant; the carrier may put any of
+		// them first. It is for the one this gateway serves.
+		if m, to, err = c.ownRecipient(ctx, m, to); err != nil {
+			return err
+		}
+	}
 	claim, err := c.store.ClaimInbound(ctx, m.Carrier, m.ID, to, claimHold)
 	switch {
 	case err != nil:
@@ -85,6 +92,31 @@ func mediaLost(n int, err error) string {
 		why = "it is larger than this gateway takes"
 	}
 	return "[" + what + " could not be delivered: " + why + ".]"
+}
+
+// ownRecipient makes the first of a group text's recipients that a user of
+// this gateway holds (through m's carrier) its To, the others its Cc. With
+// none, m is left as it is (and refused as for an unknown number).
+func (c *Component) ownRecipient(ctx context.Context, m carriers.Message, to string) (carriers.Message, string, error) {
+	all := append([]string{to}, m.Cc...)
+	for i, n := range all {
+		n, err := c.numbers.normalize(n, "")
+		if err != nil {
+			continue
+		}
+		b, err := c.store.Lookup(ctx, n)
+		if errors.Is(err, store.ErrNotFound) || err == nil && b.Carrier != m.Carrier {
+			continue
+		}
+		if err != nil {
+			return m, to, err
+		}
+		if i > 0 {
+			m.To, m.Cc = n, append(append([]string{to}, all[1:i]...), all[i+1:]...)
+		}
+		return m, n, nil
+	}
+	return m, to, nil
 }
 
 // ErrBusy: a carrier retried a webhook whose first attempt is still under

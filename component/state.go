@@ -10,6 +10,7 @@ import (
 // Store is the state the component needs; *store.Store implements it.
 type Store interface {
 	Route(ctx context.Context, jid, to string) (from, recipient store.Binding, err error)
+	Lookup(ctx context.Context, number string) (store.Binding, error)
 	ClaimInbound(ctx context.Context, carrier, id, number string, ttl time.Duration) (store.Claim, error)
 	Taken(ctx context.Context, carrier, id string, ttl time.Duration, rs ...store.Recent) error
 	Unsee(ctx context.Context, carrier, id string) error

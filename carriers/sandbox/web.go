@@ -241,6 +241,18 @@ func (c *Carrier) send(w http.ResponseWriter, req *http.Request, r carriers.Rece
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("media: %d bytes of pictures; a message may carry at most %d", size, max)})
 		return
 	}
+	if len(m.Cc) > 0 {
+		// As the phone network does: each gateway number among the
+		// recipients gets the text addressed to it, the first one here.
+		if nums, err := c.gatewayNumbers(req.Context()); err == nil && !slices.Contains(nums, m.To) {
+			for i, cc := range m.Cc {
+				if slices.Contains(nums, cc) {
+					m.To, m.Cc[i] = cc, m.To
+					break
+				}
+			}
+		}
+	}
 	e := c.add(Entry{Dir: "in", ID: newID(), From: m.From, To: m.To, Cc: m.Cc, Body: m.Body, Media: m.Media, Status: "sending"})
 	m.ID = e.ID
 	ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)

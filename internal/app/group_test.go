@@ -1,10 +1,16 @@
 package app
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestGroupTexts: Cheogram's GroupMMS contract both ways, and group JIDs.
@@ -93,5 +99,73 @@ func TestGroupTextRefusals(t *testing.T) {
 		if !strings.Contains(r.Raw, tt.want) {
 			t.Errorf("%s: want %q, got %s", tt.addrs, tt.want, r.Raw)
 		}
+	}
+}
+
+// TestGroupTextUserNotFirst: a carrier may list the gateway's user anywhere
+// among a group text's recipients; the text still reaches them.
+func TestGroupTextUserNotFirst(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	ctx := ctxT(t)
+	code, out := e.sandboxAPI(t, "POST", "/sandbox/api/send", map[string]any{"from": phoneNum, "to": "+12015550124", "cc": []string{aliceNum, "+12015550125"}, "body": "you are second"})
+	if code != 202 {
+		t.Fatalf("phone: %d %s", code, out)
+	}
+	r, err := alice.Expect(ctx, isMessageFrom(e.numberJID(phoneNum)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"+12015550124", "+12015550125"} {
+		if !strings.Contains(r.Raw, "sms:"+n) {
+			t.Errorf("participant %s missing: %s", n, r.Raw)
+		}
+	}
+	if strings.Contains(r.Raw, "sms:"+aliceNum) {
+		t.Errorf("alice's own number listed as another participant: %s", r.Raw)
+	}
+}
+
+// TestGroupTextOwnerFoundAmongRecipients: a carrier that sends one webhook
+// per group text may name the gateway's user anywhere among its
+// recipients (Telnyx's to[] and cc[]); the text reaches them, once.
+func TestGroupTextOwnerFoundAmongRecipients(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startEnv(t, envOptions{extraTOML: fmt.Sprintf("[carriers.telnyx]\napi_key = \"KEY0123\"\nmessaging_profile_id = \"abc85f64-5717-4562-b3fc-2c9600000000\"\npublic_key = %q\napi_url = \"http://127.0.0.1:1\"\n",
+		base64.StdEncoding.EncodeToString(pub))})
+	alice := e.user(t, "alice", aliceNum, "telnyx")
+	ctx := ctxT(t)
+	body := `{"data":{"event_type":"message.received","id":"ev1","payload":{"direction":"inbound","id":"m-group-1","from":{"phone_number":"` + phoneNum +
+		`"},"text":"you are second","to":[{"phone_number":"+12015550124"},{"phone_number":"` + aliceNum + `"}],"cc":[{"phone_number":"+12015550125"}],"type":"MMS"},"record_type":"event"}}`
+	post := func() int {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/telnyx/webhook", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("telnyx-timestamp", ts)
+		req.Header.Set("telnyx-signature-ed25519", base64.StdEncoding.EncodeToString(ed25519.Sign(priv, []byte(ts+"|"+body))))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for range 2 { // and its retry, dropped as a duplicate
+		if code := post(); code/100 != 2 {
+			t.Fatalf("webhook: %d", code)
+		}
+	}
+	r, err := alice.Expect(ctx, isMessageFrom(e.numberJID(phoneNum)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Raw, "you are second") || !strings.Contains(r.Raw, "sms:+12015550124") || !strings.Contains(r.Raw, "sms:+12015550125") || strings.Contains(r.Raw, "sms:"+aliceNum) {
+		t.Errorf("want the group text with the other two listed: %s", r.Raw)
+	}
+	if r, err := alice.Expect(ctxTimeout(t, 500*time.Millisecond), isMessageFrom(e.numberJID(phoneNum))); err == nil {
+		t.Errorf("delivered twice: %s", r.Raw)
 	}
 }
