@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Fetches Twilio's OpenAPI definition from npm (it ships in @twilio/cli-core)
-# and patches it for Prism, so tests need nothing outside the repo.
+# Fetches the carriers' OpenAPI definitions from npm (Twilio's ships in
+# @twilio/cli-core, Bandwidth's in bandwidth-sdk) and patches them for Prism,
+# so tests need nothing outside the repo.
 # Idempotent: does nothing when the output matches the pinned inputs.
 set -euo pipefail
 
 tools="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"$tools/fetch-bandwidth-spec.sh"
 pkg="@twilio/cli-core@8.3.2"
 # sha256 of the npm tarball, so a changed upstream artifact is noticed.
 tgz_sha256="6ae83443de5882462b5fba9eddd9080a0ba52ff9cfa579d8bac9f4cf43ee4409"
