@@ -56,11 +56,10 @@ func (r *recorder) last() (req string, body []byte, auth string, status int) {
 	return r.reqs[n], r.bodies[n], r.auth[n], r.status[n]
 }
 
-// TestSendAgainstBandwidthSpec sends to Prism serving Bandwidth's own API
+// testSend sends to Prism serving Bandwidth's own API
 // definition, which answers 202 only to a request that matches
 // createMessage (path, Basic auth, MessageRequest body).
-func TestSendAgainstBandwidthSpec(t *testing.T) {
-	prism := carriertest.StartBandwidthPrism(t)
+func testSend(t *testing.T, prism *carriertest.Prism) {
 	rec := &recorder{next: &http.Transport{DisableKeepAlives: true}}
 	set := testSettings(prism.URL)
 	set.Transport = rec
@@ -108,10 +107,9 @@ func TestSendAgainstBandwidthSpec(t *testing.T) {
 	}
 }
 
-// TestSpecValidates proves the oracle checks requests: Prism refuses what
+// testSpecValidates proves the oracle checks requests: Prism refuses what
 // does not match the definition, and the adapter reports it as a rejection.
-func TestSpecValidates(t *testing.T) {
-	prism := carriertest.StartBandwidthPrism(t)
+func testSpecValidates(t *testing.T, prism *carriertest.Prism) {
 	tests := []struct {
 		name string
 		set  func(*Settings)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/bandwidth"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
@@ -42,8 +43,9 @@ type Config struct {
 // Carriers is the table of carrier adapters. Each field is one adapter's
 // section (a carriers.Section); adding an adapter is one line here.
 type Carriers struct {
-	Sandbox *sandbox.Config `toml:"sandbox"`
-	Twilio  *twilio.Config  `toml:"twilio"`
+	Sandbox   *sandbox.Config   `toml:"sandbox"`
+	Twilio    *twilio.Config    `toml:"twilio"`
+	Bandwidth *bandwidth.Config `toml:"bandwidth"`
 }
 
 // HTTP is the [http] section: the webhook, media and sandbox listener.
