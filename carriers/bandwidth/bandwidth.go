@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 // errBadAPIURL: the API base must be scheme://host[:port].
@@ -88,9 +89,9 @@ func New(set Settings) (*Carrier, error) {
 	if set.APIURL == "" {
 		set.APIURL = defaultAPIURL
 	}
-	api, err := apiURL(set.APIURL)
-	if err != nil {
-		return nil, fmt.Errorf("%w %q", err, set.APIURL)
+	base, ok := api.Base(set.APIURL)
+	if !ok {
+		return nil, fmt.Errorf("%w %q", errBadAPIURL, set.APIURL)
 	}
 	if set.AccountID == "" || set.Username == "" || set.Password == "" || set.ApplicationID == "" {
 		return nil, errors.New("bandwidth: account id, username, password and application id are required")
@@ -108,18 +109,13 @@ func New(set Settings) (*Carrier, error) {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if set.Transport == nil {
-		// Keep connections to the API open between messages: the default
-		// keeps two per host.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = 256
-		t.MaxIdleConnsPerHost = 128
-		set.Transport = t
+		set.Transport = api.Transport()
 	}
 	return &Carrier{
 		set:      set,
-		api:      api,
+		api:      base,
 		client:   &http.Client{Transport: set.Transport, CheckRedirect: noRedirect},
-		messages: api.JoinPath("api/v2/users", set.AccountID, "messages").String(),
+		messages: base.JoinPath("api/v2/users", set.AccountID, "messages").String(),
 	}, nil
 }
 
@@ -220,12 +216,12 @@ func (c *Carrier) call(ctx context.Context, method, u string, body []byte, out a
 	}
 	res, err := c.client.Do(req)
 	if err != nil {
-		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Bandwidth failed: " + scrub(err)}
+		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Bandwidth failed: " + api.Scrub(err)}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer))
 	if err != nil {
-		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "reading Bandwidth's answer failed: " + scrub(err)}
+		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "reading Bandwidth's answer failed: " + api.Scrub(err)}
 	}
 	if slices.Contains(want, res.StatusCode) {
 		if out != nil && res.StatusCode == want[0] {
@@ -259,19 +255,9 @@ func httpError(res *http.Response, data []byte, now time.Time) *carriers.Error {
 	}
 	if st == http.StatusTooManyRequests {
 		e.Reason = carriers.ReasonRateLimited
-		e.RetryAfter = carriers.RetryAfter(res.Header.Get("Retry-After"), now)
+		e.RetryAfter = api.RetryAfter(res.Header.Get("Retry-After"), now)
 	}
 	return e
-}
-
-// scrub keeps URLs (which carry the account id) out of user-facing text: a
-// transport error's last part is enough.
-func scrub(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // errorCode formats a callback's errorCode; "" when there is none.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 // Errors of AuthorizeMedia and DeleteMedia, for URLs the adapter will not
@@ -55,8 +57,7 @@ func (c *Carrier) DeleteMedia(ctx context.Context, rawURL string) error {
 // default), no user info, query or fragment, and the path
 // /api/v2/users/{accountId}/media/ followed by a clean media id.
 func (c *Carrier) ownMedia(u *url.URL) error {
-	if u.User != nil || !strings.EqualFold(u.Scheme, c.api.Scheme) ||
-		!strings.EqualFold(u.Hostname(), c.api.Hostname()) || port(u) != port(c.api) {
+	if !api.On(u, c.api) {
 		return errForeignMediaHost
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
@@ -73,17 +74,4 @@ func (c *Carrier) ownMedia(u *url.URL) error {
 		}
 	}
 	return nil
-}
-
-func port(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http":
-		return "80"
-	case "https":
-		return "443"
-	}
-	return ""
 }

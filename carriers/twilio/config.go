@@ -1,12 +1,11 @@
 package twilio
 
 import (
-	"math"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
@@ -46,19 +45,13 @@ func (c *Config) Check() error {
 		c.APIURL = defaultAPIURL
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
-	if _, err := apiURL(c.APIURL); err != nil {
+	if _, ok := api.Base(c.APIURL); !ok {
 		return config.Invalid("api_url", "%q is not scheme://host[:port]", c.APIURL)
 	}
 	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
 		return err
 	}
-	if c.PerNumberRate == 0 {
-		c.PerNumberRate = defaultPerNumberRate
-	}
-	if !(c.PerNumberRate > 0) || math.IsInf(c.PerNumberRate, 0) {
-		return config.Invalid("per_number_rate", "%v is not a positive number of messages per second", c.PerNumberRate)
-	}
-	return nil
+	return config.Rate("per_number_rate", &c.PerNumberRate, defaultPerNumberRate)
 }
 
 // Active implements carriers.Section: the section's presence turns Twilio on.
@@ -75,13 +68,4 @@ func (c *Config) Open(env carriers.Env) (carriers.Carrier, error) {
 		PerNumberRate: c.PerNumberRate,
 		Logger:        env.Logger,
 	})
-}
-
-// apiURL parses an API base: scheme and host, no path.
-func apiURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, errBadAPIURL
-	}
-	return u, nil
 }

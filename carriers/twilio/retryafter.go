@@ -3,11 +3,11 @@ package twilio
 import (
 	"time"
 
-	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
-// maxRetryAfter caps the delay Twilio may ask for (carriers.MaxRetryAfter).
-const maxRetryAfter = carriers.MaxRetryAfter
+// maxRetryAfter caps the delay Twilio may ask for (api.MaxRetryAfter).
+const maxRetryAfter = api.MaxRetryAfter
 
-// retryAfter reads a Retry-After header at now (carriers.RetryAfter).
-func retryAfter(v string, now time.Time) time.Duration { return carriers.RetryAfter(v, now) }
+// retryAfter reads a Retry-After header at now (api.RetryAfter).
+func retryAfter(v string, now time.Time) time.Duration { return api.RetryAfter(v, now) }

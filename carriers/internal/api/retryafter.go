@@ -1,4 +1,4 @@
-package carriers
+package api
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ import (
 const MaxRetryAfter = time.Hour
 
 // RetryAfter reads a Retry-After header (RFC 9110 §10.2.3: delay-seconds or
-// an HTTP-date) at now, for Error.RetryAfter; 0 when it is absent,
+// an HTTP-date) at now, for carriers.Error.RetryAfter; 0 when it is absent,
 // malformed or in the past, at most MaxRetryAfter.
 func RetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
