@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -225,10 +226,18 @@ func TestCallbacksRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rcv := &carriertest.Receiver{}
-			h := newTest(t, testSettings("https://messaging.bandwidth.com")).Handler(rcv)
+			var logs bytes.Buffer
+			set := testSettings("https://messaging.bandwidth.com")
+			set.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			h := newTest(t, set).Handler(rcv)
 			w := post(t, h, []byte(tt.body), tt.auth...)
 			if w.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			for _, secret := range []string{testCbPass, testPass, "guess", "+12015550123"} {
+				if strings.Contains(logs.String(), secret) || strings.Contains(w.Body.String(), secret) {
+					t.Fatalf("%q in the logs or the answer:\n%s", secret, logs.String())
+				}
 			}
 			if tt.status == http.StatusUnauthorized && !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Basic ") {
 				t.Errorf("WWW-Authenticate = %q", w.Header().Get("WWW-Authenticate"))
