@@ -14,11 +14,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 // Errors of New and Open for settings the adapter cannot use.
@@ -65,7 +65,7 @@ type Settings struct {
 	// PerNumberRate is the sends per second one sending number may make
 	// (Limits.PerNumber); default 1, a US long code's rate.
 	PerNumberRate float64
-	// Transport carries API calls; default carriers.Transport().
+	// Transport carries API calls; default api.Transport().
 	Transport http.RoundTripper
 	// Now is the clock webhook timestamps are checked against; default
 	// time.Now.
@@ -91,7 +91,7 @@ func New(set Settings) (*Carrier, error) {
 	if set.APIURL == "" {
 		set.APIURL = defaultAPIURL
 	}
-	api, err := apiURL(strings.TrimRight(set.APIURL, "/"))
+	base, err := apiURL(strings.TrimRight(set.APIURL, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("%w %q", err, set.APIURL)
 	}
@@ -114,9 +114,9 @@ func New(set Settings) (*Carrier, error) {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if set.Transport == nil {
-		set.Transport = carriers.Transport()
+		set.Transport = api.Transport()
 	}
-	c := &Carrier{set: set, api: api, client: &http.Client{Transport: set.Transport}}
+	c := &Carrier{set: set, api: base, client: &http.Client{Transport: set.Transport}}
 	if set.PublicURL != "" {
 		c.webhook = strings.TrimRight(set.PublicURL, "/") + webhookPath
 	}
@@ -242,7 +242,7 @@ func apiError(status int, retry string, body []byte, now time.Time) *carriers.Er
 		e.Reason = reasonFor(e.Code)
 	}
 	if status == http.StatusTooManyRequests {
-		e.RetryAfter = retryAfter(retry, now)
+		e.RetryAfter = api.RetryAfter(retry, now)
 		if e.Reason == carriers.ReasonUnknown {
 			e.Reason = carriers.ReasonRateLimited
 		}
@@ -299,29 +299,4 @@ func scrub(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
-}
-
-// maxRetryAfter caps the delay Telnyx may ask for, so that a wrong header
-// cannot park a message for days.
-const maxRetryAfter = time.Hour
-
-// retryAfter reads a Retry-After header (delay-seconds or an HTTP-date) at
-// now; 0 when absent, malformed or in the past.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if strings.Trim(v, "0123456789") == "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return maxRetryAfter // too many digits to parse is a long delay too
-		}
-		return time.Duration(min(n, uint64(maxRetryAfter/time.Second))) * time.Second
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0
-	}
-	return min(max(t.Sub(now), 0), maxRetryAfter)
 }

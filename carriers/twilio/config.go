@@ -1,11 +1,11 @@
 package twilio
 
 import (
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
@@ -45,7 +45,7 @@ func (c *Config) Check() error {
 		c.APIURL = defaultAPIURL
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
-	if _, err := apiURL(c.APIURL); err != nil {
+	if _, ok := api.Base(c.APIURL); !ok {
 		return config.Invalid("api_url", "%q is not scheme://host[:port]", c.APIURL)
 	}
 	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
@@ -68,13 +68,4 @@ func (c *Config) Open(env carriers.Env) (carriers.Carrier, error) {
 		PerNumberRate: c.PerNumberRate,
 		Logger:        env.Logger,
 	})
-}
-
-// apiURL parses an API base: scheme and host, no path.
-func apiURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, errBadAPIURL
-	}
-	return u, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 // Errors of AuthorizeMedia and DeleteMedia, for URLs the adapter will not
@@ -71,25 +73,8 @@ func (c *Carrier) DeleteMedia(ctx context.Context, rawURL string) error {
 	return nil
 }
 
-// onAPI reports whether u is on the configured API: same scheme, host and
-// port (an absent port is the scheme's default), and no user info.
-func (c *Carrier) onAPI(u *url.URL) bool {
-	return u.User == nil && strings.EqualFold(u.Scheme, c.api.Scheme) &&
-		strings.EqualFold(u.Hostname(), c.api.Hostname()) && port(u) == port(c.api)
-}
-
-func port(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http":
-		return "80"
-	case "https":
-		return "443"
-	}
-	return ""
-}
+// onAPI reports whether u is on the configured API (api.On).
+func (c *Carrier) onAPI(u *url.URL) bool { return api.On(u, c.api) }
 
 // mediaRef names one Media resource.
 type mediaRef struct{ account, message, media string }

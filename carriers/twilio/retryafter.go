@@ -1,32 +1,13 @@
 package twilio
 
 import (
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
-// maxRetryAfter caps the delay Twilio may ask for, so that a wrong header
-// cannot park a message for days.
-const maxRetryAfter = time.Hour
+// maxRetryAfter caps the delay Twilio may ask for (api.MaxRetryAfter).
+const maxRetryAfter = api.MaxRetryAfter
 
-// retryAfter reads a Retry-After header (RFC 9110 §10.2.3: delay-seconds or
-// an HTTP-date) at now; 0 when it is absent, malformed or in the past.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if strings.Trim(v, "0123456789") == "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil || n > uint64(maxRetryAfter/time.Second) {
-			return maxRetryAfter // digits too many to parse are a long delay too
-		}
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
-}
+// retryAfter reads a Retry-After header at now (api.RetryAfter).
+func retryAfter(v string, now time.Time) time.Duration { return api.RetryAfter(v, now) }

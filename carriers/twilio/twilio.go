@@ -18,6 +18,7 @@ import (
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 // errBadAPIURL: the API base must be scheme://host[:port].
@@ -49,7 +50,7 @@ type Settings struct {
 	// (Limits.PerNumber); default 1, a US long code's rate.
 	PerNumberRate float64
 	// Transport is the HTTP transport under the SDK; default
-	// carriers.Transport().
+	// api.Transport().
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 }
@@ -73,9 +74,9 @@ func New(set Settings) (*Carrier, error) {
 	if set.APIURL == "" {
 		set.APIURL = defaultAPIURL
 	}
-	api, err := apiURL(set.APIURL)
-	if err != nil {
-		return nil, fmt.Errorf("%w %q", err, set.APIURL)
+	base, ok := api.Base(set.APIURL)
+	if !ok {
+		return nil, fmt.Errorf("%w %q", errBadAPIURL, set.APIURL)
 	}
 	if set.Timeout <= 0 {
 		set.Timeout = defaultTimeout
@@ -87,9 +88,9 @@ func New(set Settings) (*Carrier, error) {
 		set.Logger = slog.New(slog.DiscardHandler)
 	}
 	if set.Transport == nil {
-		set.Transport = carriers.Transport()
+		set.Transport = api.Transport()
 	}
-	return &Carrier{set: set, api: api, status: set.PublicURL + "/twilio/status"}, nil
+	return &Carrier{set: set, api: base, status: set.PublicURL + "/twilio/status"}, nil
 }
 
 // Name implements carriers.Carrier.
@@ -188,10 +189,10 @@ func (r *rewrite) classify(err error) error {
 	case errors.As(err, &v1):
 		e = apiError(cmp.Or(v1.HttpStatusCode, r.status), v1.Code, v1.Message)
 	default:
-		e = &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Twilio failed: " + scrub(err)}
+		e = &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Twilio failed: " + api.Scrub(err)}
 	}
 	if r.status == http.StatusTooManyRequests {
-		e.RetryAfter = retryAfter(r.retryAfter, time.Now())
+		e.RetryAfter = api.RetryAfter(r.retryAfter, time.Now())
 	}
 	return e
 }
@@ -208,16 +209,6 @@ func apiError(status, code int, msg string) *carriers.Error {
 		e.Reason = reasonFor(e.Code)
 	}
 	return e
-}
-
-// scrub keeps URLs (which may carry the account SID) out of user-facing
-// text: a transport error's last part is enough.
-func scrub(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // rewrite points the SDK's hard-coded https://api.twilio.com at the

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/bandwidth"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/carriers/telnyx"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
@@ -43,9 +44,10 @@ type Config struct {
 // Carriers is the table of carrier adapters. Each field is one adapter's
 // section (a carriers.Section); adding an adapter is one line here.
 type Carriers struct {
-	Sandbox *sandbox.Config `toml:"sandbox"`
-	Twilio  *twilio.Config  `toml:"twilio"`
-	Telnyx  *telnyx.Config  `toml:"telnyx"`
+	Sandbox   *sandbox.Config   `toml:"sandbox"`
+	Twilio    *twilio.Config    `toml:"twilio"`
+	Telnyx    *telnyx.Config    `toml:"telnyx"`
+	Bandwidth *bandwidth.Config `toml:"bandwidth"`
 }
 
 // HTTP is the [http] section: the webhook, media and sandbox listener.

@@ -170,6 +170,17 @@ func TestSettings(t *testing.T) {
 	voice := []string{"SWITCHBOARD_SIP_LISTEN=127.0.0.1:0", "SWITCHBOARD_SIP_TRUNK=sip:127.0.0.1:5070"}
 	const twilioSection = "[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"token\""
 	const sandboxSection = "[carriers.sandbox]\nenabled = true"
+	const bandwidthSection = "[carriers.bandwidth]\naccount_id = \"9900000\"\nusername = \"api\"\npassword = \"pw\"\napplication_id = \"93de2206-9669-4e07-948d-329f4b722ee2\"\ncallback_username = \"cb\"\ncallback_password = \"cbpw\""
+	// bandwidthWithout is the Bandwidth section without key's line.
+	bandwidthWithout := func(key string) string {
+		var keep []string
+		for _, l := range strings.Split(bandwidthSection, "\n") {
+			if !strings.HasPrefix(l, key+" = ") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
 	selfSIP := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
 	withVoice := func(env ...string) []string { return append(append([]string{}, voice...), env...) }
 	// A Telnyx section; the public key is the example of Telnyx's SDK.
@@ -203,6 +214,23 @@ func TestSettings(t *testing.T) {
 		{name: "no region", old: `default_region = "US"`, new: ``},
 		{name: "sid", old: `account_sid = "AC0123456789abcdef0123456789abcdef"`, new: `account_sid = "SK1"`, key: "carriers.twilio.account_sid"},
 		{name: "token", old: `auth_token = "token"`, key: "carriers.twilio.auth_token"},
+		{name: "bandwidth", old: twilioSection, new: bandwidthSection},
+		{name: "bandwidth beside twilio", old: twilioSection, new: twilioSection + "\n" + bandwidthSection},
+		{name: "bandwidth account id", old: twilioSection, new: bandwidthWithout("account_id"), key: "carriers.bandwidth.account_id"},
+		{name: "bandwidth account id with a slash", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_ACCOUNT_ID=99/00"}, key: "carriers.bandwidth.account_id"},
+		{name: "bandwidth username", old: twilioSection, new: bandwidthWithout("username"), key: "carriers.bandwidth.username"},
+		{name: "bandwidth password", old: twilioSection, new: bandwidthWithout("password"), key: "carriers.bandwidth.password"},
+		{name: "bandwidth application id", old: twilioSection, new: bandwidthWithout("application_id"), key: "carriers.bandwidth.application_id"},
+		{name: "bandwidth callback username", old: twilioSection, new: bandwidthWithout("callback_username"), key: "carriers.bandwidth.callback_username"},
+		{name: "bandwidth callback username with a colon", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_CALLBACK_USERNAME=a:b"}, key: "carriers.bandwidth.callback_username"},
+		{name: "bandwidth callback password", old: twilioSection, new: bandwidthWithout("callback_password"), key: "carriers.bandwidth.callback_password"},
+		{name: "bandwidth api url", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_API_URL=http://127.0.0.1:4010"}},
+		{name: "bandwidth api url path", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_API_URL=https://messaging.bandwidth.com/api/v2"}, key: "carriers.bandwidth.api_url"},
+		{name: "bandwidth timeout", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_TIMEOUT=soon"}, key: "carriers.bandwidth.timeout"},
+		{name: "bandwidth negative timeout", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_TIMEOUT=-1s"}, key: "carriers.bandwidth.timeout"},
+		{name: "bandwidth per number rate", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_PER_NUMBER_RATE=2.5"}},
+		{name: "bandwidth per number rate negative", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_PER_NUMBER_RATE=-1"}, key: "carriers.bandwidth.per_number_rate"},
+		{name: "bandwidth per number rate inf", old: twilioSection, new: bandwidthSection + "\nper_number_rate = inf", key: "carriers.bandwidth.per_number_rate"},
 		{name: "unknown key", old: `secret = "s3cret"`, new: "secret = \"s3cret\"\nsecre = 1", key: "unknown key component.secre"},
 		{name: "unknown carrier section", old: `[carriers.twilio]`, new: "[carriers.nexmo]\napi_key = \"k\"\n[carriers.twilio]", key: "unknown key carriers.nexmo"},
 		{name: "wrong type", old: `secret = "s3cret"`, new: `secret = 5`, key: "secret"},
@@ -436,7 +464,7 @@ func TestCarrierTable(t *testing.T) {
 			t.Errorf("Carriers.%s (%s) is not a *T implementing carriers.Section with a toml name", f.Name, f.Type)
 		}
 	}
-	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx"}) {
+	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx", "bandwidth"}) {
 		t.Errorf("carrierKinds = %v", got)
 	}
 }

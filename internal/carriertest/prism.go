@@ -32,13 +32,38 @@ const (
 // turns several of Twilio's own list examples into 500s.
 func StartTwilioPrism(t testing.TB) *Prism {
 	t.Helper()
+	return startSpec(t, "twilio_api_v2010.json")
+}
+
+// StartBandwidthPrism serves Bandwidth's definition (npm bandwidth-sdk,
+// patched by tools/patch-bandwidth-spec.js) on a free loopback port and
+// stops it when the test ends. The messaging API is at
+// {URL}/api/v2/users/{accountId}/...; POST {URL}/callbacks/inbound and
+// {URL}/callbacks/status validate a callback body (an array of events)
+// against the definition's inboundCallback and statusCallback schemas,
+// answering 204 when it matches and 422 when not.
+func StartBandwidthPrism(t testing.TB) *Prism {
+	t.Helper()
+	return startSpec(t, "bandwidth.json")
+}
+
+// BandwidthSpec returns the path of the patched Bandwidth definition (JSON),
+// for tests that read its examples.
+func BandwidthSpec(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(Tools(t), "specs", "bandwidth.json")
+}
+
+// startSpec serves tools/specs/name with Prism.
+func startSpec(t testing.TB, name string) *Prism {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("carriertest: starts Prism (skipped with -short)")
 	}
 	tools := Tools(t)
 	var lastErr error
 	for range prismAttempts {
-		p, err := startPrism(t, tools, filepath.Join(tools, "specs", "twilio_api_v2010.json"))
+		p, err := startPrism(t, tools, filepath.Join(tools, "specs", name))
 		if err == nil {
 			return p
 		}

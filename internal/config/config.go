@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"strconv"
@@ -263,6 +264,18 @@ func Duration(key string, d *time.Duration, def time.Duration) error {
 	}
 	if *d == 0 {
 		*d = def
+	}
+	return nil
+}
+
+// Rate gives *r its default def when unset (zero) and refuses anything but
+// a positive, finite number; the error names key.
+func Rate(key string, r *float64, def float64) error {
+	if *r == 0 {
+		*r = def
+	}
+	if !(*r > 0) || math.IsInf(*r, 0) {
+		return Invalid(key, "%v is not a positive number of messages per second", *r)
 	}
 	return nil
 }
