@@ -84,6 +84,17 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 	t.Run("send", func(t *testing.T) { sendTable(t, c, lim) })
+	t.Run("probe", func(t *testing.T) {
+		p, ok := c.(carriers.Prober)
+		if !ok {
+			t.Skip("the adapter cannot check its credentials")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := p.Probe(ctx); err != nil {
+			t.Errorf("Probe: %v", err)
+		}
+	})
 	t.Run("errors", func(t *testing.T) { errorTable(t, h, public, log) })
 	wh, ok := c.(carriers.Webhooks)
 	if !ok {
@@ -184,6 +195,11 @@ func errorTable(t *testing.T, h Harness, public string, log *slog.Logger) {
 			_, err := c.Send(ctx, carriers.Message{From: gatewayNum, To: phoneNum, Body: "x"})
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Send: %v; want %v", err, tt.want)
+			}
+			if p, ok := c.(carriers.Prober); ok {
+				if perr := p.Probe(ctx); !errors.Is(perr, tt.want) {
+					t.Errorf("Probe: %v; want %v", perr, tt.want)
+				}
 			}
 			var ce *carriers.Error
 			if tt.status == http.StatusTooManyRequests && errors.As(err, &ce) && ce.RetryAfter != 7*time.Second {

@@ -63,6 +63,11 @@ func TestConformance(t *testing.T) {
 		API: func(t *testing.T) string {
 			n := 0
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet && r.URL.Path == "/v2/messaging_profiles/"+testProfile && r.Header.Get("Authorization") == "Bearer "+testKey {
+					w.Header().Set("Content-Type", "application/json")
+					fmt.Fprintf(w, `{"data":{"id":%q,"record_type":"messaging_profile","enabled":true}}`, testProfile)
+					return
+				}
 				var body map[string]any
 				b, _ := io.ReadAll(r.Body)
 				if r.Method != http.MethodPost || (r.URL.Path != "/v2/messages" && r.URL.Path != "/v2/messages/group_mms") ||

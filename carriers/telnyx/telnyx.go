@@ -191,13 +191,17 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 func (c *Carrier) call(ctx context.Context, method, path string, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
 	defer cancel()
-	b, err := json.Marshal(in)
-	if err != nil {
-		return fmt.Errorf("telnyx: encode request: %w", err)
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("telnyx: encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
 	}
 	u := *c.api
 	u.Path = path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return fmt.Errorf("telnyx: build request: %w", err)
 	}
@@ -215,6 +219,9 @@ func (c *Carrier) call(ctx context.Context, method, path string, in, out any) er
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		return apiError(res.StatusCode, res.Header.Get("Retry-After"), data, c.set.Now())
+	}
+	if out == nil {
+		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Telnyx answered with malformed JSON"}
