@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/internal/api"
-	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
@@ -40,7 +39,7 @@ func (c *Config) Check() error {
 	if _, ok := api.Base(c.SpaceURL); !ok {
 		return config.Invalid("space_url", "%q is not scheme://host[:port]", c.SpaceURL)
 	}
-	if !twilio.IsUUID(c.ProjectID) {
+	if !api.IsUUID(c.ProjectID) {
 		return config.Invalid("project_id", "must be the project's UUID")
 	}
 	if c.APIToken == "" {

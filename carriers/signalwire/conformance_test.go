@@ -2,7 +2,6 @@ package signalwire
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -48,14 +47,7 @@ func TestConformance(t *testing.T) {
 			}
 			return signed(public, "/signalwire/status", f, header)
 		},
-		Tamper: func(t *testing.T, r *http.Request) *http.Request {
-			b, _ := io.ReadAll(r.Body)
-			f, _ := url.ParseQuery(string(b))
-			f.Set("Body", f.Get("Body")+" (changed)")
-			out, _ := http.NewRequest(http.MethodPost, r.URL.String(), strings.NewReader(f.Encode()))
-			out.Header = r.Header.Clone()
-			return out
-		},
+		Tamper:          func(t *testing.T, r *http.Request) *http.Request { return icarriertest.TamperForm(r) },
 		Unauthenticated: func(r *http.Request) { r.Header.Del(header) },
 		Statuses: map[string]carriers.State{
 			"queued": carriers.StateQueued, "sending": carriers.StateQueued, "sent": carriers.StateSent,

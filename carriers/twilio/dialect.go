@@ -1,6 +1,6 @@
 package twilio
 
-import "strings"
+import "github.com/switchboard-gw/switchboard/carriers/internal/api"
 
 // Dialect is what a Twilio-compatible API (SignalWire's LaML API) does
 // differently from Twilio itself; everything else (the 2010-04-01 Messages
@@ -44,13 +44,13 @@ func twilioDialect() Dialect {
 // The webhook signature joins keys and values without separators, so only
 // a fixed shape tells where the id ends (see verified).
 func (d Dialect) messageID(s string) bool {
-	return messageSID(s) || d.UUIDs && IsUUID(s)
+	return messageSID(s) || d.UUIDs && api.IsUUID(s)
 }
 
 // accountID reports whether s has the shape of the dialect's account ids.
 func (d Dialect) accountID(s string) bool {
 	if d.UUIDs {
-		return IsUUID(s)
+		return api.IsUUID(s)
 	}
 	return isSID(s, "AC")
 }
@@ -58,28 +58,7 @@ func (d Dialect) accountID(s string) bool {
 // mediaID reports whether s has the shape of the dialect's media ids.
 func (d Dialect) mediaID(s string) bool {
 	if d.UUIDs {
-		return IsUUID(s)
+		return api.IsUUID(s)
 	}
 	return isSID(s, "ME")
-}
-
-// IsUUID reports whether s is a UUID in its 36-character text form
-// (8-4-4-4-12 hexadecimal digits).
-func IsUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
 }
