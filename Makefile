@@ -49,6 +49,7 @@ fuzz:
 	$(GO) test ./component -run '^$$' -fuzz FuzzCleanNick -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
+	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzLaMLMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzCallbacks -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzMediaURL -fuzztime $(FUZZTIME)

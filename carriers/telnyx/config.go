@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
@@ -49,7 +50,7 @@ func (c *Config) Check() error {
 	if c.APIKey == "" {
 		return config.Invalid("api_key", "missing")
 	}
-	if !isUUID(c.MessagingProfileID) {
+	if !api.IsUUID(c.MessagingProfileID) {
 		return config.Invalid("messaging_profile_id", "must be the profile's id, a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
 	}
 	if _, err := publicKey(c.PublicKey); err != nil {
@@ -111,25 +112,4 @@ func apiURL(s string) (*url.URL, error) {
 	}
 	u.Path = ""
 	return u, nil
-}
-
-// isUUID reports whether s has the 8-4-4-4-12 hexadecimal shape of the
-// ids Telnyx gives messaging profiles.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -2,7 +2,6 @@ package twilio
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -47,14 +46,7 @@ func TestConformance(t *testing.T) {
 			}
 			return signedForm(public, "/twilio/status", f)
 		},
-		Tamper: func(t *testing.T, r *http.Request) *http.Request {
-			b, _ := io.ReadAll(r.Body)
-			f, _ := url.ParseQuery(string(b))
-			f.Set("Body", f.Get("Body")+" (changed)")
-			out, _ := http.NewRequest(http.MethodPost, r.URL.String(), strings.NewReader(f.Encode()))
-			out.Header = r.Header.Clone()
-			return out
-		},
+		Tamper:          func(t *testing.T, r *http.Request) *http.Request { return icarriertest.TamperForm(r) },
 		Unauthenticated: func(r *http.Request) { r.Header.Del("X-Twilio-Signature") },
 		Statuses: map[string]carriers.State{
 			"queued": carriers.StateQueued, "sending": carriers.StateQueued, "sent": carriers.StateSent,

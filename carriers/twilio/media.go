@@ -52,7 +52,7 @@ func (c *Carrier) DeleteMedia(ctx context.Context, rawURL string) error {
 	if !c.onAPI(u) {
 		return errForeignMediaHost
 	}
-	ref, ok := parseMediaPath(u)
+	ref, ok := c.d.mediaPath(u)
 	if !ok {
 		return errNotMediaURL
 	}
@@ -79,20 +79,25 @@ func (c *Carrier) onAPI(u *url.URL) bool { return api.On(u, c.api) }
 // mediaRef names one Media resource.
 type mediaRef struct{ account, message, media string }
 
-// parseMediaPath reads u's path as a Media resource,
-// /2010-04-01/Accounts/AC…/Messages/(SM|MM)…/Media/ME…, with every SID in
-// the shape Twilio's API definition gives it and nothing else in the URL
-// (no query, no fragment, no escapes).
-func parseMediaPath(u *url.URL) (mediaRef, bool) {
+// mediaPath reads u's path as a Media resource,
+// {Prefix}/2010-04-01/Accounts/AC…/Messages/(SM|MM)…/Media/ME…, with every
+// id in the shape the dialect gives it (Twilio's API definition's, or
+// SignalWire's UUIDs) and nothing else in the URL (no query, no fragment,
+// no escapes).
+func (d Dialect) mediaPath(u *url.URL) (mediaRef, bool) {
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
 		return mediaRef{}, false
 	}
-	s := strings.Split(u.EscapedPath(), "/")
+	p, ok := strings.CutPrefix(u.EscapedPath(), d.Prefix)
+	if !ok {
+		return mediaRef{}, false
+	}
+	s := strings.Split(p, "/")
 	if len(s) != 8 || s[0] != "" || s[1] != "2010-04-01" || s[2] != "Accounts" || s[4] != "Messages" || s[6] != "Media" {
 		return mediaRef{}, false
 	}
 	ref := mediaRef{account: s[3], message: s[5], media: s[7]}
-	if !isSID(ref.account, "AC") || !messageSID(ref.message) || !isSID(ref.media, "ME") {
+	if !d.accountID(ref.account) || !d.messageID(ref.message) || !d.mediaID(ref.media) {
 		return mediaRef{}, false
 	}
 	return ref, true

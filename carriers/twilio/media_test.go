@@ -253,7 +253,7 @@ func FuzzMediaPath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ref, ok := parseMediaPath(u)
+		ref, ok := twilioDialect().mediaPath(u)
 		if !ok {
 			return
 		}

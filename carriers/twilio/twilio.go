@@ -53,11 +53,15 @@ type Settings struct {
 	// api.Transport().
 	Transport http.RoundTripper
 	Logger    *slog.Logger
+	// Dialect is the Twilio-compatible API spoken; the zero value is
+	// Twilio itself.
+	Dialect Dialect
 }
 
 // Carrier is the Twilio adapter.
 type Carrier struct {
 	set    Settings
+	d      Dialect // set.Dialect, or Twilio's
 	api    *url.URL
 	status string // StatusCallback URL
 }
@@ -71,8 +75,12 @@ var (
 
 // New checks set and returns the adapter.
 func New(set Settings) (*Carrier, error) {
+	d := set.Dialect
+	if d.Name == "" {
+		d = twilioDialect()
+	}
 	if set.APIURL == "" {
-		set.APIURL = defaultAPIURL
+		set.APIURL = d.APIURL
 	}
 	base, ok := api.Base(set.APIURL)
 	if !ok {
@@ -90,19 +98,21 @@ func New(set Settings) (*Carrier, error) {
 	if set.Transport == nil {
 		set.Transport = api.Transport()
 	}
-	return &Carrier{set: set, api: base, status: set.PublicURL + "/twilio/status"}, nil
+	return &Carrier{set: set, d: d, api: base, status: set.PublicURL + "/" + d.Name + "/status"}, nil
 }
 
 // Name implements carriers.Carrier.
-func (c *Carrier) Name() string { return Name }
+func (c *Carrier) Name() string { return c.d.Name }
 
 // Limits implements carriers.Carrier. Twilio's Messaging API sends to one
-// number per message (no group MMS) and reports delivery.
+// number per message (no group MMS) and reports delivery. Delivery holds
+// for SignalWire too: its SMS are reported delivered; its MMS stop at
+// sent, which never turns into a receipt, so none is ever false.
 func (c *Carrier) Limits() carriers.Limits {
 	return carriers.Limits{
 		MaxBodyChars:  MaxBody,
 		MaxMedia:      MaxMedia,
-		MaxMediaBytes: MaxMediaBytes,
+		MaxMediaBytes: c.d.MaxMediaBytes,
 		MediaTypes:    MediaTypes(),
 		MaxRecipients: 1,
 		Delivery:      true,
@@ -132,7 +142,7 @@ func MediaTypes() []string {
 // may have gone out; the gateway must not resend it blindly.
 func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) {
 	if len(m.Cc) > 0 {
-		return "", &carriers.Error{Kind: carriers.ErrRejected, Message: "Twilio cannot send group texts (MMS to several numbers)"}
+		return "", &carriers.Error{Kind: carriers.ErrRejected, Message: c.d.Title + " cannot send group texts (MMS to several numbers)"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
 	defer cancel()
@@ -154,7 +164,7 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 		return "", rt.classify(err)
 	}
 	if res.Sid == nil || *res.Sid == "" {
-		return "", &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Twilio answered without a message SID"}
+		return "", &carriers.Error{Kind: carriers.ErrUnavailable, Message: c.d.Title + " answered without a message SID"}
 	}
 	return *res.Sid, nil
 }
@@ -164,12 +174,18 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 // its transport also keeps what the SDK's errors drop (the HTTP status and
 // Retry-After).
 func (c *Carrier) service(ctx context.Context) (*openapi.ApiService, *rewrite) {
-	rt := &rewrite{ctx: ctx, api: c.api, next: c.set.Transport}
+	rt := &rewrite{ctx: ctx, api: c.api, next: c.set.Transport, title: c.d.Title}
+	// No http.Client.Timeout: the context bounds the call, and cancelling
+	// it on return also frees error bodies the SDK never closes.
+	hc := &http.Client{Transport: rt}
+	if c.d.Prefix != "" {
+		return openapi.NewApiServiceWithClient(&lamlClient{
+			account: c.set.AccountSID, token: c.set.AuthToken, api: c.api, prefix: c.d.Prefix, http: hc,
+		}), rt
+	}
 	cl := &tclient.Client{
 		Credentials: tclient.NewCredentials(c.set.AccountSID, c.set.AuthToken),
-		// No http.Client.Timeout: the context bounds the call, and cancelling
-		// it on return also frees error bodies the SDK never closes.
-		HTTPClient: &http.Client{Transport: rt},
+		HTTPClient:  hc,
 	}
 	cl.SetAccountSid(c.set.AccountSID)
 	return openapi.NewApiServiceWithClient(cl), rt
@@ -189,7 +205,7 @@ func (r *rewrite) classify(err error) error {
 	case errors.As(err, &v1):
 		e = apiError(cmp.Or(v1.HttpStatusCode, r.status), v1.Code, v1.Message)
 	default:
-		e = &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Twilio failed: " + api.Scrub(err)}
+		e = &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to " + r.title + " failed: " + api.Scrub(err)}
 	}
 	if r.status == http.StatusTooManyRequests {
 		e.RetryAfter = api.RetryAfter(r.retryAfter, time.Now())
@@ -217,9 +233,10 @@ func apiError(status, code int, msg string) *carriers.Error {
 // on the caller's goroutine, so the fields are read after the call returns
 // without a lock.
 type rewrite struct {
-	ctx  context.Context
-	api  *url.URL
-	next http.RoundTripper
+	ctx   context.Context
+	api   *url.URL
+	next  http.RoundTripper
+	title string // the carrier, for error text
 
 	status     int
 	retryAfter string

@@ -21,17 +21,23 @@ const maxForm = 64 << 10
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 
 // Handler serves POST /twilio/sms (inbound messages) and POST /twilio/status
-// (delivery reports). Each request must carry a valid X-Twilio-Signature
-// computed over the configured public URL; anything else gets 403 and is not
-// delivered.
+// (delivery reports), or /{Dialect.Name}/... for another dialect. Each
+// request must carry a valid signature (X-Twilio-Signature, or the
+// dialect's header) computed over the configured public URL; anything else
+// gets 403 and is not delivered. A signature in another dialect's header
+// counts as none.
 func (c *Carrier) Handler(r carriers.Receiver) http.Handler {
 	log := c.set.Logger
 	mux := http.NewServeMux()
-	mux.Handle("POST /twilio/sms", c.verified(log, func(ctx context.Context, f map[string]string) error {
-		return r.Receive(ctx, inbound(f))
+	mux.Handle("POST /"+c.d.Name+"/sms", c.verified(log, func(ctx context.Context, f map[string]string) error {
+		m := inbound(f)
+		m.Carrier = c.d.Name
+		return r.Receive(ctx, m)
 	}))
-	mux.Handle("POST /twilio/status", c.verified(log, func(ctx context.Context, f map[string]string) error {
-		return r.Status(ctx, status(f))
+	mux.Handle("POST /"+c.d.Name+"/status", c.verified(log, func(ctx context.Context, f map[string]string) error {
+		s := status(f)
+		s.Carrier = c.d.Name
+		return r.Status(ctx, s)
 	}))
 	return mux
 }
@@ -50,7 +56,7 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 		if req.URL.RawQuery != "" {
 			u += "?" + req.URL.RawQuery
 		}
-		sig := req.Header.Get("X-Twilio-Signature")
+		sig := req.Header.Get(c.d.SignatureHeader)
 		if sig == "" || !validator.Validate(u, signedParams(req.PostForm), sig) {
 			log.Warn("twilio: webhook with a missing or bad signature refused", "path", req.URL.Path, "remote", req.RemoteAddr)
 			http.Error(w, "twilio: bad signature", http.StatusForbidden)
@@ -76,7 +82,7 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 		// "MessageSid=<sid>NumMedia0" signs like "MessageSid=<sid>&NumMedia=0":
 		// only the SID's documented shape tells them apart, and the SID
 		// is the de-duplication key.
-		if !messageSID(f["MessageSid"]) {
+		if !c.d.messageID(f["MessageSid"]) {
 			http.Error(w, "twilio: missing or malformed MessageSid", http.StatusBadRequest)
 			return
 		}

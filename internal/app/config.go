@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/bandwidth"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
+	"github.com/switchboard-gw/switchboard/carriers/signalwire"
 	"github.com/switchboard-gw/switchboard/carriers/telnyx"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
@@ -44,10 +45,11 @@ type Config struct {
 // Carriers is the table of carrier adapters. Each field is one adapter's
 // section (a carriers.Section); adding an adapter is one line here.
 type Carriers struct {
-	Sandbox   *sandbox.Config   `toml:"sandbox"`
-	Twilio    *twilio.Config    `toml:"twilio"`
-	Telnyx    *telnyx.Config    `toml:"telnyx"`
-	Bandwidth *bandwidth.Config `toml:"bandwidth"`
+	Sandbox    *sandbox.Config    `toml:"sandbox"`
+	Twilio     *twilio.Config     `toml:"twilio"`
+	Telnyx     *telnyx.Config     `toml:"telnyx"`
+	Bandwidth  *bandwidth.Config  `toml:"bandwidth"`
+	SignalWire *signalwire.Config `toml:"signalwire"`
 }
 
 // HTTP is the [http] section: the webhook, media and sandbox listener.

@@ -171,6 +171,7 @@ func TestSettings(t *testing.T) {
 	const twilioSection = "[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"token\""
 	const sandboxSection = "[carriers.sandbox]\nenabled = true"
 	const bandwidthSection = "[carriers.bandwidth]\naccount_id = \"9900000\"\nusername = \"api\"\npassword = \"pw\"\napplication_id = \"93de2206-9669-4e07-948d-329f4b722ee2\"\ncallback_username = \"cb\"\ncallback_password = \"cbpw\""
+	const signalwireSection = "[carriers.signalwire]\nspace_url = \"https://example.signalwire.com\"\nproject_id = \"7bd3a8d2-5f0e-4c1a-9a1e-0c6f3b2d4e5f\"\napi_token = \"PTtoken\""
 	// bandwidthWithout is the Bandwidth section without key's line.
 	bandwidthWithout := func(key string) string {
 		var keep []string
@@ -231,6 +232,17 @@ func TestSettings(t *testing.T) {
 		{name: "bandwidth per number rate", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_PER_NUMBER_RATE=2.5"}},
 		{name: "bandwidth per number rate negative", old: twilioSection, new: bandwidthSection, env: []string{"SWITCHBOARD_CARRIERS_BANDWIDTH_PER_NUMBER_RATE=-1"}, key: "carriers.bandwidth.per_number_rate"},
 		{name: "bandwidth per number rate inf", old: twilioSection, new: bandwidthSection + "\nper_number_rate = inf", key: "carriers.bandwidth.per_number_rate"},
+		{name: "signalwire", old: twilioSection, new: signalwireSection},
+		{name: "signalwire beside twilio", old: twilioSection, new: twilioSection + "\n" + signalwireSection},
+		{name: "signalwire space url", old: twilioSection, new: strings.Replace(signalwireSection, "space_url = \"https://example.signalwire.com\"\n", "", 1), key: "carriers.signalwire.space_url"},
+		{name: "signalwire space url path", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_SPACE_URL=https://example.signalwire.com/api/laml"}, key: "carriers.signalwire.space_url"},
+		{name: "signalwire local space url", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_SPACE_URL=http://127.0.0.1:4010/"}},
+		{name: "signalwire project id", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_PROJECT_ID=AC0123456789abcdef0123456789abcdef"}, key: "carriers.signalwire.project_id"},
+		{name: "signalwire api token", old: twilioSection, new: strings.Replace(signalwireSection, "api_token = \"PTtoken\"", "", 1), key: "carriers.signalwire.api_token"},
+		{name: "signalwire timeout", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_TIMEOUT=soon"}, key: "carriers.signalwire.timeout"},
+		{name: "signalwire negative timeout", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_TIMEOUT=-1s"}, key: "carriers.signalwire.timeout"},
+		{name: "signalwire per number rate", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_PER_NUMBER_RATE=2.5"}},
+		{name: "signalwire per number rate negative", old: twilioSection, new: signalwireSection, env: []string{"SWITCHBOARD_CARRIERS_SIGNALWIRE_PER_NUMBER_RATE=-1"}, key: "carriers.signalwire.per_number_rate"},
 		{name: "unknown key", old: `secret = "s3cret"`, new: "secret = \"s3cret\"\nsecre = 1", key: "unknown key component.secre"},
 		{name: "unknown carrier section", old: `[carriers.twilio]`, new: "[carriers.nexmo]\napi_key = \"k\"\n[carriers.twilio]", key: "unknown key carriers.nexmo"},
 		{name: "wrong type", old: `secret = "s3cret"`, new: `secret = 5`, key: "secret"},
@@ -464,7 +476,7 @@ func TestCarrierTable(t *testing.T) {
 			t.Errorf("Carriers.%s (%s) is not a *T implementing carriers.Section with a toml name", f.Name, f.Type)
 		}
 	}
-	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx", "bandwidth"}) {
+	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx", "bandwidth", "signalwire"}) {
 		t.Errorf("carrierKinds = %v", got)
 	}
 }

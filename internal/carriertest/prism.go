@@ -61,9 +61,15 @@ func startSpec(t testing.TB, name string) *Prism {
 		t.Skip("carriertest: starts Prism (skipped with -short)")
 	}
 	tools := Tools(t)
+	return startSpecFile(t, tools, filepath.Join(tools, "specs", name))
+}
+
+// startSpecFile serves the definition at spec with Prism.
+func startSpecFile(t testing.TB, tools, spec string) *Prism {
+	t.Helper()
 	var lastErr error
 	for range prismAttempts {
-		p, err := startPrism(t, tools, filepath.Join(tools, "specs", name))
+		p, err := startPrism(t, tools, spec)
 		if err == nil {
 			return p
 		}

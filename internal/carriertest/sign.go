@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -38,4 +40,15 @@ func SignTwilio(authToken, fullURL string, params url.Values) string {
 	mac := hmac.New(sha1.New, []byte(authToken))
 	mac.Write([]byte(b.String()))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// TamperForm returns a copy of a signed form webhook whose Body no longer
+// matches its signature, headers kept.
+func TamperForm(r *http.Request) *http.Request {
+	b, _ := io.ReadAll(r.Body)
+	f, _ := url.ParseQuery(string(b))
+	f.Set("Body", f.Get("Body")+" (changed)")
+	out, _ := http.NewRequest(http.MethodPost, r.URL.String(), strings.NewReader(f.Encode()))
+	out.Header = r.Header.Clone()
+	return out
 }
