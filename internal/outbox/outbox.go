@@ -268,7 +268,10 @@ func (o *Outbox) inDoubt(ctx context.Context, log *slog.Logger, entry string, j 
 		id, found, err := r.Reconcile(context.WithoutCancel(ctx), j)
 		switch {
 		case err != nil:
-			log.Warn("outbox: cannot ask the carrier about an interrupted send", "err", err)
+			// Ask again later (its in-flight mark stays), until max_age.
+			log.Warn("outbox: cannot ask the carrier about an interrupted send; will ask again", "err", err)
+			o.retry(ctx, entry, j, o.now().Add(o.cfg.RetryMin), false)
+			return
 		case found:
 			log.Info("outbox: an interrupted send had reached the carrier")
 			o.finish(ctx, entry, j, id)

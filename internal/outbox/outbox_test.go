@@ -398,3 +398,46 @@ func TestOptedOutNotSent(t *testing.T) {
 		t.Errorf("carrier saw %+v; want only the other sender's", h.sends)
 	}
 }
+
+// failingReconciler cannot reach the carrier at first.
+type failingReconciler struct {
+	*handler
+	fails int
+}
+
+func (r *failingReconciler) Reconcile(context.Context, *outbox.Job) (string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fails > 0 {
+		r.fails--
+		return "", false, errors.New("carrier unreachable")
+	}
+	return "", false, nil
+}
+
+// TestInterruptedSendAskedAgain: a carrier that cannot be asked about an
+// interrupted send right away is asked again, not given up on.
+func TestInterruptedSendAskedAgain(t *testing.T) {
+	st := openStore(t)
+	h := newHandler()
+	j := job("+12015550100", "+12015550123", "once")
+	if err := outbox.New(testConfig(), st, h, nil).Add(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := st.OutboxRead(t.Context(), "dead", "", 10, time.Second); err != nil || len(es) != 1 {
+		t.Fatalf("read %d, %v", len(es), err)
+	}
+	if _, _, _, err := st.OutboxBegin(t.Context(), j.Key, time.Hour, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	o := outbox.New(testConfig(), st, &failingReconciler{handler: h, fails: 2}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); o.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	h.wait(t, "an outcome", func() bool { return len(h.sent)+len(h.failed) == 1 })
+	if len(h.failed) != 0 || len(h.sends) != 1 {
+		t.Errorf("failed %v, sends %d; want one send after the carrier answered", h.failed, len(h.sends))
+	}
+	empty(t, st)
+}
