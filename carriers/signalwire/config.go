@@ -32,12 +32,11 @@ var _ carriers.Section = (*Config)(nil)
 
 // Check fills in the defaults and validates the section.
 func (c *Config) Check() error {
-	c.SpaceURL = strings.TrimRight(c.SpaceURL, "/")
-	if c.SpaceURL == "" {
+	if strings.TrimRight(c.SpaceURL, "/") == "" {
 		return config.Invalid("space_url", "missing (https://{space}.signalwire.com)")
 	}
-	if _, ok := api.Base(c.SpaceURL); !ok {
-		return config.Invalid("space_url", "%q is not scheme://host[:port]", c.SpaceURL)
+	if err := api.CheckBase("space_url", &c.SpaceURL, ""); err != nil {
+		return err
 	}
 	if !api.IsUUID(c.ProjectID) {
 		return config.Invalid("project_id", "must be the project's UUID")
@@ -45,10 +44,7 @@ func (c *Config) Check() error {
 	if c.APIToken == "" {
 		return config.Invalid("api_token", "missing")
 	}
-	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
-		return err
-	}
-	return config.Rate("per_number_rate", &c.PerNumberRate, defaultPerNumberRate)
+	return api.CheckSending(&c.Timeout, defaultTimeout, &c.PerNumberRate, defaultPerNumberRate)
 }
 
 // Active implements carriers.Section: the section's presence turns

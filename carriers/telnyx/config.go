@@ -3,7 +3,6 @@ package telnyx
 import (
 	"crypto/ed25519"
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"time"
 
@@ -56,20 +55,13 @@ func (c *Config) Check() error {
 	if _, err := publicKey(c.PublicKey); err != nil {
 		return config.Invalid("public_key", "must be the base64 Ed25519 public key from the Telnyx portal (32 bytes)")
 	}
-	if c.APIURL == "" {
-		c.APIURL = defaultAPIURL
-	}
-	c.APIURL = strings.TrimRight(c.APIURL, "/")
-	if _, err := apiURL(c.APIURL); err != nil {
-		return config.Invalid("api_url", "%q is not scheme://host[:port]", c.APIURL)
+	if err := api.CheckBase("api_url", &c.APIURL, defaultAPIURL); err != nil {
+		return err
 	}
 	if err := config.Duration("tolerance", &c.Tolerance, defaultTolerance); err != nil {
 		return err
 	}
-	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
-		return err
-	}
-	return config.Rate("per_number_rate", &c.PerNumberRate, defaultPerNumberRate)
+	return api.CheckSending(&c.Timeout, defaultTimeout, &c.PerNumberRate, defaultPerNumberRate)
 }
 
 // Active implements carriers.Section: the section's presence turns Telnyx on.
@@ -101,15 +93,4 @@ func publicKey(s string) (ed25519.PublicKey, error) {
 		return nil, errBadPublicKey
 	}
 	return ed25519.PublicKey(b), nil
-}
-
-// apiURL parses an API base: scheme and host, no path.
-func apiURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
-		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errBadAPIURL
-	}
-	u.Path = ""
-	return u, nil
 }

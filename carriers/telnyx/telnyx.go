@@ -91,9 +91,9 @@ func New(set Settings) (*Carrier, error) {
 	if set.APIURL == "" {
 		set.APIURL = defaultAPIURL
 	}
-	base, err := apiURL(strings.TrimRight(set.APIURL, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("%w %q", err, set.APIURL)
+	base, ok := api.Base(set.APIURL)
+	if !ok {
+		return nil, fmt.Errorf("%w %q", errBadAPIURL, set.APIURL)
 	}
 	if len(set.PublicKey) != ed25519.PublicKeySize {
 		return nil, errBadPublicKey

@@ -41,17 +41,10 @@ func (c *Config) Check() error {
 	if c.AuthToken == "" {
 		return config.Invalid("auth_token", "missing")
 	}
-	if c.APIURL == "" {
-		c.APIURL = defaultAPIURL
-	}
-	c.APIURL = strings.TrimRight(c.APIURL, "/")
-	if _, ok := api.Base(c.APIURL); !ok {
-		return config.Invalid("api_url", "%q is not scheme://host[:port]", c.APIURL)
-	}
-	if err := config.Duration("timeout", &c.Timeout, defaultTimeout); err != nil {
+	if err := api.CheckBase("api_url", &c.APIURL, defaultAPIURL); err != nil {
 		return err
 	}
-	return config.Rate("per_number_rate", &c.PerNumberRate, defaultPerNumberRate)
+	return api.CheckSending(&c.Timeout, defaultTimeout, &c.PerNumberRate, defaultPerNumberRate)
 }
 
 // Active implements carriers.Section: the section's presence turns Twilio on.

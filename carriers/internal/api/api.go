@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
 // Base parses an API base, scheme://host[:port] with no path, user info,
@@ -60,4 +63,31 @@ func Scrub(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// CheckBase is the rule for an adapter's API base setting: *s becomes def
+// when empty, loses a trailing slash, and must be scheme://host[:port];
+// the error names key.
+func CheckBase(key string, s *string, def string) error {
+	if *s == "" {
+		*s = def
+	}
+	*s = strings.TrimRight(*s, "/")
+	if *s == "" {
+		return config.Invalid(key, "missing")
+	}
+	if _, ok := Base(*s); !ok {
+		return config.Invalid(key, "%q is not scheme://host[:port]", *s)
+	}
+	return nil
+}
+
+// CheckSending is the rule for the settings every adapter has: timeout
+// (a duration, default defTimeout) and per_number_rate (sends per second,
+// default defRate).
+func CheckSending(timeout *time.Duration, defTimeout time.Duration, rate *float64, defRate float64) error {
+	if err := config.Duration("timeout", timeout, defTimeout); err != nil {
+		return err
+	}
+	return config.Rate("per_number_rate", rate, defRate)
 }
