@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzLaMLMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)
+	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzSidOf -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzCallbacks -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzMediaURL -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/sandbox -run '^$$' -fuzz FuzzAPI -fuzztime $(FUZZTIME)

@@ -60,10 +60,12 @@ type Settings struct {
 
 // Carrier is the Twilio adapter.
 type Carrier struct {
-	set    Settings
-	d      Dialect // set.Dialect, or Twilio's
-	api    *url.URL
-	status string // StatusCallback URL
+	set      Settings
+	d        Dialect // set.Dialect, or Twilio's
+	api      *url.URL
+	status   string       // StatusCallback URL
+	messages string       // the Messages resource's URL
+	http     *http.Client // for Send
 }
 
 var (
@@ -98,7 +100,13 @@ func New(set Settings) (*Carrier, error) {
 	if set.Transport == nil {
 		set.Transport = api.Transport()
 	}
-	return &Carrier{set: set, d: d, api: base, status: set.PublicURL + "/" + d.Name + "/status"}, nil
+	return &Carrier{
+		set: set, d: d, api: base,
+		status:   set.PublicURL + "/" + d.Name + "/status",
+		messages: base.String() + d.Prefix + "/2010-04-01/Accounts/" + url.PathEscape(set.AccountSID) + "/Messages.json",
+		// No Timeout: the context of each call bounds it.
+		http: &http.Client{Transport: set.Transport},
+	}, nil
 }
 
 // Name implements carriers.Carrier.
@@ -132,41 +140,6 @@ func MediaTypes() []string {
 		"text/vcard", "text/x-vcard", "text/csv", "text/rtf", "text/richtext", "text/calendar", "text/directory",
 		"application/pdf", "application/vcard", "application/vnd.apple.pkpass",
 	}
-}
-
-// Send submits m through the Messages API with a StatusCallback, so that
-// delivery reports come back to /twilio/status.
-//
-// m.Key is not sent: Twilio's CreateMessage takes no idempotency key (its
-// API definition and twilio-go have none), so a send whose answer was lost
-// may have gone out; the gateway must not resend it blindly.
-func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) {
-	if len(m.Cc) > 0 {
-		return "", &carriers.Error{Kind: carriers.ErrRejected, Message: c.d.Title + " cannot send group texts (MMS to several numbers)"}
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
-	defer cancel()
-	api, rt := c.service(ctx)
-	p := &openapi.CreateMessageParams{}
-	p.SetTo(m.To).SetFrom(m.From).SetStatusCallback(c.status)
-	if m.Body != "" {
-		p.SetBody(m.Body)
-	}
-	if len(m.Media) > 0 {
-		urls := make([]string, len(m.Media))
-		for i, md := range m.Media {
-			urls[i] = md.URL
-		}
-		p.SetMediaUrl(urls)
-	}
-	res, err := api.CreateMessage(p)
-	if err != nil {
-		return "", rt.classify(err)
-	}
-	if res.Sid == nil || *res.Sid == "" {
-		return "", &carriers.Error{Kind: carriers.ErrUnavailable, Message: c.d.Title + " answered without a message SID"}
-	}
-	return *res.Sid, nil
 }
 
 // service returns the SDK's API for one call bounded by ctx. The SDK takes

@@ -132,6 +132,7 @@ func TestSendErrors(t *testing.T) {
 		{name: "Retry-After outside a 429", handler: twilioError(503, `{"code":20500,"message":"Service Unavailable","status":503}`, "Retry-After", "3"), kind: carriers.ErrUnavailable, code: "20500"},
 		{name: "server error", handler: twilioError(500, `{"code":20500,"message":"Internal Server Error","status":500}`), kind: carriers.ErrUnavailable, code: "20500"},
 		{name: "garbage", handler: twilioError(502, `<html>bad gateway</html>`), kind: carriers.ErrUnavailable},
+		{name: "error text naming the account", handler: twilioError(404, `{"code":20404,"message":"The requested resource /2010-04-01/Accounts/`+testSID+`/Messages.json was not found","status":404}`), kind: carriers.ErrRejected, code: "20404"},
 		{name: "no sid", handler: twilioError(201, `{"status":"queued"}`), kind: carriers.ErrUnavailable},
 		{name: "slow", handler: func(w http.ResponseWriter, r *http.Request) {
 			select {

@@ -147,6 +147,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// go-redis reports every failed dial on its own; the store already
 	// reports failures with context, so keep the library's lines at debug.
 	redis.SetLogger(redisLog{log})
+	app.TuneGC()
 	g, err := app.New(cfg, log)
 	if err != nil {
 		return err

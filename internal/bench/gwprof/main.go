@@ -41,6 +41,7 @@ func run(path, prof string) error {
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	redis.SetLogger(redisLog{log})
+	app.TuneGC()
 	g, err := app.New(cfg, log)
 	if err != nil {
 		return err
