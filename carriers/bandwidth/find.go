@@ -1,0 +1,95 @@
+package bandwidth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+)
+
+var _ carriers.Finder = (*Carrier)(nil)
+
+// ErrAmbiguous: several messages of the pair since the send could be the
+// one asked about, and Bandwidth's records hold nothing that tells them
+// apart; the send stays in doubt.
+var ErrAmbiguous = errors.New("bandwidth: several sent messages could be the one asked about")
+
+const (
+	// findSkew widens the search for the difference between Bandwidth's
+	// clock and ours.
+	findSkew = time.Minute
+	// findLimit is how many records Find reads: two already show that
+	// the pair has more than one candidate; a few more cover records the
+	// direction or time check drops.
+	findLimit = 10
+	// listTime is the date format of List Messages' fromDateTime and
+	// toDateTime (the definition's example: 2022-09-14T18:20:16.000Z).
+	listTime = "2006-01-02T15:04:05.000Z"
+)
+
+// listItem is the part of the definition's listMessageItem Find reads.
+// Bandwidth's records carry neither the text nor the tag, so a message is
+// known only by its numbers and time.
+type listItem struct {
+	MessageID        string `json:"messageId"`
+	SourceTn         string `json:"sourceTn"`
+	DestinationTn    string `json:"destinationTn"`
+	MessageDirection string `json:"messageDirection"`
+	ReceiveTime      string `json:"receiveTime"`
+}
+
+// Find looks for m in Bandwidth's records of outbound messages from m.From
+// to m.To received since since (List Messages, GET
+// /users/{accountId}/messages, on the same messaging host as sending).
+// None: not found. Exactly one: found, its id. More than one: ErrAmbiguous,
+// since the records hold no text and no tag to pick the right one.
+func (c *Carrier) Find(ctx context.Context, m carriers.Message, since time.Time) (string, bool, error) {
+	from := since.Add(-findSkew)
+	q := url.Values{}
+	q.Set("sourceTn", m.From)
+	q.Set("destinationTn", m.To)
+	q.Set("messageDirection", "OUTBOUND")
+	q.Set("fromDateTime", from.UTC().Format(listTime))
+	q.Set("toDateTime", time.Now().Add(findSkew).UTC().Format(listTime))
+	q.Set("limit", strconv.Itoa(findLimit))
+	var out struct {
+		Messages []listItem `json:"messages"`
+	}
+	if err := c.call(ctx, http.MethodGet, c.messages+"?"+q.Encode(), nil, &out, http.StatusOK); err != nil {
+		return "", false, err
+	}
+	var ids []string
+	for _, it := range out.Messages {
+		if candidate(it, m, from) {
+			ids = append(ids, it.MessageID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return ids[0], true, nil
+	}
+	return "", false, ErrAmbiguous
+}
+
+// candidate reports whether it may be m, sent no earlier than from. The
+// query already asks for these; the answer is checked again, so a record
+// that is plainly another message is never taken for m. A receive time
+// that does not parse leaves the record a candidate.
+func candidate(it listItem, m carriers.Message, from time.Time) bool {
+	if it.MessageID == "" || it.SourceTn != m.From || it.DestinationTn != m.To {
+		return false
+	}
+	if it.MessageDirection != "" && it.MessageDirection != "OUTBOUND" {
+		return false
+	}
+	if t, err := time.Parse(time.RFC3339, it.ReceiveTime); err == nil && t.Before(from) {
+		return false
+	}
+	return true
+}
