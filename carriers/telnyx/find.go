@@ -1,0 +1,105 @@
+package telnyx
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/carriers"
+)
+
+var _ carriers.Finder = (*Carrier)(nil)
+
+var (
+	// ErrAmbiguous: several messages of the pair since the send could be
+	// the one asked about, and Telnyx's detail records hold nothing that
+	// tells them apart; the send stays in doubt.
+	ErrAmbiguous = errors.New("telnyx: several sent messages could be the one asked about")
+	// ErrGroupFind: a group MMS is recorded per recipient, under ids that
+	// are not the one Send returned; it cannot be looked up.
+	ErrGroupFind = errors.New("telnyx: an interrupted group message cannot be looked up")
+)
+
+const (
+	// findSkew widens the search for the difference between Telnyx's
+	// clock and ours.
+	findSkew = time.Minute
+	// findPage is how many records Find reads: two already show that the
+	// pair has more than one candidate; a few more cover records the
+	// direction or time check drops.
+	findPage = 10
+)
+
+// detailRecord is the part of the SDK's MessageDetailRecord Find reads.
+// The records carry no text (and Telnyx takes no key or tag on a send),
+// so a message is known only by its numbers and time.
+type detailRecord struct {
+	RecordType string `json:"record_type"`
+	UUID       string `json:"uuid"` // the message id
+	CLI        string `json:"cli"`  // from
+	CLD        string `json:"cld"`  // to
+	Direction  string `json:"direction"`
+	CreatedAt  string `json:"created_at"`
+}
+
+// Find looks for m among Telnyx's message detail records (GET
+// /v2/detail_records, filter[record_type]=messaging) sent from m.From to
+// m.To since since, newest first. None: not found. Exactly one: found, its
+// uuid, the message id. More than one: ErrAmbiguous, since the records
+// hold no text to pick the right one. A group MMS is ErrGroupFind.
+func (c *Carrier) Find(ctx context.Context, m carriers.Message, since time.Time) (string, bool, error) {
+	if len(m.Cc) > 0 {
+		return "", false, ErrGroupFind
+	}
+	from := since.Add(-findSkew).UTC().Truncate(time.Second)
+	q := url.Values{}
+	q.Set("filter[record_type]", "messaging")
+	q.Set("filter[cli]", m.From)
+	q.Set("filter[cld]", m.To)
+	q.Set("filter[direction]", "outbound")
+	q.Set("filter[created_at][gte]", from.Format(time.RFC3339))
+	q.Set("sort", "-created_at")
+	q.Set("page[size]", strconv.Itoa(findPage))
+	var out struct {
+		Data []detailRecord `json:"data"`
+	}
+	if err := c.callQuery(ctx, http.MethodGet, "/v2/detail_records", q, nil, &out); err != nil {
+		return "", false, err
+	}
+	var ids []string
+	for _, r := range out.Data {
+		if candidate(r, m, from) {
+			ids = append(ids, r.UUID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return ids[0], true, nil
+	}
+	return "", false, ErrAmbiguous
+}
+
+// candidate reports whether r may be m, sent no earlier than from. The
+// query already asks for these; the answer is checked again, so a record
+// that is plainly another message (or another kind of record) is never
+// taken for m. A creation time that does not parse leaves it a candidate.
+func candidate(r detailRecord, m carriers.Message, from time.Time) bool {
+	if r.UUID == "" || r.CLI != m.From || r.CLD != m.To {
+		return false
+	}
+	if r.RecordType != "" && r.RecordType != "message_detail_record" {
+		return false
+	}
+	if r.Direction != "" && r.Direction != "outbound" {
+		return false
+	}
+	if t, err := time.Parse(time.RFC3339, r.CreatedAt); err == nil && t.Before(from) {
+		return false
+	}
+	return true
+}
