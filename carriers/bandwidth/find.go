@@ -2,6 +2,7 @@ package bandwidth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -56,11 +57,21 @@ func (c *Carrier) Find(ctx context.Context, m carriers.Message, since time.Time)
 	q.Set("fromDateTime", from.UTC().Format(listTime))
 	q.Set("toDateTime", time.Now().Add(findSkew).UTC().Format(listTime))
 	q.Set("limit", strconv.Itoa(findLimit))
+	var answer json.RawMessage
+	if err := c.call(ctx, http.MethodGet, c.messages+"?"+q.Encode(), nil, &answer, http.StatusOK); err != nil {
+		return "", false, err
+	}
+	return pick(answer, m, from)
+}
+
+// pick reads List Messages' answer (the definition's messagesList) and
+// picks m's record among its messages.
+func pick(answer []byte, m carriers.Message, from time.Time) (string, bool, error) {
 	var out struct {
 		Messages []listItem `json:"messages"`
 	}
-	if err := c.call(ctx, http.MethodGet, c.messages+"?"+q.Encode(), nil, &out, http.StatusOK); err != nil {
-		return "", false, err
+	if err := json.Unmarshal(answer, &out); err != nil {
+		return "", false, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Bandwidth's message list is not the JSON its definition gives"}
 	}
 	var ids []string
 	for _, it := range out.Messages {

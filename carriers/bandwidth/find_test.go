@@ -214,3 +214,20 @@ func TestFindErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFindAnswer: whatever List Messages answers, Find's reading of it
+// takes a record only with an id and without an error.
+func FuzzFindAnswer(f *testing.F) {
+	f.Add([]byte(`{"totalCount":1,"messages":[{"messageId":"m-1","sourceTn":"+12015550100","destinationTn":"+12015550123","messageDirection":"OUTBOUND","receiveTime":"2026-11-30T23:00:00.000Z"}]}`))
+	f.Add([]byte(`{"messages":[{"messageId":"m-1","sourceTn":"+12015550100","destinationTn":"+12015550123"},{"messageId":"m-2","sourceTn":"+12015550100","destinationTn":"+12015550123"}]}`))
+	f.Add([]byte(`{"messages":null}`))
+	f.Add([]byte(`[]`))
+	m := carriers.Message{From: "+12015550100", To: "+12015550123"}
+	from := time.Date(2026, 11, 30, 22, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		id, found, err := pick(answer, m, from)
+		if found && (id == "" || err != nil) || err != nil && (found || id != "") {
+			t.Errorf("pick = %q, %v, %v", id, found, err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package telnyx
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -63,11 +64,21 @@ func (c *Carrier) Find(ctx context.Context, m carriers.Message, since time.Time)
 	q.Set("filter[created_at][gte]", from.Format(time.RFC3339))
 	q.Set("sort", "-created_at")
 	q.Set("page[size]", strconv.Itoa(findPage))
+	var answer json.RawMessage
+	if err := c.callQuery(ctx, http.MethodGet, "/v2/detail_records", q, nil, &answer); err != nil {
+		return "", false, err
+	}
+	return pick(answer, m, from)
+}
+
+// pick reads the detail records search's answer (data, as the SDK's
+// DefaultFlatPagination) and picks m's record among them.
+func pick(answer []byte, m carriers.Message, from time.Time) (string, bool, error) {
 	var out struct {
 		Data []detailRecord `json:"data"`
 	}
-	if err := c.callQuery(ctx, http.MethodGet, "/v2/detail_records", q, nil, &out); err != nil {
-		return "", false, err
+	if err := json.Unmarshal(answer, &out); err != nil {
+		return "", false, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Telnyx's detail records are not the JSON its SDK reads"}
 	}
 	var ids []string
 	for _, r := range out.Data {

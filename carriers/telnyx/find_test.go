@@ -202,3 +202,20 @@ func TestFindErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFindAnswer: whatever the detail records search answers, Find's
+// reading of it takes a record only with an id and without an error.
+func FuzzFindAnswer(f *testing.F) {
+	f.Add([]byte(`{"data":[{"record_type":"message_detail_record","uuid":"m-1","cli":"+13125550001","cld":"+13125550002","direction":"outbound","created_at":"2026-11-30T23:00:00Z"}],"meta":{"page_number":1,"total_pages":1}}`))
+	f.Add([]byte(`{"data":[{"uuid":"m-1","cli":"+13125550001","cld":"+13125550002"},{"uuid":"m-2","cli":"+13125550001","cld":"+13125550002"}]}`))
+	f.Add([]byte(`{"data":null}`))
+	f.Add([]byte(`[]`))
+	m := carriers.Message{From: "+13125550001", To: "+13125550002"}
+	from := time.Date(2026, 11, 30, 22, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		id, found, err := pick(answer, m, from)
+		if found && (id == "" || err != nil) || err != nil && (found || id != "") {
+			t.Errorf("pick = %q, %v, %v", id, found, err)
+		}
+	})
+}
