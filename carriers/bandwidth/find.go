@@ -3,13 +3,13 @@ package bandwidth
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 var _ carriers.Finder = (*Carrier)(nil)
@@ -17,7 +17,7 @@ var _ carriers.Finder = (*Carrier)(nil)
 // ErrAmbiguous: several messages of the pair since the send could be the
 // one asked about, and Bandwidth's records hold nothing that tells them
 // apart; the send stays in doubt.
-var ErrAmbiguous = errors.New("bandwidth: several sent messages could be the one asked about")
+var ErrAmbiguous = api.ErrAmbiguous
 
 const (
 	// findSkew widens the search for the difference between Bandwidth's
@@ -73,34 +73,10 @@ func pick(answer []byte, m carriers.Message, from time.Time) (string, bool, erro
 	if err := json.Unmarshal(answer, &out); err != nil {
 		return "", false, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Bandwidth's message list is not the JSON its definition gives"}
 	}
-	var ids []string
+	recs := make([]api.Record, 0, len(out.Messages))
 	for _, it := range out.Messages {
-		if candidate(it, m, from) {
-			ids = append(ids, it.MessageID)
-		}
+		recs = append(recs, api.Record{ID: it.MessageID, From: it.SourceTn, To: it.DestinationTn,
+			Sent: it.MessageDirection == "" || it.MessageDirection == "OUTBOUND", At: it.ReceiveTime})
 	}
-	switch len(ids) {
-	case 0:
-		return "", false, nil
-	case 1:
-		return ids[0], true, nil
-	}
-	return "", false, ErrAmbiguous
-}
-
-// candidate reports whether it may be m, sent no earlier than from. The
-// query already asks for these; the answer is checked again, so a record
-// that is plainly another message is never taken for m. A receive time
-// that does not parse leaves the record a candidate.
-func candidate(it listItem, m carriers.Message, from time.Time) bool {
-	if it.MessageID == "" || it.SourceTn != m.From || it.DestinationTn != m.To {
-		return false
-	}
-	if it.MessageDirection != "" && it.MessageDirection != "OUTBOUND" {
-		return false
-	}
-	if t, err := time.Parse(time.RFC3339, it.ReceiveTime); err == nil && t.Before(from) {
-		return false
-	}
-	return true
+	return api.Pick(recs, m.From, m.To, from)
 }

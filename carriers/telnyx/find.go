@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/internal/api"
 )
 
 var _ carriers.Finder = (*Carrier)(nil)
@@ -18,7 +19,7 @@ var (
 	// ErrAmbiguous: several messages of the pair since the send could be
 	// the one asked about, and Telnyx's detail records hold nothing that
 	// tells them apart; the send stays in doubt.
-	ErrAmbiguous = errors.New("telnyx: several sent messages could be the one asked about")
+	ErrAmbiguous = api.ErrAmbiguous
 	// ErrGroupFind: a group MMS is recorded per recipient, under ids that
 	// are not the one Send returned; it cannot be looked up.
 	ErrGroupFind = errors.New("telnyx: an interrupted group message cannot be looked up")
@@ -80,37 +81,11 @@ func pick(answer []byte, m carriers.Message, from time.Time) (string, bool, erro
 	if err := json.Unmarshal(answer, &out); err != nil {
 		return "", false, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Telnyx's detail records are not the JSON its SDK reads"}
 	}
-	var ids []string
+	recs := make([]api.Record, 0, len(out.Data))
 	for _, r := range out.Data {
-		if candidate(r, m, from) {
-			ids = append(ids, r.UUID)
-		}
+		recs = append(recs, api.Record{ID: r.UUID, From: r.CLI, To: r.CLD,
+			Sent: (r.RecordType == "" || r.RecordType == "message_detail_record") && (r.Direction == "" || r.Direction == "outbound"),
+			At:   r.CreatedAt})
 	}
-	switch len(ids) {
-	case 0:
-		return "", false, nil
-	case 1:
-		return ids[0], true, nil
-	}
-	return "", false, ErrAmbiguous
-}
-
-// candidate reports whether r may be m, sent no earlier than from. The
-// query already asks for these; the answer is checked again, so a record
-// that is plainly another message (or another kind of record) is never
-// taken for m. A creation time that does not parse leaves it a candidate.
-func candidate(r detailRecord, m carriers.Message, from time.Time) bool {
-	if r.UUID == "" || r.CLI != m.From || r.CLD != m.To {
-		return false
-	}
-	if r.RecordType != "" && r.RecordType != "message_detail_record" {
-		return false
-	}
-	if r.Direction != "" && r.Direction != "outbound" {
-		return false
-	}
-	if t, err := time.Parse(time.RFC3339, r.CreatedAt); err == nil && t.Before(from) {
-		return false
-	}
-	return true
+	return api.Pick(recs, m.From, m.To, from)
 }
