@@ -54,6 +54,8 @@ fuzz:
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzSidOf -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzCallbacks -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzMediaURL -fuzztime $(FUZZTIME)
+	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzFindAnswer -fuzztime $(FUZZTIME)
+	$(GO) test ./carriers/telnyx -run '^$$' -fuzz FuzzFindAnswer -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/sandbox -run '^$$' -fuzz FuzzAPI -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/telnyx -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJingle -fuzztime $(FUZZTIME)

@@ -5,6 +5,9 @@
 //   node telnyx-sdk.js send   stdin {"baseURL","apiKey","group","params"}
 //     sends params through client.messages.send (or sendGroupMms when
 //     group is true) to baseURL and prints the answer as JSON.
+//   node telnyx-sdk.js records stdin {"baseURL","apiKey","query"}
+//     lists detail records through client.detailRecords.list(query) at
+//     baseURL (the first page) and prints the records the SDK read.
 //   node telnyx-sdk.js sign   stdin {"fixtures":[{"timestamp","body"}]}
 //     makes an Ed25519 key pair, signs "timestamp|body" of each fixture
 //     with crypto.sign, checks each with the SDK's client.webhooks.unwrap,
@@ -19,6 +22,12 @@ async function send({ baseURL, apiKey, group, params }) {
   const client = new Telnyx({ apiKey, baseURL, maxRetries: 0, timeout: 10000 });
   const res = group ? await client.messages.sendGroupMms(params) : await client.messages.send(params);
   return res;
+}
+
+async function records({ baseURL, apiKey, query }) {
+  const client = new Telnyx({ apiKey, baseURL, maxRetries: 0, timeout: 10000 });
+  const page = await client.detailRecords.list(query);
+  return page.data;
 }
 
 async function sign({ fixtures }) {
@@ -46,10 +55,10 @@ let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => { input += chunk; });
 process.stdin.on('end', async () => {
-  const modes = { send, sign };
+  const modes = { send, records, sign };
   const mode = modes[process.argv[2]];
   if (!mode) {
-    process.stderr.write('usage: telnyx-sdk.js send|sign < input.json\n');
+    process.stderr.write('usage: telnyx-sdk.js send|records|sign < input.json\n');
     process.exit(2);
   }
   try {

@@ -72,7 +72,7 @@ func TestConformance(t *testing.T) {
 			"4720": carriers.ReasonInvalid, "4404": carriers.ReasonInvalid,
 			"4702": carriers.ReasonUnreachable, "4730": carriers.ReasonUnreachable,
 			"4470": carriers.ReasonBlocked, "4770": carriers.ReasonBlocked,
-			"4773": carriers.ReasonUnregistered,
+			"4773": carriers.ReasonUnregistered, "4774": carriers.ReasonUnregistered, "4795": carriers.ReasonUnregistered,
 		},
 		Secrets: []string{testPass, testCbPass},
 	})

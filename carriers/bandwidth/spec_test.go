@@ -14,4 +14,5 @@ func TestAgainstBandwidthSpec(t *testing.T) {
 	t.Run("invalid send", func(t *testing.T) { testSpecValidates(t, prism) })
 	t.Run("callbacks", func(t *testing.T) { testCallbacks(t, prism) })
 	t.Run("delete media", func(t *testing.T) { testDeleteMedia(t, prism) })
+	t.Run("find", func(t *testing.T) { testFind(t, prism) })
 }

@@ -201,6 +201,14 @@ func errorTable(t *testing.T, h Harness, public string, log *slog.Logger) {
 					t.Errorf("Probe: %v; want %v", perr, tt.want)
 				}
 			}
+			// An error answer to a lookup must stay an error: read as "not
+			// found", the outbox would send the message a second time.
+			if f, ok := c.(carriers.Finder); ok {
+				id, found, ferr := f.Find(ctx, carriers.Message{From: gatewayNum, To: phoneNum, Body: "x"}, time.Now().Add(-time.Minute))
+				if !errors.Is(ferr, tt.want) || found || id != "" {
+					t.Errorf("Find = %q, %v, %v; want %v", id, found, ferr, tt.want)
+				}
+			}
 			var ce *carriers.Error
 			if tt.status == http.StatusTooManyRequests && errors.As(err, &ce) && ce.RetryAfter != 7*time.Second {
 				t.Errorf("Retry-After: %v; want 7s", ce.RetryAfter)

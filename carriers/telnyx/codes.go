@@ -23,6 +23,8 @@ func reasonFor(code string) carriers.Reason {
 		"40003", // Blocked as spam (permanent)
 		"40015": // Internal spam filter (Telnyx's own)
 		return carriers.ReasonBlocked
+	case "40010": // Not 10DLC registered ("The sending number is not 10DLC-registered but is required to be by the carrier.")
+		return carriers.ReasonUnregistered
 	case "10011", // Too many requests (API)
 		"40011": // Rate limit exceeded (upstream carrier throughput)
 		return carriers.ReasonRateLimited

@@ -19,6 +19,7 @@ func TestReasonFor(t *testing.T) {
 		{"40002", carriers.ReasonBlocked},
 		{"40003", carriers.ReasonBlocked},
 		{"40015", carriers.ReasonBlocked},
+		{"40010", carriers.ReasonUnregistered},
 		{"10011", carriers.ReasonRateLimited},
 		{"40011", carriers.ReasonRateLimited},
 		{"40004", carriers.ReasonUnknown}, // rejected by destination, reason unknown

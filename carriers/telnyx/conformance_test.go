@@ -117,6 +117,7 @@ func TestConformance(t *testing.T) {
 			"40001": carriers.ReasonUnreachable,
 			"40002": carriers.ReasonBlocked, "40003": carriers.ReasonBlocked,
 			"10002": carriers.ReasonInvalid,
+			"40010": carriers.ReasonUnregistered,
 		},
 		Secrets: []string{testKey},
 	})

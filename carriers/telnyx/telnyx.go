@@ -189,6 +189,11 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 // call makes one API request with the account's key and decodes a 2xx
 // answer into out; anything else becomes a *carriers.Error.
 func (c *Carrier) call(ctx context.Context, method, path string, in, out any) error {
+	return c.callQuery(ctx, method, path, nil, in, out)
+}
+
+// callQuery is call with a query string.
+func (c *Carrier) callQuery(ctx context.Context, method, path string, q url.Values, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
 	defer cancel()
 	var body io.Reader
@@ -201,6 +206,7 @@ func (c *Carrier) call(ctx context.Context, method, path string, in, out any) er
 	}
 	u := *c.api
 	u.Path = path
+	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return fmt.Errorf("telnyx: build request: %w", err)

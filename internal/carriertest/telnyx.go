@@ -48,6 +48,16 @@ func TelnyxSend(t testing.TB, baseURL, apiKey string, group bool, params map[str
 	return out
 }
 
+// TelnyxDetailRecords lists detail records through the official Telnyx
+// Node SDK (client.detailRecords.list(query), the first page) at baseURL,
+// which must end in /v2, and returns the records the SDK read.
+func TelnyxDetailRecords(t testing.TB, baseURL, apiKey string, query map[string]any) json.RawMessage {
+	t.Helper()
+	var out json.RawMessage
+	runTelnyxSDK(t, "records", map[string]any{"baseURL": baseURL, "apiKey": apiKey, "query": query}, &out)
+	return out
+}
+
 func runTelnyxSDK(t testing.TB, mode string, in, out any) {
 	t.Helper()
 	if testing.Short() {
