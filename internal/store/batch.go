@@ -96,13 +96,7 @@ func (s *Store) exec(ctx context.Context, batch []*batchReq) []error {
 		_, err := pipe.Exec(ctx)
 		return checks, err
 	}
-	checks, err := run()
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// First use, or Redis restarted and forgot the script.
-		if lerr := routeScript.Load(ctx, s.rdb).Err(); lerr == nil {
-			checks, _ = run()
-		}
-	}
+	checks, _ := run()
 	errs := make([]error, len(batch))
 	for i, check := range checks {
 		errs[i] = check()

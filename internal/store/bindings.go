@@ -96,56 +96,62 @@ func (s *Store) Lookup(ctx context.Context, number string) (Binding, error) {
 	return bindingFrom(number, m), nil
 }
 
-// routeScript reads, in one round trip, the binding a JID sends from (its
-// first assigned number, KEYS[1]) and the binding of the recipient number
-// (KEYS[2]). ARGV[1] is the number key prefix: the sender's number key is
-// only known inside the script, and shares the {b} slot.
-var routeScript = redis.NewScript(`
-local n = redis.call('ZRANGE', KEYS[1], 0, 0)
-local s = {}
-if n[1] then s = redis.call('HGETALL', ARGV[1] .. n[1]) end
-return {n[1] or '', s, redis.call('HGETALL', KEYS[2])}
-`)
-
-// Route returns the binding jid sends from (ErrNotFound when it has no
-// number) and the binding of the number it writes to (Number empty when
-// nobody here owns it).
-// It is written with concurrent calls in one pipeline (see batcher).
+// Route returns the binding jid sends from (its first assigned number;
+// ErrNotFound when it has none) and the binding of the number it writes to
+// (Number empty when nobody here owns it).
+//
+// It reads them with plain commands in the shared pipeline (see batcher):
+// the JID's first number, the recipient's binding, and the binding of the
+// number this instance last saw as the JID's first (a hint, checked by the
+// first read). Only without a hint, or with a wrong one, does it take a
+// second round trip. A Lua script read all three in one step but cost
+// Redis about 6 µs a message more than these commands.
 func (s *Store) Route(ctx context.Context, jid, to string) (from, recipient Binding, err error) {
-	var cmd *redis.Cmd
+	hint := s.route.get(jid)
+	var first *redis.StringSliceCmd
+	var hinted, rcpt *redis.MapStringStringCmd
 	err = s.batched(ctx, func(p redis.Pipeliner) func() error {
-		cmd = routeScript.EvalSha(ctx, p, []string{s.jidKey(jid), s.numKey(to)}, s.numKey(""))
-		return cmd.Err
+		first = p.ZRange(ctx, s.jidKey(jid), 0, 0)
+		rcpt = p.HGetAll(ctx, s.numKey(to))
+		if hint != "" {
+			hinted = p.HGetAll(ctx, s.numKey(hint))
+		}
+		return func() error {
+			if hinted != nil && hinted.Err() != nil {
+				return hinted.Err()
+			}
+			if first.Err() != nil {
+				return first.Err()
+			}
+			return rcpt.Err()
+		}
 	})
-	var res []any
-	if err == nil {
-		res, err = cmd.Slice()
-	}
 	if err != nil {
 		return Binding{}, Binding{}, fmt.Errorf("store: route: %w", err)
 	}
-	if len(res) == 3 {
-		if r := pairs(res[2]); len(r) > 0 {
-			recipient = bindingFrom(to, r)
-		}
-		if n, _ := res[0].(string); n != "" {
-			if m := pairs(res[1]); len(m) > 0 {
-				return bindingFrom(n, m), recipient, nil
-			}
-		}
+	if r := rcpt.Val(); len(r) > 0 {
+		recipient = bindingFrom(to, r)
 	}
-	return Binding{}, recipient, ErrNotFound
-}
-
-// pairs turns a flat HGETALL reply from a script into a map.
-func pairs(v any) map[string]string {
-	l, _ := v.([]any)
-	m := make(map[string]string, len(l)/2)
-	for i := 0; i+1 < len(l); i += 2 {
-		k, _ := l[i].(string)
-		m[k], _ = l[i+1].(string)
+	nums := first.Val()
+	if len(nums) == 0 {
+		s.route.forget(jid)
+		return Binding{}, recipient, ErrNotFound
 	}
-	return m
+	n := nums[0]
+	var m map[string]string
+	if n == hint {
+		m = hinted.Val()
+	} else if m, err = s.rdb.HGetAll(ctx, s.numKey(n)).Result(); err != nil {
+		return Binding{}, Binding{}, fmt.Errorf("store: route: %w", err)
+	}
+	// The number's own record must name the JID: a release between the
+	// reads leaves a stale zset entry, never a number to send from.
+	if len(m) == 0 || m["jid"] != jid {
+		s.route.forget(jid)
+		return Binding{}, recipient, ErrNotFound
+	}
+	s.route.set(jid, n)
+	return bindingFrom(n, m), recipient, nil
 }
 
 // List returns every binding, ordered by number.

@@ -51,6 +51,7 @@ type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
 	batch  batcher
+	route  hints // each JID's first number, as last read
 }
 
 // Open connects lazily to the Redis at rawURL (redis:// or rediss://); it

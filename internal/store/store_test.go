@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
@@ -68,6 +70,54 @@ func TestBindings(t *testing.T) {
 	}
 	if _, to, err := s.Route(ctx, "nobody@example.org", a2.Number); !errors.Is(err, ErrNotFound) || to.JID != a2.JID {
 		t.Fatalf("Route from nobody: %+v %v", to, err)
+	}
+}
+
+// TestRouteHintStale: Route's remembered number for a JID is only a hint.
+// Whatever happened to the number since (released, given to someone else,
+// a stale entry in the JID's list), Route answers from what Redis holds.
+func TestRouteHintStale(t *testing.T) {
+	s, r := open(t)
+	ctx := context.Background()
+	const alice, bob = "alice@example.org", "bob@example.org"
+	a := Binding{Number: "+12015550100", JID: alice, Carrier: "twilio", Assigned: time.Unix(100, 0)}
+	if err := s.Assign(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if from, _, err := s.Route(ctx, alice, "+12015550123"); err != nil || from != a {
+		t.Fatalf("Route = %+v, %v", from, err)
+	}
+	// Another instance releases the number and gives it to Bob: this
+	// store's hint still names it.
+	other, err := Open(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Release(ctx, a.Number); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Assign(ctx, Binding{Number: a.Number, JID: bob, Carrier: "twilio"}); err != nil {
+		t.Fatal(err)
+	}
+	if from, _, err := s.Route(ctx, alice, "+12015550123"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Route after the number went to Bob = %+v, %v; want ErrNotFound", from, err)
+	}
+	// Alice gets a new number: Route finds it without a hint.
+	a2 := Binding{Number: "+12015550101", JID: alice, Carrier: "sandbox", Assigned: time.Unix(200, 0)}
+	if err := other.Assign(ctx, a2); err != nil {
+		t.Fatal(err)
+	}
+	if from, _, err := s.Route(ctx, alice, "+12015550123"); err != nil || from != a2 {
+		t.Fatalf("Route with a new number = %+v, %v", from, err)
+	}
+	// A stale entry in Alice's list (a number whose record names Bob) is
+	// never a number to send from.
+	if err := s.Client().ZAdd(ctx, s.jidKey(alice), redis.Z{Score: 1, Member: a.Number}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if from, _, err := s.Route(ctx, alice, "+12015550123"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Route with a stale entry first = %+v, %v; want ErrNotFound", from, err)
 	}
 }
 
