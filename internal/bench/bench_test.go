@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,11 +105,11 @@ type env struct {
 	recipients []string // E.164
 	toJIDs     []string // recipients as number JIDs
 
-	raw        []*rawClient
-	tec        []*testenv.Client
-	stopRecv   context.CancelFunc
-	httpClient *http.Client
-	nonce      string
+	raw      []*rawClient
+	tec      []*testenv.Client
+	stopRecv context.CancelFunc
+	hooks    []*webhookSender // every webhook sender made, to close
+	nonce    string
 }
 
 func setup(b *testing.B, o options) *env {
@@ -209,12 +208,11 @@ func setup(b *testing.B, o options) *env {
 			e.tec = append(e.tec, c)
 		}
 	}
-	e.httpClient = &http.Client{Transport: &http.Transport{
-		MaxIdleConns:        o.httpWorkers,
-		MaxIdleConnsPerHost: o.httpWorkers,
-		IdleConnTimeout:     time.Minute,
-	}, Timeout: 30 * time.Second}
-	b.Cleanup(e.httpClient.CloseIdleConnections)
+	b.Cleanup(func() {
+		for _, s := range e.hooks {
+			s.close()
+		}
+	})
 	return e
 }
 
@@ -263,8 +261,10 @@ func (e *env) mmsWebhookSenders() []sender { return e.webhooks(e.twilio.URL + e.
 func (e *env) webhooks(media string) []sender {
 	var ss []sender
 	for range e.opts.httpWorkers {
-		ss = append(ss, &webhookSender{client: e.httpClient, url: e.gwURL + "/twilio/sms", authToken: authToken,
-			accountSID: accountSID, to: e.numbers[0], from: e.recipients, nonce: e.nonce, media: media})
+		w := &webhookSender{addr: strings.TrimPrefix(e.gwURL, "http://"), url: e.gwURL + "/twilio/sms", authToken: authToken,
+			accountSID: accountSID, to: e.numbers[0], from: e.recipients, nonce: e.nonce, media: media}
+		e.hooks = append(e.hooks, w)
+		ss = append(ss, w)
 	}
 	return ss
 }
