@@ -262,6 +262,8 @@ if due > 0 and due > field('bal') - field('res') then
     if arg(2) ~= '0' then g = tonumber(arg(2)) + num(8) end
     redis.call('HSET', A, 'grace', fmt(g))
   end
+  -- The period is over: its allowances with it.
+  redis.call('HDEL', A, 'al:sms', 'al:mms', 'al:call')
   return reply(0, 'funds', due, 0, -1, 0, 0)
 end
 local bal, low, ms = post(arg(5), arg(6), 'fee', -due, 0, 0, '-', arg(7), '')
