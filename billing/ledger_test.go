@@ -702,3 +702,58 @@ func BenchmarkAuthorize(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentRenew: instances renewing one account at once charge its
+// period once.
+func TestConcurrentRenew(t *testing.T) {
+	f := newFixture(t, testRates)
+	ctx := context.Background()
+	const acct = "kim@example.org"
+	if _, err := f.l.Open(ctx, acct, "basic"); err != nil {
+		t.Fatal(err)
+	}
+	must(t)(f.l.Credit(ctx, Adjustment{Account: acct, ID: "evt_1", Kind: Payment, Amount: usd("20.00")}))
+	f.clk.Add(32 * 24 * time.Hour)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() {
+			if _, err := f.l.Renew(ctx, acct); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if a := f.account(t, acct); a.Balance != usd("10.02") {
+		t.Fatalf("balance %s after two periods, want 20.00 - 2 x 4.99 = 10.02", a.Balance)
+	}
+}
+
+// TestMMSAllowance: picture messages draw on their own allowance.
+func TestMMSAllowance(t *testing.T) {
+	f := newFixture(t, testRates)
+	ctx := context.Background()
+	const acct = "lee@example.org"
+	if _, err := f.l.Open(ctx, acct, "basic"); err != nil {
+		t.Fatal(err)
+	}
+	must(t)(f.l.Credit(ctx, Adjustment{Account: acct, ID: "evt_1", Kind: Payment, Amount: usd("5.10")}))
+	for i := range 11 {
+		ev := Event{Account: acct, ID: "m" + itoa(int64(i)), Kind: MMS, Remote: "+12015550123", Quantity: 1}
+		d := must(t)(f.l.Charge(ctx, ev))
+		want := Money{0, "USD"}
+		if i == 10 {
+			want = usd("0.03")
+		}
+		if !d.Allowed || d.Amount != want {
+			t.Fatalf("picture message %d: %+v, want %s charged", i, d, want)
+		}
+	}
+	if a := f.account(t, acct); a.Allowances[SMS] != 100 || a.Allowances[MMS] != 0 {
+		t.Fatalf("allowances %v", a.Allowances)
+	}
+}
