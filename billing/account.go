@@ -167,19 +167,24 @@ func (l *Ledger) SetNumbers(ctx context.Context, account string, n int64) error 
 	return l.set(ctx, account, "nums", itoa(n))
 }
 
-// SetPlan moves account to plan from its next renewal on ("" for pay as
-// you go).
-func (l *Ledger) SetPlan(ctx context.Context, account, plan string) error {
+// SetPlan moves account to plan ("" for pay as you go). A period already
+// paid runs to its end and the new plan is charged from the next renewal
+// on; an account that had no plan is charged its first period at once
+// (the Renewal says whether it could be paid).
+func (l *Ledger) SetPlan(ctx context.Context, account, plan string) (Renewal, error) {
 	if _, ok := l.cfg.plans[plan]; plan != "" && !ok {
-		return fmt.Errorf("%w: no plan %q", ErrEvent, plan)
+		return Renewal{}, fmt.Errorf("%w: no plan %q", ErrEvent, plan)
 	}
 	if plan == "" {
 		// Pay as you go has no renewal to wait for.
 		if err := l.set(ctx, account, "grace", ""); err != nil {
-			return err
+			return Renewal{}, err
 		}
 	}
-	return l.set(ctx, account, "plan", plan)
+	if err := l.set(ctx, account, "plan", plan); err != nil {
+		return Renewal{}, err
+	}
+	return l.Renew(ctx, account)
 }
 
 func (l *Ledger) set(ctx context.Context, account, field, value string) error {

@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -755,5 +756,47 @@ func TestMMSAllowance(t *testing.T) {
 	}
 	if a := f.account(t, acct); a.Allowances[SMS] != 100 || a.Allowances[MMS] != 0 {
 		t.Fatalf("allowances %v", a.Allowances)
+	}
+}
+
+func TestSetPlanAndPostings(t *testing.T) {
+	f := newFixture(t, testRates)
+	ctx := context.Background()
+	const acct = "max@example.org"
+	f.open(t, acct, "6.00")
+	start := f.clk.Now()
+	r, err := f.l.SetPlan(ctx, acct, "basic")
+	if err != nil || r.Periods != 1 || r.Account.Balance != usd("1.01") || r.Account.State != Active {
+		t.Fatalf("SetPlan = %+v, %v, want the first period charged", r, err)
+	}
+	f.clk.Add(time.Hour)
+	must(t)(f.l.Charge(ctx, Event{Account: acct, ID: "in1", Kind: CallIn, Remote: "+447700900123", Quantity: 61}))
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+		kinds    []Kind
+	}{
+		{"all", start, start.Add(2 * time.Hour), []Kind{Payment, Fee, CallIn}},
+		{"first hour", start, start.Add(time.Hour), []Kind{Payment, Fee}},
+		{"second hour", start.Add(time.Hour), start.Add(2 * time.Hour), []Kind{CallIn}},
+		{"before", start.Add(-time.Hour), start, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ps, err := f.l.Postings(ctx, acct, tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []Kind
+			for _, p := range ps {
+				kinds = append(kinds, p.Kind)
+			}
+			if !slices.Equal(kinds, tc.kinds) {
+				t.Fatalf("postings %v, want %v", kinds, tc.kinds)
+			}
+		})
+	}
+	ps, _ := f.l.Usage(ctx, acct, 1)
+	if len(ps) != 1 || ps[0].Amount != usd("-0.02") || ps[0].Description() != "call from +44, 1:06 billed" {
+		t.Fatalf("inbound call posting %+v", ps)
 	}
 }

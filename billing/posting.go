@@ -135,8 +135,12 @@ func (l *Ledger) Postings(ctx context.Context, account string, from, to time.Tim
 	if err := checkAccount(account); err != nil {
 		return nil, err
 	}
-	end := "(" + itoa(to.UnixMilli())
-	msgs, err := l.rdb.XRange(ctx, l.keys(account)[4], itoa(from.UnixMilli()), end).Result()
+	// An end id of milliseconds alone takes in every entry of that
+	// millisecond, so the range ends at the millisecond before to.
+	if !from.Before(to) {
+		return nil, nil
+	}
+	msgs, err := l.rdb.XRange(ctx, l.keys(account)[4], itoa(from.UnixMilli()), itoa(to.UnixMilli()-1)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRedis, err)
 	}

@@ -130,6 +130,16 @@ local function allowed(want)
   if have < want then return have end
   return want
 end
+-- quote prices the event for an account that must be able to pay it:
+-- a refusal, or nil, the allowance and the cost.
+local function quote()
+  local why = refused()
+  if why then return reply(0, why, 0, 0, -1, 0, 0) end
+  local allow = allowed(units)
+  local cost = ceildiv((units - allow) * unit, per)
+  if cost > 0 and cost > field('bal') - field('res') then return reply(0, 'funds', cost, allow, -1, 0, 0) end
+  return nil, allow, cost
+end
 `
 
 // openScript: ARGV plan. Creates the account unless it exists; an account
@@ -158,11 +168,8 @@ if rec then
   redis.call('ZADD', E, fmt(now + ttl), key)
   return reply(1, '', h.amount, h.allow, -1, 1, 0)
 end
-local why = refused()
-if why then return reply(0, why, 0, 0, -1, 0, 0) end
-local allow = allowed(units)
-local cost = ceildiv((units - allow) * unit, per)
-if cost > 0 and cost > field('bal') - field('res') then return reply(0, 'funds', cost, allow, -1, 0, 0) end
+local no, allow, cost = quote()
+if no then return no end
 incr('al:' .. al, -allow)
 incr('res', cost)
 local pend = redis.call('HGET', A, 'pend') or '0'
@@ -219,11 +226,8 @@ return reply(1, '', cost, allow, low, 0, ms)
 var chargeScript = redis.NewScript(luaHead + luaAccount + luaRated + `
 local r = replayed(key)
 if r then return r end
-local why = refused()
-if why then return reply(0, why, 0, 0, -1, 0, 0) end
-local allow = allowed(units)
-local cost = ceildiv((units - allow) * unit, per)
-if cost > 0 and cost > field('bal') - field('res') then return reply(0, 'funds', cost, allow, -1, 0, 0) end
+local no, allow, cost = quote()
+if no then return no end
 incr('al:' .. al, -allow)
 local bal, low, ms = post(key, arg(10), kind, -cost, units, allow, where, '', arg(9))
 return reply(1, '', cost, allow, low, 0, ms)
