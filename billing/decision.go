@@ -41,7 +41,8 @@ type Decision struct {
 	Low        Money
 	LowCrossed bool
 	// Replay: the id had already been applied; this is the original result
-	// and nothing was changed.
+	// and nothing was changed. A Reserve replayed with a non-zero Time
+	// found the event already committed: it was sent before.
 	Replay bool
 	// Time of the posting (zero for reservations and refusals).
 	Time time.Time

@@ -800,3 +800,25 @@ func TestSetPlanAndPostings(t *testing.T) {
 		t.Fatalf("inbound call posting %+v", ps)
 	}
 }
+
+// TestHostileAccountIDs: ids with the hash tag's braces or the escape's
+// percent are accounts of their own.
+func TestHostileAccountIDs(t *testing.T) {
+	f := newFixture(t, testRates)
+	ctx := context.Background()
+	ids := []string{"a}b", "a%7Db", "{a}", "a", "a}:log"}
+	for i, id := range ids {
+		f.open(t, id, itoa(int64(i+1))+".00")
+	}
+	for i, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			if a := f.account(t, id); a.Balance != usd(itoa(int64(i+1))+".00") {
+				t.Fatalf("balance %s, want %d.00", a.Balance, i+1)
+			}
+		})
+	}
+	all, err := f.l.Accounts(ctx)
+	if err != nil || len(all) != len(ids) {
+		t.Fatalf("Accounts = %v, %v", all, err)
+	}
+}
