@@ -402,16 +402,20 @@ func TestPlan(t *testing.T) {
 	})
 	t.Run("an unpaid renewal gives a grace period", func(t *testing.T) {
 		f.clk.Add(28*24*time.Hour + time.Hour) // 15 March, 13:00
-		due, err := f.l.Due(ctx, 10)
-		if err != nil || len(due) != 1 || due[0] != acct {
-			t.Fatalf("Due = %v, %v", due, err)
+		rs, err := f.l.RenewDue(ctx, 10)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("RenewDue = %+v, %v", rs, err)
 		}
-		r, err := f.l.Renew(ctx, acct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !r.Unpaid || r.Due != usd("4.99") || r.Account.State != Grace || !strings.Contains(r.Text(), "Top up before") {
+		r := rs[0]
+		if !r.Unpaid || !r.Notice || r.Due != usd("4.99") || r.Account.State != Grace || !strings.Contains(r.Text(), "Top up before") {
 			t.Fatalf("Renew = %+v (%q)", r, r.Text())
+		}
+		if rs, err := f.l.RenewDue(ctx, 10); err != nil || len(rs) != 0 {
+			t.Fatalf("RenewDue right after = %+v, %v; want nothing until the hourly retry", rs, err)
+		}
+		f.clk.Add(time.Hour)
+		if rs, err := f.l.RenewDue(ctx, 10); err != nil || len(rs) != 1 || !rs[0].Unpaid || rs[0].Notice {
+			t.Fatalf("RenewDue an hour later = %+v, %v; want it unpaid again without a second notice", rs, err)
 		}
 		if len(r.Account.Allowances) != 0 {
 			t.Fatalf("allowances %v outlived their period", r.Account.Allowances)
@@ -421,7 +425,7 @@ func TestPlan(t *testing.T) {
 		}
 	})
 	t.Run("after the grace period sending stops", func(t *testing.T) {
-		f.clk.Add(73 * time.Hour)
+		f.clk.Add(72 * time.Hour)
 		d := send(t, us("s5", 1))
 		if d.Allowed || d.Reason != Unpaid || !strings.Contains(d.Text(), "renewal is unpaid") {
 			t.Fatalf("send = %+v", d)

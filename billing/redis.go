@@ -261,14 +261,17 @@ if (redis.call('HGET', A, 'plan') or '') ~= arg(1) or (redis.call('HGET', A, 'pe
 end
 local due = num(4)
 if due > 0 and due > field('bal') - field('res') then
+  -- replay 1: the renewal was already known to be unpaid (no new notice).
+  local known = 1
   if not redis.call('HGET', A, 'grace') then
     local g = now
     if arg(2) ~= '0' then g = tonumber(arg(2)) + num(8) end
     redis.call('HSET', A, 'grace', fmt(g))
+    known = 0
   end
   -- The period is over: its allowances with it.
   redis.call('HDEL', A, 'al:sms', 'al:mms', 'al:call')
-  return reply(0, 'funds', due, 0, -1, 0, 0)
+  return reply(0, 'funds', due, 0, -1, known, 0)
 end
 local bal, low, ms = post(arg(5), arg(6), 'fee', -due, 0, 0, '-', arg(7), '')
 redis.call('HSET', A, 'pend', arg(3))

@@ -17,8 +17,12 @@ type Renewal struct {
 	Charged Money
 	// Unpaid: a period is due and the balance does not cover Due. The
 	// account's State says whether it is in its grace period or stopped.
-	Unpaid  bool
-	Due     Money
+	Unpaid bool
+	Due    Money
+	// Notice: this renewal is the one that found the period unpaid; tell
+	// the user Text() now (later sweeps find it unpaid again and say
+	// nothing). An account's first period, unpaid from Open on, gives none.
+	Notice  bool
 	Account Account // after the renewal
 	// Low, LowCrossed: the renewal took the balance below a threshold.
 	Low        Money
@@ -57,7 +61,7 @@ func (l *Ledger) Renew(ctx context.Context, account string) (Renewal, error) {
 		}
 		r.Account = a
 		if a.Plan == "" {
-			return r, l.fileDue(ctx, a)
+			return r, l.fileDue(ctx, a, false)
 		}
 		plan, ok := l.cfg.plans[a.Plan]
 		if !ok {
@@ -65,7 +69,7 @@ func (l *Ledger) Renew(ctx context.Context, account string) (Renewal, error) {
 		}
 		now := l.now()
 		if !a.PeriodEnd.IsZero() && now.Before(a.PeriodEnd) {
-			return r, l.fileDue(ctx, a)
+			return r, l.fileDue(ctx, a, false)
 		}
 		start, from := a.PeriodEnd, int64(0)
 		if start.IsZero() {
@@ -97,11 +101,11 @@ func (l *Ledger) Renew(ctx context.Context, account string) (Renewal, error) {
 		case d.Reason == NoAccount:
 			return r, fmt.Errorf("%w: %q", ErrAccount, account)
 		case !d.Allowed:
-			r.Unpaid, r.Due = true, d.Amount
+			r.Unpaid, r.Due, r.Notice = true, d.Amount, !d.Replay
 			if r.Account, err = l.Account(ctx, account); err != nil {
 				return r, err
 			}
-			return r, l.fileDue(ctx, r.Account)
+			return r, l.fileDue(ctx, r.Account, true)
 		}
 		r.Periods++
 		r.Charged.Amount += d.Amount.Amount
@@ -114,24 +118,51 @@ func (l *Ledger) Renew(ctx context.Context, account string) (Renewal, error) {
 	if err != nil {
 		return r, err
 	}
-	return r, l.fileDue(ctx, a)
+	return r, l.fileDue(ctx, a, false)
 }
 
 // fileDue files a in the renewal index at its period end (now, for an
-// account never paid), or takes it out when it has no plan. The index
-// only guides the scheduler: Renew itself decides.
-func (l *Ledger) fileDue(ctx context.Context, a Account) error {
-	var err error
+// account never paid; in an hour, for an unpaid one: a top-up renews at
+// once through Credit, so sweeps need not retry it every time), or takes
+// it out when it has no plan. The index only guides the scheduler: Renew
+// itself decides.
+func (l *Ledger) fileDue(ctx context.Context, a Account, unpaid bool) error {
+	at := a.PeriodEnd
 	switch {
 	case a.Plan == "":
-		err = l.rdb.ZRem(ctx, l.dueKey(), a.ID).Err()
-	case a.PeriodEnd.IsZero():
-		err = l.rdb.ZAdd(ctx, l.dueKey(), redis.Z{Score: float64(l.now().UnixMilli()), Member: a.ID}).Err()
-	default:
-		err = l.rdb.ZAdd(ctx, l.dueKey(), redis.Z{Score: float64(a.PeriodEnd.UnixMilli()), Member: a.ID}).Err()
+		if err := l.rdb.ZRem(ctx, l.dueKey(), a.ID).Err(); err != nil {
+			return fmt.Errorf("%w: %w", ErrRedis, err)
+		}
+		return nil
+	case unpaid:
+		at = l.now().Add(unpaidRetry)
+	case at.IsZero():
+		at = l.now()
 	}
-	if err != nil {
+	if err := l.rdb.ZAdd(ctx, l.dueKey(), redis.Z{Score: float64(at.UnixMilli()), Member: a.ID}).Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrRedis, err)
 	}
 	return nil
+}
+
+// unpaidRetry is how often the schedule retries an unpaid renewal.
+const unpaidRetry = time.Hour
+
+// RenewDue renews up to n accounts Due lists: the caller's schedule runs
+// it every minute or so and tells the user of each Renewal with Notice
+// (or LowCrossed). It stops at the first error.
+func (l *Ledger) RenewDue(ctx context.Context, n int64) ([]Renewal, error) {
+	ids, err := l.Due(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Renewal, 0, len(ids))
+	for _, id := range ids {
+		r, err := l.Renew(ctx, id)
+		if err != nil {
+			return out, fmt.Errorf("billing: renew %q: %w", id, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
