@@ -75,6 +75,8 @@ fuzz:
 	$(GO) test ./internal/outbox -run '^$$' -fuzz FuzzCodec -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/tapback -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/mms -run '^$$' -fuzz FuzzParseMediaPath -fuzztime $(FUZZTIME)
+	$(GO) test ./billing -run '^$$' -fuzz FuzzParseMoney -fuzztime $(FUZZTIME)
+	$(GO) test ./billing -run '^$$' -fuzz FuzzRates -fuzztime $(FUZZTIME)
 
 lint:
 	$(GO) vet ./...

@@ -22,6 +22,9 @@
 //	sb:{vm}:expiry        zset   entry id scored by expiry (unix ms)   ... shrinks as entries expire
 //	sb:{vm}:size          hash   entry id -> bytes                   ... (voicemail.go)
 //	sb:{vm}:num:<E164>    zset   entry id scored by time; expires after 1 h  recordings per number per hour
+//	sb:{bl:<account>}:*   hash, zset, stream  one billing account's ledger (package billing, doc.go)
+//	sb:{bl}:due           zset   billing accounts by plan renewal time
+//	sb:{bl}:accounts      set    every billing account
 //
 // The binding keys share the {b} hash tag so that one Lua script can update
 // them atomically on Redis Cluster too; the voicemail ledger's share {vm},
