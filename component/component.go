@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/commit"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/policy"
 )
@@ -129,9 +130,10 @@ type Component struct {
 	carriers map[string]carriers.Carrier
 
 	mu      sync.Mutex
-	sess    *xmpp.Session // nil while disconnected
-	drainMu sync.Mutex    // one drain of the pending queue at a time
-	flusher flusher       // shared pings proving the server took our stanzas
+	sess    *xmpp.Session           // nil while disconnected
+	drainMu sync.Mutex              // one drain of the pending queue at a time
+	flusher flusher                 // shared pings proving the server took our stanzas
+	out     commit.Group[outStanza] // stanzas waiting for a shared write
 
 	work    *dispatcher
 	numbers *numberCache
@@ -158,6 +160,7 @@ func New(set Settings, st Store, cs []carriers.Carrier) *Component {
 		numbers:  newNumberCache(4096),
 		fpKey:    fpKey(set.Secret),
 		names:    newNameCache(4096),
+		out:      commit.Group[outStanza]{Max: maxWriteBatch},
 
 		gatewayInfo: newEntity(gatewayIdentities(set.Name, false), gatewayFeatures),
 		numberInfo:  newEntity([]identity{numberIdentity}, numberFeatures),

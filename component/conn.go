@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	xcomponent "mellium.im/xmpp/component"
 	"mellium.im/xmpp/stanza"
@@ -163,13 +164,55 @@ func (c *Component) write(sess *xmpp.Session, fn func() error) error {
 }
 
 // send writes one stanza on the current stream. Its context is not used:
-// writes are bounded by writeTimeout instead (see write).
+// writes are bounded by writeTimeout instead (see write). Stanzas sent at
+// the same time share a write (see writeBatch).
 func (c *Component) send(_ context.Context, r xml.TokenReader) error {
 	sess := c.session()
 	if sess == nil {
 		return ErrNotConnected
 	}
-	return c.write(sess, func() error { return sess.Send(context.Background(), r) })
+	return c.out.Do(outStanza{sess, r}, c.writeBatch)
+}
+
+// maxWriteBatch bounds the stanzas of one shared write, so that one
+// caller's wait stays short.
+const maxWriteBatch = 128
+
+// outStanza is a stanza waiting for its turn in a shared write.
+type outStanza struct {
+	sess *xmpp.Session
+	r    xml.TokenReader
+}
+
+// writeBatch writes stanzas sent at the same time with one flush of the
+// stream, instead of a system call each: under load that saves the
+// gateway's time and the server's, which then reads many stanzas at once.
+// A batch may span a reconnect, so stanzas are written on the stream each
+// was sent on, in order.
+func (c *Component) writeBatch(batch []outStanza) []error {
+	errs := make([]error, len(batch))
+	for i := 0; i < len(batch); {
+		sess := batch[i].sess
+		j := i + 1
+		for j < len(batch) && batch[j].sess == sess {
+			j++
+		}
+		err := c.write(sess, func() error {
+			w := sess.TokenWriter()
+			for _, st := range batch[i:j] {
+				if _, err := xmlstream.Copy(w, st.r); err != nil {
+					w.Close()
+					return err
+				}
+			}
+			return w.Close()
+		})
+		for k := i; k < j; k++ {
+			errs[k] = err
+		}
+		i = j
+	}
+	return errs
 }
 
 // encode writes v, a stanza struct, on the current stream, bounded like

@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard-gw/switchboard/internal/commit"
 )
 
 // Sentinel errors.
@@ -53,7 +55,7 @@ var (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	batch  batcher
+	batch  commit.Group[batchReq]
 	route  hints // each JID's first number, as last read
 }
 
@@ -86,7 +88,7 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
 		prefix = "sb:"
 	}
-	return &Store{rdb: rdb, prefix: prefix}
+	return &Store{rdb: rdb, prefix: prefix, batch: commit.Group[batchReq]{Max: maxBatch}}
 }
 
 // Ping checks that Redis answers.
