@@ -20,14 +20,15 @@ import (
 
 // Command ids the adapter reads (SMPP 3.4 5.1.2.1).
 const (
-	cmdGenericNack     = 0x80000000
-	cmdSubmitSMResp    = 0x80000004
-	cmdDeliverSM       = 0x00000005
-	cmdUnbind          = 0x00000006
-	cmdUnbindResp      = 0x80000006
-	cmdEnquireLink     = 0x00000015
-	cmdEnquireLinkResp = 0x80000015
-	cmdResponse        = 0x80000000 // the bit every response has
+	cmdGenericNack         = 0x80000000
+	cmdBindTransceiverResp = 0x80000009
+	cmdSubmitSMResp        = 0x80000004
+	cmdDeliverSM           = 0x00000005
+	cmdUnbind              = 0x00000006
+	cmdUnbindResp          = 0x80000006
+	cmdEnquireLink         = 0x00000015
+	cmdEnquireLinkResp     = 0x80000015
+	cmdResponse            = 0x80000000 // the bit every response has
 )
 
 // maxPDU bounds what the adapter reads of one PDU; SMPP 3.4 PDUs are far
@@ -86,38 +87,42 @@ func statusText(st uint32) string {
 // dial connects to addr and binds as a transceiver. The whole exchange is
 // bounded by timeout: an SMSC that accepts the connection and never
 // answers the bind does not hold the adapter.
+//
+// The bind is written with gosmpp's PDU but its answer read here:
+// gosmpp's Connector cannot read a refusal without a body, which is how
+// many SMSCs (npm smpp among them) refuse a bind.
 func dial(ctx context.Context, addr string, auth gosmpp.Auth, timeout time.Duration) (*session, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var raw net.Conn
-	dialer := func(addr string) (net.Conn, error) {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		deadline, _ := ctx.Deadline()
-		_ = c.SetDeadline(deadline)
-		raw = c
-		return c, nil
-	}
-	auth.SMSC = addr
-	stop := context.AfterFunc(ctx, func() {
-		if raw != nil {
-			_ = raw.Close()
-		}
-	})
-	conn, err := gosmpp.TRXConnector(dialer, auth).Connect()
-	stop()
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		var be gosmpp.BindError
-		if errors.As(err, &be) {
-			return nil, bindError{uint32(be.CommandStatus)}
-		}
 		return nil, fmt.Errorf("smpp: connect to the SMSC: %w", err)
 	}
-	_ = conn.SetDeadline(time.Time{})
-	return &session{conn: conn, timeout: timeout, pending: make(map[uint32]chan packet), done: make(chan struct{}), readDone: make(chan struct{})}, nil
+	stop := context.AfterFunc(ctx, func() { _ = raw.Close() })
+	s := &session{conn: gosmpp.NewConnection(raw), timeout: timeout, pending: make(map[uint32]chan packet), done: make(chan struct{}), readDone: make(chan struct{})}
+	bind := pdu.NewBindRequest(pdu.Transceiver)
+	bind.SystemID, bind.Password, bind.SystemType = auth.SystemID, auth.Password, auth.SystemType
+	bind.SetSequenceNumber(s.nextSeq())
+	err = s.write(bind)
+	var p packet
+	for err == nil {
+		if p, err = s.readPacket(timeout); err == nil && p.ID == cmdBindTransceiverResp {
+			break
+		}
+	}
+	if !stop() {
+		err = ctx.Err()
+	}
+	switch {
+	case err != nil:
+		_ = raw.Close()
+		return nil, fmt.Errorf("smpp: bind: %w", err)
+	case p.Status != statusOK:
+		_ = raw.Close()
+		return nil, bindError{p.Status}
+	}
+	return s, nil
 }
 
 // nextSeq returns a sequence number in 1..0x7FFFFFFF.
@@ -136,7 +141,7 @@ func (s *session) write(p pdu.PDU) error {
 	_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 	if _, err := s.conn.WritePDU(p); err != nil {
 		s.close(fmt.Errorf("smpp: write: %w", err))
-		return errClosed
+		return fmt.Errorf("%w: %w", errClosed, err)
 	}
 	return nil
 }

@@ -256,3 +256,25 @@ func (s *SMSC) WaitBinds(t testing.TB, n int) {
 		}
 	}
 }
+
+// WaitSubmits waits until n submit_sm have been recorded in all and
+// returns them. The SMSC reports a submit_sm before it answers it, but
+// its report travels apart from the answer, so a test reads it this way
+// after a send.
+func (s *SMSC) WaitSubmits(t testing.TB, n int) []Submit {
+	t.Helper()
+	deadline := time.After(smscWait)
+	for {
+		s.mu.Lock()
+		got, ch := append([]Submit(nil), s.submits...), s.changed
+		s.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("carriertest: %d submit_sm recorded; want %d", len(got), n)
+		}
+	}
+}
