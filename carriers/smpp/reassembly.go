@@ -60,10 +60,7 @@ func (r *reassembler) add(now time.Time, k partKey, c concat, coding byte, data 
 		p = &partial{started: now, parts: make([][]byte, k.Total)}
 		r.pending[k] = p
 	}
-	if c.Seq < 1 || c.Seq > len(p.parts) {
-		return nil, 0, false
-	}
-	if p.parts[c.Seq-1] == nil {
+	if c.Seq >= 1 && c.Seq <= len(p.parts) && p.parts[c.Seq-1] == nil {
 		p.parts[c.Seq-1] = append([]byte{}, data...)
 		p.have++
 		if c.Seq == 1 {

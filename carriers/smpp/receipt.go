@@ -30,7 +30,7 @@ var receiptFields = []string{"id:", "sub:", "dlvrd:", "submit date:", "done date
 // field, which is the start of the original message, is ignored.
 func parseReceipt(s string) (receipt, error) {
 	var r receipt
-	lower := strings.ToLower(s)
+	lower := asciiLower(s)
 	if i := strings.Index(lower, " text:"); i >= 0 {
 		lower, s = lower[:i], s[:i]
 	} else if strings.HasPrefix(lower, "text:") {
@@ -117,4 +117,16 @@ func reasonOf(stat, code string) carriers.Reason {
 		return carriers.ReasonUnreachable
 	}
 	return carriers.ReasonUnknown
+}
+
+// asciiLower lowers A-Z only, so that offsets in the result are offsets in
+// s (strings.ToLower can change a string's length).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
