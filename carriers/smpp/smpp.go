@@ -27,9 +27,9 @@ import (
 const name = "smpp"
 
 // maxBodyChars is the longest text the adapter takes: 1,600 characters is
-// what the large carriers allow, at most 11 GSM-7 parts and, for UCS-2
-// text all outside the BMP, 48 parts, well below the 255 a concatenated
-// message can number.
+// what the large carriers allow; at worst (every character a GSM-7 escape
+// or a UTF-16 surrogate pair) 21 GSM-7 or 49 UCS-2 parts, well below the
+// 255 a concatenated message can number.
 const maxBodyChars = 1600
 
 // Settings configure the adapter; New fills in the zero ones with the
