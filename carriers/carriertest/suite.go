@@ -99,7 +99,7 @@ func Run(t *testing.T, h Harness) {
 	api := h.API(t)
 	public := "https://gateway.example.org"
 	recv := &icarriertest.Receiver{}
-	c := start(t, h.New(t, api, public, log), recv)
+	c := Start(t, h.New(t, api, public, log), recv)
 	lim := c.Limits()
 
 	t.Run("limits", func(t *testing.T) {
@@ -168,9 +168,9 @@ type channel struct {
 	ids     bool // inbound messages carry the carrier's id
 }
 
-// start runs a carriers.Runner until the test ends, handing its traffic to
-// recv; other carriers need no running.
-func start(t *testing.T, c carriers.Carrier, recv carriers.Receiver) carriers.Carrier {
+// Start runs a carriers.Runner until the test ends, handing its traffic to
+// recv, and returns c; other carriers need no running.
+func Start(t *testing.T, c carriers.Carrier, recv carriers.Receiver) carriers.Carrier {
 	r, ok := c.(carriers.Runner)
 	if !ok {
 		return c
@@ -244,7 +244,7 @@ func errorTable(t *testing.T, h Harness, public string, log *slog.Logger) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if h.Errors != nil {
-				c := start(t, h.New(t, h.Errors(t, tt.status, tt.hang), public, log), &icarriertest.Receiver{})
+				c := Start(t, h.New(t, h.Errors(t, tt.status, tt.hang), public, log), &icarriertest.Receiver{})
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				if _, err := c.Send(ctx, carriers.Message{From: gatewayNum, To: phoneNum, Body: "x"}); !errors.Is(err, tt.want) {

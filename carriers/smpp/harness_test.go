@@ -1,13 +1,13 @@
 package smpp
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/carriertest"
 	icarriertest "github.com/switchboard-gw/switchboard/internal/carriertest"
 )
 
@@ -28,20 +28,6 @@ func testSettings(addr string, log *slog.Logger) Settings {
 	}
 }
 
-// running starts c's Run until the test ends.
-func running(t *testing.T, c *Carrier, r carriers.Receiver) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx, r) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-}
-
 // newRunning builds an adapter bound to smsc.
 func newRunning(t *testing.T, smsc *icarriertest.SMSC, r carriers.Receiver, log *slog.Logger, edit ...func(*Settings)) *Carrier {
 	t.Helper()
@@ -53,7 +39,7 @@ func newRunning(t *testing.T, smsc *icarriertest.SMSC, r carriers.Receiver, log 
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c, r)
+	carriertest.Start(t, c, r)
 	return c
 }
 

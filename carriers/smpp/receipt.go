@@ -22,10 +22,6 @@ type receipt struct {
 
 var errNoReceipt = errors.New("smpp: not a delivery receipt")
 
-// receiptFields are the names the parser knows, so that "submit date:"
-// and "done date:" (which contain a space) are not cut in two.
-var receiptFields = []string{"id:", "sub:", "dlvrd:", "submit date:", "done date:", "stat:", "err:", "text:"}
-
 // parseReceipt reads a receipt text. It needs an id or a stat; the text
 // field, which is the start of the original message, is ignored.
 func parseReceipt(s string) (receipt, error) {

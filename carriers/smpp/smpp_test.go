@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/carriertest"
 	icarriertest "github.com/switchboard-gw/switchboard/internal/carriertest"
 	"github.com/switchboard-gw/switchboard/internal/sms"
 	"github.com/switchboard-gw/switchboard/internal/syncbuf"
@@ -41,7 +42,7 @@ func TestBindRefused(t *testing.T) {
 		t.Fatalf("Probe with a wrong password: %v; want a rejection naming the invalid password (0x0000000E)", err)
 	}
 
-	running(t, c, &icarriertest.Receiver{})
+	carriertest.Start(t, c, &icarriertest.Receiver{})
 	deadline := time.Now().Add(5 * time.Second)
 	for len(smsc.Binds()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
