@@ -110,6 +110,13 @@ func dial(ctx context.Context, addr string, auth gosmpp.Auth, timeout time.Durat
 		if p, err = s.readPacket(timeout); err == nil && p.ID == cmdBindTransceiverResp {
 			break
 		}
+		if err == nil && p.ID&cmdResponse == 0 {
+			// A deliver_sm (or any request) before the bind is answered
+			// belongs to no session: refused, never handed on.
+			n := pdu.NewGenericNack().(*pdu.GenericNack)
+			n.CommandStatus = statusType(statusInvBindSts)
+			s.respond(n, p.Seq)
+		}
 	}
 	if !stop() {
 		err = ctx.Err()
