@@ -18,6 +18,13 @@
 //   {"id":4,"cmd":"ok"}                  answer submit_sm normally
 //   {"id":5,"cmd":"drop"}                close every session at once
 //   {"id":6,"cmd":"down"} / {"cmd":"up"} refuse (close) new connections
+//   {"id":7,"cmd":"mute"}                stop answering enquire_link on the
+//                                        sessions bound now (a dead link)
+//   {"id":8,"cmd":"early","pdu":{...}}   on the next good bind, send this
+//                                        deliver_sm before the bind_resp;
+//                                        its answer is reported as
+//                                        {"event":"early","command":..,
+//                                        "command_status":..}
 //
 // Events: {"event":"listening","port":P}, {"event":"bind","ok":bool,
 // "system_id":...}, {"event":"submit", ...} (see recordSubmit),
@@ -31,6 +38,7 @@ const [systemID, password] = process.argv.slice(2);
 let mode = {kind: 'ok'};
 let down = false;
 let nextID = 0;
+let early = null;
 const sessions = new Set();
 
 function emit(o) {
@@ -106,9 +114,20 @@ const server = smpp.createServer((session) => {
     }
     bound = true;
     sessions.add(session);
+    if (early) {
+      const fields = early;
+      early = null;
+      // The answer to a PDU sent before the bind is complete: whatever
+      // comes back with its sequence number.
+      session.deliver_sm(fields, (resp) => emit({event: 'early', command: resp.command, command_status: resp.command_status}));
+    }
     session.send(pdu.response({system_id: 'nodesmsc'}));
   });
-  session.on('enquire_link', (pdu) => session.send(pdu.response()));
+  session.on('enquire_link', (pdu) => {
+    if (!session.muted) session.send(pdu.response());
+  });
+  // npm smpp matches a generic_nack to its request by sequence number.
+  session.on('generic_nack', () => {});
   session.on('unbind', (pdu) => {
     emit({event: 'unbind'});
     session.send(pdu.response());
@@ -189,6 +208,8 @@ readline.createInterface({input: process.stdin}).on('line', async (line) => {
     case 'drop': for (const s of sessions) s.destroy(); sessions.clear(); break;
     case 'down': down = true; for (const s of sessions) s.destroy(); sessions.clear(); break;
     case 'up': down = false; break;
+    case 'mute': for (const s of sessions) s.muted = true; break;
+    case 'early': early = c.pdu; break;
     default: emit({event: 'error', error: 'unknown command ' + c.cmd}); return;
   }
   emit({event: 'ack', id: c.id, sessions: sessions.size});

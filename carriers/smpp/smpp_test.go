@@ -327,3 +327,35 @@ func TestMORetriedWhenNotTaken(t *testing.T) {
 		t.Errorf("deliver_sm_resp %v; want ESME_RX_T_APPN so that the SMSC retries", st)
 	}
 }
+
+// TestEnquireLink: a session whose SMSC stops answering enquire_link is
+// given up and bound again.
+func TestEnquireLink(t *testing.T) {
+	smsc := icarriertest.StartSMSC(t, testSystemID, testPassword)
+	c := newRunning(t, smsc, &icarriertest.Receiver{}, nil, func(s *Settings) { s.EnquireLink, s.Timeout = 300*time.Millisecond, 300*time.Millisecond })
+	smsc.WaitBinds(t, 1)
+	smsc.Mute(t)
+	smsc.WaitBinds(t, 2)
+	if _, err := c.Send(context.Background(), carriers.Message{From: gw, To: ph, Body: "alive"}); err != nil {
+		t.Fatalf("send on the new session: %v", err)
+	}
+}
+
+// TestDeliverBeforeBind: a deliver_sm the SMSC sends before answering the
+// bind belongs to no session; it is refused (ESME_RINVBNDSTS), never
+// handed on.
+func TestDeliverBeforeBind(t *testing.T) {
+	smsc := icarriertest.StartSMSC(t, testSystemID, testPassword)
+	f := moFields(ph, gw)
+	f["short_message"] = "too early"
+	smsc.Early(t, f)
+	recv := &icarriertest.Receiver{}
+	newRunning(t, smsc, recv, nil)
+	a := smsc.WaitEarly(t)
+	if a.Command != "generic_nack" || a.Status != statusInvBindSts {
+		t.Errorf("answer %+v; want generic_nack with ESME_RINVBNDSTS (4)", a)
+	}
+	if m := recv.Messages(); len(m) != 0 {
+		t.Errorf("the early deliver_sm reached the gateway: %+v", m)
+	}
+}

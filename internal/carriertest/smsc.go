@@ -33,6 +33,7 @@ type SMSC struct {
 	acks    map[int]chan smscEvent
 	submits []Submit
 	binds   []Bind
+	early   []Answer
 	changed chan struct{} // closed and replaced on each recorded event
 }
 
@@ -68,6 +69,12 @@ type Bind struct {
 	SystemID string `json:"system_id"`
 }
 
+// Answer is the gateway's answer to a PDU the SMSC sent.
+type Answer struct {
+	Command string `json:"command"` // npm smpp's name: "deliver_sm_resp", "generic_nack"
+	Status  int    `json:"command_status"`
+}
+
 type smscEvent struct {
 	Event    string `json:"event"`
 	ID       int    `json:"id"`
@@ -77,6 +84,7 @@ type smscEvent struct {
 	Error    string `json:"error"`
 	Submit
 	Bind
+	Answer
 }
 
 // StartSMSC starts the SMSC on a free loopback port, taking binds from
@@ -158,6 +166,8 @@ func (s *SMSC) record(e smscEvent, port chan<- int) {
 		s.submits = append(s.submits, e.Submit)
 	case "bind":
 		s.binds = append(s.binds, e.Bind)
+	case "early":
+		s.early = append(s.early, e.Answer)
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
@@ -275,6 +285,35 @@ func (s *SMSC) WaitSubmits(t testing.TB, n int) []Submit {
 		case <-ch:
 		case <-deadline:
 			t.Fatalf("carriertest: %d submit_sm recorded; want %d", len(got), n)
+		}
+	}
+}
+
+// Mute makes the sessions bound now stop answering enquire_link, as a
+// dead link would.
+func (s *SMSC) Mute(t testing.TB) { s.command(t, map[string]any{"cmd": "mute"}) }
+
+// Early has the SMSC send a deliver_sm with fields on the next good bind,
+// before it answers the bind; WaitEarly returns the gateway's answer.
+func (s *SMSC) Early(t testing.TB, fields map[string]any) {
+	s.command(t, map[string]any{"cmd": "early", "pdu": fields})
+}
+
+// WaitEarly waits for the answer to the deliver_sm Early sent.
+func (s *SMSC) WaitEarly(t testing.TB) Answer {
+	t.Helper()
+	deadline := time.After(smscWait)
+	for {
+		s.mu.Lock()
+		got, ch := s.early, s.changed
+		s.mu.Unlock()
+		if len(got) > 0 {
+			return got[0]
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatal("carriertest: no answer to the deliver_sm sent before the bind_resp")
 		}
 	}
 }
