@@ -36,7 +36,9 @@ type Harness struct {
 	New func(t *testing.T, api, public string, log *slog.Logger) carriers.Carrier
 	// API starts a validating mock of the carrier's API (Prism serving
 	// its own definition, or a recorder checked against its SDK) and
-	// returns its base URL. Sends the definition refuses fail the suite.
+	// returns its base URL, or, for a carrier that is not HTTP, its
+	// server's address (an independent SMSC's host:port). Sends the
+	// definition refuses fail the suite.
 	API func(t *testing.T) string
 	// ErrorBody is the carrier's error answer for an HTTP status.
 	ErrorBody func(status int) (contentType, body string)
