@@ -3,6 +3,13 @@
 // inbound webhooks, forgery, errors, secrets), checked the same way for
 // each carrier against its own API definition or SDK. An adapter's test
 // describes its carrier in a Harness and calls Run.
+//
+// Most carriers speak HTTP: the suite sends through a validating mock of
+// their API, injects errors with an HTTP server of its own, and feeds
+// webhooks to the adapter's handler. A carrier that holds a connection of
+// its own instead (carriers.Runner: SMPP) is run for the suite's life,
+// and its harness sets the hooks that do the same through that
+// connection: Errors, Deliver and Receipt.
 package carriertest
 
 import (
@@ -29,10 +36,19 @@ type Harness struct {
 	New func(t *testing.T, api, public string, log *slog.Logger) carriers.Carrier
 	// API starts a validating mock of the carrier's API (Prism serving
 	// its own definition, or a recorder checked against its SDK) and
-	// returns its base URL. Sends the definition refuses fail the suite.
+	// returns its base URL, or, for a carrier that is not HTTP, its
+	// server's address (an independent SMSC's host:port). Sends the
+	// definition refuses fail the suite.
 	API func(t *testing.T) string
 	// ErrorBody is the carrier's error answer for an HTTP status.
 	ErrorBody func(status int) (contentType, body string)
+	// Errors, for carriers that do not speak HTTP, replaces ErrorBody and
+	// the suite's error server: it makes the carrier's server fail sends
+	// the way an HTTP API fails with status (or leaves them unanswered
+	// with hang) until the test ends, and returns the address to give
+	// New. Probe and Retry-After are not checked then: they have no such
+	// failure to mirror.
+	Errors func(t *testing.T, status int, hang bool) (api string)
 
 	// Inbound builds the carrier's webhook for an inbound message to the
 	// gateway at public, authenticated as the carrier does it.
@@ -48,6 +64,18 @@ type Harness struct {
 	// Replayed builds a webhook signed outside the carrier's timestamp
 	// tolerance; nil for carriers without one.
 	Replayed func(t *testing.T, public string, m carriers.Message) *http.Request
+
+	// Deliver and Receipt replace Inbound and Report for carriers that
+	// take traffic over their own connection (carriers.Runner): they have
+	// the carrier's server send an inbound message, or a delivery report
+	// for id in the carrier's status word with a failure code (or ""),
+	// and return once the adapter has acknowledged it. Such a protocol
+	// may give inbound messages no id; the suite then checks that the
+	// adapter passes none rather than the one it cannot know. Forgery is
+	// not checked for them: the gateway dials and authenticates the
+	// carrier itself, and listens for nothing a forger could reach.
+	Deliver func(t *testing.T, m carriers.Message)
+	Receipt func(t *testing.T, id, status, code string)
 
 	// Statuses maps every status word the carrier documents to the
 	// shared state.
@@ -72,7 +100,8 @@ func Run(t *testing.T, h Harness) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	api := h.API(t)
 	public := "https://gateway.example.org"
-	c := h.New(t, api, public, log)
+	recv := &icarriertest.Receiver{}
+	c := Start(t, h.New(t, api, public, log), recv)
 	lim := c.Limits()
 
 	t.Run("limits", func(t *testing.T) {
@@ -96,15 +125,34 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 	t.Run("errors", func(t *testing.T) { errorTable(t, h, public, log) })
-	wh, ok := c.(carriers.Webhooks)
-	if !ok {
-		return
+	if wh, ok := c.(carriers.Webhooks); ok {
+		handler := wh.Handler(recv)
+		ch := channel{
+			report: func(t *testing.T, id, status, code string) {
+				if w := serve(handler, h.Report(t, public, id, status, code)); w.Code/100 != 2 {
+					t.Fatalf("report answered %d: %s", w.Code, w.Body)
+				}
+			},
+			inbound: func(t *testing.T, m carriers.Message) {
+				if w := serve(handler, h.Inbound(t, public, m)); w.Code/100 != 2 {
+					t.Fatalf("webhook answered %d: %s", w.Code, w.Body)
+				}
+			},
+			ids: true,
+		}
+		t.Run("statuses", func(t *testing.T) { statusTable(t, h, ch, recv) })
+		t.Run("inbound", func(t *testing.T) { inboundTable(t, ch, recv, lim) })
+		t.Run("forgery", func(t *testing.T) { forgeryTable(t, h, handler, recv, public) })
+	} else if _, ok := c.(carriers.Runner); ok && h.Deliver != nil && h.Receipt != nil {
+		ch := channel{report: h.Receipt, inbound: h.Deliver}
+		t.Run("statuses", func(t *testing.T) { statusTable(t, h, ch, recv) })
+		t.Run("inbound", func(t *testing.T) { inboundTable(t, ch, recv, lim) })
+		t.Run("forgery", func(t *testing.T) {
+			t.Skip("the adapter dials and authenticates its carrier; nothing listens for a forger to reach")
+		})
+	} else {
+		t.Error("the adapter takes no inbound traffic: neither Webhooks nor a Runner with the harness's Deliver and Receipt")
 	}
-	recv := &icarriertest.Receiver{}
-	handler := wh.Handler(recv)
-	t.Run("statuses", func(t *testing.T) { statusTable(t, h, handler, recv, public) })
-	t.Run("inbound", func(t *testing.T) { inboundTable(t, h, handler, recv, public, lim) })
-	t.Run("forgery", func(t *testing.T) { forgeryTable(t, h, handler, recv, public) })
 	t.Run("secrets", func(t *testing.T) {
 		for _, s := range h.Secrets {
 			if s != "" && strings.Contains(logs.String(), s) {
@@ -112,6 +160,33 @@ func Run(t *testing.T, h Harness) {
 			}
 		}
 	})
+}
+
+// channel is how the suite hands the adapter inbound traffic: webhooks, or
+// the carrier's own connection.
+type channel struct {
+	report  func(t *testing.T, id, status, code string)
+	inbound func(t *testing.T, m carriers.Message)
+	ids     bool // inbound messages carry the carrier's id
+}
+
+// Start runs a carriers.Runner until the test ends, handing its traffic to
+// recv, and returns c; other carriers need no running.
+func Start(t *testing.T, c carriers.Carrier, recv carriers.Receiver) carriers.Carrier {
+	r, ok := c.(carriers.Runner)
+	if !ok {
+		return c
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, recv) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return c
 }
 
 func sendTable(t *testing.T, c carriers.Carrier, lim carriers.Limits) {
@@ -170,6 +245,15 @@ func errorTable(t *testing.T, h Harness, public string, log *slog.Logger) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if h.Errors != nil {
+				c := Start(t, h.New(t, h.Errors(t, tt.status, tt.hang), public, log), &icarriertest.Receiver{})
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if _, err := c.Send(ctx, carriers.Message{From: gatewayNum, To: phoneNum, Body: "x"}); !errors.Is(err, tt.want) {
+					t.Fatalf("Send: %v; want %v", err, tt.want)
+				}
+				return
+			}
 			release := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if tt.hang {
@@ -224,14 +308,12 @@ func serve(handler http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
-func statusTable(t *testing.T, h Harness, handler http.Handler, recv *icarriertest.Receiver, public string) {
+func statusTable(t *testing.T, h Harness, ch channel, recv *icarriertest.Receiver) {
 	for word, want := range h.Statuses {
 		t.Run("status "+word, func(t *testing.T) {
 			before := len(recv.Statuses())
 			id := "SM" + strings.Repeat("a", 32)
-			if w := serve(handler, h.Report(t, public, id, word, "")); w.Code/100 != 2 {
-				t.Fatalf("report answered %d: %s", w.Code, w.Body)
-			}
+			ch.report(t, id, word, "")
 			got := recv.Statuses()
 			if len(got) != before+1 || got[len(got)-1].State != want || got[len(got)-1].ID != id {
 				t.Errorf("status %q: got %+v; want state %s for %s", word, got[before:], want, id)
@@ -248,9 +330,7 @@ func statusTable(t *testing.T, h Harness, handler http.Handler, recv *icarrierte
 					break
 				}
 			}
-			if w := serve(handler, h.Report(t, public, "SM"+strings.Repeat("b", 32), failed, code)); w.Code/100 != 2 {
-				t.Fatalf("report answered %d", w.Code)
-			}
+			ch.report(t, "SM"+strings.Repeat("b", 32), failed, code)
 			got := recv.Statuses()
 			if len(got) != before+1 || got[len(got)-1].Reason != want || got[len(got)-1].ErrorCode != code {
 				t.Errorf("code %s: got %+v; want reason %q", code, got[before:], want)
@@ -259,7 +339,7 @@ func statusTable(t *testing.T, h Harness, handler http.Handler, recv *icarrierte
 	}
 }
 
-func inboundTable(t *testing.T, h Harness, handler http.Handler, recv *icarriertest.Receiver, public string, lim carriers.Limits) {
+func inboundTable(t *testing.T, ch channel, recv *icarriertest.Receiver, lim carriers.Limits) {
 	tests := []struct {
 		name string
 		msg  carriers.Message
@@ -278,16 +358,18 @@ func inboundTable(t *testing.T, h Harness, handler http.Handler, recv *icarriert
 			}
 			before := len(recv.Messages())
 			for range 2 { // carriers retry: a duplicate is passed on as the same message
-				if w := serve(handler, h.Inbound(t, public, tt.msg)); w.Code/100 != 2 {
-					t.Fatalf("webhook answered %d: %s", w.Code, w.Body)
-				}
+				ch.inbound(t, tt.msg)
 			}
 			got := recv.Messages()[before:]
 			if len(got) != 2 {
 				t.Fatalf("the receiver got %d messages; want the message and its duplicate", len(got))
 			}
 			m := got[0]
-			if m.ID != tt.msg.ID || m.From != tt.msg.From || m.To != tt.msg.To || m.Body != tt.msg.Body || got[1].ID != m.ID {
+			wantID := tt.msg.ID
+			if !ch.ids {
+				wantID = ""
+			}
+			if m.ID != wantID || m.From != tt.msg.From || m.To != tt.msg.To || m.Body != tt.msg.Body || got[1].ID != m.ID {
 				t.Errorf("got %+v; want %+v", m, tt.msg)
 			}
 			if len(m.Media) != len(tt.msg.Media) || len(m.Cc) != len(tt.msg.Cc) {

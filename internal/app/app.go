@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/carriers"
@@ -31,8 +32,11 @@ type Gateway struct {
 	outbox *outbox.Outbox
 	voice  *voiceParts      // nil without [sip]
 	sb     *sandbox.Carrier // nil without the sandbox
-	srv    *http.Server
-	ln     net.Listener
+	// runners are the carriers holding a connection of their own (SMPP),
+	// run beside the component with the receiver the webhooks get.
+	runners []carriers.Runner
+	srv     *http.Server
+	ln      net.Listener
 }
 
 // New builds the gateway described by cfg (checked by LoadConfig or
@@ -90,6 +94,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 			h := wh.Handler(g.comp)
 			mux.Handle("/"+c.Name()+"/", h)
 			mux.Handle("/"+c.Name(), h)
+		}
+		if r, ok := c.(carriers.Runner); ok {
+			g.runners = append(g.runners, r)
 		}
 	}
 	checks := []check{
@@ -177,6 +184,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 	// under way finishes and its outcome reaches the user.
 	outboxDone := make(chan struct{})
 	go func() { defer close(outboxDone); g.outbox.Run(compCtx) }()
+	// Connection carriers stop with the XMPP side too: what they receive
+	// goes to it.
+	runnersDone := g.startRunners(compCtx)
 	mmsDone := make(chan error, 1)
 	go func() { mmsDone <- g.media.Run(ctx) }()
 	voiceDone := make(chan error, 1)
@@ -205,10 +215,27 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	stopComp()
 	<-outboxDone
+	runnersDone.Wait()
 	<-compDone
 	<-mmsDone
 	g.store.Close()
 	return err
+}
+
+// startRunners runs each connection carrier until ctx is done; the
+// returned group is done when they have all returned.
+func (g *Gateway) startRunners(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, r := range g.runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.Run(ctx, g.comp); err != nil {
+				g.log.Error("app: carrier connection ended", "err", err)
+			}
+		}()
+	}
+	return &wg
 }
 
 // numbersOf lists the numbers bound through one carrier.

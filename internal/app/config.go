@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/bandwidth"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/carriers/signalwire"
+	"github.com/switchboard-gw/switchboard/carriers/smpp"
 	"github.com/switchboard-gw/switchboard/carriers/telnyx"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
@@ -50,6 +51,7 @@ type Carriers struct {
 	Telnyx     *telnyx.Config     `toml:"telnyx"`
 	Bandwidth  *bandwidth.Config  `toml:"bandwidth"`
 	SignalWire *signalwire.Config `toml:"signalwire"`
+	SMPP       *smpp.Config       `toml:"smpp"`
 }
 
 // HTTP is the [http] section: the webhook, media and sandbox listener.

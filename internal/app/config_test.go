@@ -190,6 +190,11 @@ func TestSettings(t *testing.T) {
 		return append([]string{"SWITCHBOARD_CARRIERS_TELNYX_API_KEY=KEY", "SWITCHBOARD_CARRIERS_TELNYX_MESSAGING_PROFILE_ID=abc85f64-5717-4562-b3fc-2c9600000000",
 			"SWITCHBOARD_CARRIERS_TELNYX_PUBLIC_KEY=eu2zvPjhY6odxV34Z/EsRiERvTodkev4Fq0SlK90Izg="}, env...)
 	}
+	// An SMPP section: an SMSC on loopback.
+	const smppSection = "[carriers.smpp]\naddr = \"127.0.0.1:2775\"\nsystem_id = \"switchbd\"\npassword = \"secret\""
+	withSMPP := func(env ...string) []string {
+		return append([]string{"SWITCHBOARD_CARRIERS_SMPP_ADDR=127.0.0.1:2775", "SWITCHBOARD_CARRIERS_SMPP_SYSTEM_ID=switchbd", "SWITCHBOARD_CARRIERS_SMPP_PASSWORD=secret"}, env...)
+	}
 	tests := []struct {
 		name, old, new string
 		env            []string
@@ -282,6 +287,25 @@ func TestSettings(t *testing.T) {
 		{name: "telnyx tolerance unit", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_TOLERANCE=300"), key: "carriers.telnyx.tolerance"},
 		{name: "telnyx timeout", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_TIMEOUT=soon"), key: "carriers.telnyx.timeout"},
 		{name: "telnyx per number rate", env: withTelnyx("SWITCHBOARD_CARRIERS_TELNYX_PER_NUMBER_RATE=-1"), key: "carriers.telnyx.per_number_rate"},
+		{name: "smpp alone", old: twilioSection, new: smppSection},
+		{name: "smpp beside twilio", env: withSMPP()},
+		{name: "smpp all keys", old: twilioSection, new: smppSection + "\nsystem_type = \"VMA\"\nsource_ton = 5\nsource_npi = 0\nregistered_delivery = true\nenquire_link = \"20s\"\nreconnect_min = \"2s\"\nreconnect_max = \"30s\"\ntimeout = \"5s\"\nwindow = 5\nper_number_rate = 0.5"},
+		{name: "smpp addr missing", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_ADDR="), key: "carriers.smpp.addr"},
+		{name: "smpp addr no port", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_ADDR=smsc.example.net"), key: "carriers.smpp.addr"},
+		{name: "smpp addr bad port", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_ADDR=smsc.example.net:99999"), key: "carriers.smpp.addr"},
+		{name: "smpp system id", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_SYSTEM_ID="), key: "carriers.smpp.system_id"},
+		{name: "smpp system id long", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_SYSTEM_ID=abcdefghijklmnop"), key: "carriers.smpp.system_id"},
+		{name: "smpp password long", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_PASSWORD=123456789"), key: "carriers.smpp.password"},
+		{name: "smpp system type long", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_SYSTEM_TYPE=abcdefghijklm"), key: "carriers.smpp.system_type"},
+		{name: "smpp source ton", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_SOURCE_TON=19"), key: "carriers.smpp.source_ton"},
+		{name: "smpp source npi", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_SOURCE_NPI=-1"), key: "carriers.smpp.source_npi"},
+		{name: "smpp registered delivery", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_REGISTERED_DELIVERY=maybe"), key: "carriers.smpp.registered_delivery"},
+		{name: "smpp enquire link", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_ENQUIRE_LINK=-1s"), key: "carriers.smpp.enquire_link"},
+		{name: "smpp reconnect min", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_RECONNECT_MIN=soon"), key: "carriers.smpp.reconnect_min"},
+		{name: "smpp reconnect max below min", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_RECONNECT_MIN=10s", "SWITCHBOARD_CARRIERS_SMPP_RECONNECT_MAX=5s"), key: "carriers.smpp.reconnect_max"},
+		{name: "smpp timeout", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_TIMEOUT=-5s"), key: "carriers.smpp.timeout"},
+		{name: "smpp window", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_WINDOW=-3"), key: "carriers.smpp.window"},
+		{name: "smpp per number rate", env: withSMPP("SWITCHBOARD_CARRIERS_SMPP_PER_NUMBER_RATE=-1"), key: "carriers.smpp.per_number_rate"},
 		{name: "empty secret env", env: []string{"SWITCHBOARD_COMPONENT_SECRET="}, key: "component.secret"},
 		{name: "log level", env: []string{"SWITCHBOARD_LOG_LEVEL=loud"}, key: "log.level"},
 		{name: "full numbers", env: []string{"SWITCHBOARD_LOG_FULL_NUMBERS=true", "SWITCHBOARD_LOG_LEVEL=debug"}},
@@ -476,7 +500,7 @@ func TestCarrierTable(t *testing.T) {
 			t.Errorf("Carriers.%s (%s) is not a *T implementing carriers.Section with a toml name", f.Name, f.Type)
 		}
 	}
-	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx", "bandwidth", "signalwire"}) {
+	if got := carrierKinds(); !slices.Equal(got, []string{"sandbox", "twilio", "telnyx", "bandwidth", "signalwire", "smpp"}) {
 		t.Errorf("carrierKinds = %v", got)
 	}
 }
