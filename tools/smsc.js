@@ -14,6 +14,8 @@
 //       given as hex (raw octets, UDH included) in "hex"; the ack carries
 //       the command_status of each deliver_sm_resp.
 //   {"id":2,"cmd":"fail","status":88}    answer submit_sm with that status
+//   {"id":2,"cmd":"fail","status":88,"after":1}
+//                                        take one more submit_sm, then fail
 //   {"id":3,"cmd":"hang"}                never answer submit_sm
 //   {"id":4,"cmd":"ok"}                  answer submit_sm normally
 //   {"id":5,"cmd":"drop"}                close every session at once
@@ -145,7 +147,9 @@ const server = smpp.createServer((session) => {
       emit({event: 'hung'});
       return;
     }
-    if (mode.kind === 'fail') {
+    if (mode.kind === 'fail' && mode.after > 0) {
+      mode.after--;
+    } else if (mode.kind === 'fail') {
       emit({event: 'refused', status: mode.status});
       session.send(pdu.response({command_status: mode.status}));
       return;
@@ -202,7 +206,7 @@ readline.createInterface({input: process.stdin}).on('line', async (line) => {
       emit({event: 'ack', id: c.id, statuses});
       return;
     }
-    case 'fail': mode = {kind: 'fail', status: c.status}; break;
+    case 'fail': mode = {kind: 'fail', status: c.status, after: c.after || 0}; break;
     case 'hang': mode = {kind: 'hang'}; break;
     case 'ok': mode = {kind: 'ok'}; break;
     case 'drop': for (const s of sessions) s.destroy(); sessions.clear(); break;

@@ -68,6 +68,8 @@ type Carrier struct {
 	asm *reassembler
 	win chan struct{}
 	ref atomic.Uint32 // concatenation references
+	// half-sent long texts, resumed by their retry
+	partial partials
 
 	mu      sync.Mutex
 	sess    *session
@@ -158,7 +160,11 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 	if err != nil {
 		return "", &carriers.Error{Kind: carriers.ErrRejected, Message: "bad recipient: " + err.Error(), Reason: carriers.ReasonInvalid}
 	}
-	coding, parts, err := segments(m.Body, byte(c.ref.Add(1)))
+	pr, resume := c.partial.take(m.Key, time.Now())
+	if !resume {
+		pr = progress{ref: byte(c.ref.Add(1))}
+	}
+	coding, parts, err := segments(m.Body, pr.ref)
 	if err != nil {
 		return "", &carriers.Error{Kind: carriers.ErrRejected, Message: err.Error(), Reason: carriers.ReasonTooLarge}
 	}
@@ -170,8 +176,14 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 	if coding == codingUCS2 {
 		enc = data.UCS2
 	}
+	if pr.taken >= len(parts) {
+		pr.taken = 0 // not the same text: send it whole
+	}
 	var id string
 	for i, part := range parts {
+		if i < pr.taken {
+			continue // taken by an earlier attempt
+		}
 		p := pdu.NewSubmitSM().(*pdu.SubmitSM)
 		p.SourceAddr, p.DestAddr = src, dst
 		if len(parts) > 1 {
@@ -186,6 +198,8 @@ func (c *Carrier) Send(ctx context.Context, m carriers.Message) (string, error) 
 		if id, err = c.submit(ctx, s, p); err != nil {
 			if i > 0 {
 				c.log.Warn("smpp: a concatenated message failed after its first parts were taken", "parts", len(parts), "taken", i, "to", phone.Redact(m.To))
+				pr.taken, pr.at = i, time.Now()
+				c.partial.keep(m.Key, pr)
 			}
 			return "", err
 		}

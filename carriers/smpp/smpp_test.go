@@ -170,6 +170,50 @@ func airOctets(s icarriertest.Submit) int {
 	return (septets*7 + 7) / 8
 }
 
+// TestLongTextResumed: when the SMSC refuses a later part of a long text
+// for a passing reason, the retry of the same message sends only the parts
+// it did not take, under the same reference, so the phone joins them and
+// shows no part twice.
+func TestLongTextResumed(t *testing.T) {
+	smsc := icarriertest.StartSMSC(t, testSystemID, testPassword)
+	c := newRunning(t, smsc, &icarriertest.Receiver{}, nil)
+	body := strings.Repeat("The quick brown fox. ", 20) // 3 parts
+	m := carriers.Message{From: gw, To: ph, Body: body, Key: "job-1"}
+
+	smsc.FailAfter(t, 1, statusThrottled)
+	if _, err := c.Send(context.Background(), m); !errors.Is(err, carriers.ErrUnavailable) {
+		t.Fatalf("Send with the second part refused: %v; want unavailable", err)
+	}
+	smsc.OK(t)
+	id, err := c.Send(context.Background(), m)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	got := smsc.WaitSubmits(t, 3)
+	if len(got) != 3 {
+		t.Fatalf("%d parts taken; want 3, each once", len(got))
+	}
+	var joined strings.Builder
+	for i, s := range got {
+		if s.Concat == nil || s.Concat.Seq != i+1 || s.Concat.Total != 3 || s.Concat.Ref != got[0].Concat.Ref {
+			t.Errorf("part %d: concat %+v; want %d of 3 under reference %d", i+1, s.Concat, i+1, got[0].Concat.Ref)
+		}
+		joined.WriteString(s.Text)
+	}
+	if joined.String() != body || id != got[2].MessageID {
+		t.Errorf("parts join to %q, id %q", joined.String(), id)
+	}
+
+	// Another message is not taken for the rest of this one.
+	before := len(smsc.Submits())
+	if _, err := c.Send(context.Background(), carriers.Message{From: gw, To: ph, Body: body, Key: "job-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(smsc.WaitSubmits(t, before+3)) - before; n != 3 {
+		t.Errorf("a new message sent %d parts; want 3", n)
+	}
+}
+
 func TestSubmitErrors(t *testing.T) {
 	smsc := icarriertest.StartSMSC(t, testSystemID, testPassword)
 	c := newRunning(t, smsc, &icarriertest.Receiver{}, nil)

@@ -213,6 +213,12 @@ func (s *SMSC) Deliver(t testing.TB, fields map[string]any, shortMessage []byte)
 // Fail makes the SMSC answer every submit_sm with command_status st.
 func (s *SMSC) Fail(t testing.TB, st int) { s.command(t, map[string]any{"cmd": "fail", "status": st}) }
 
+// FailAfter makes the SMSC take n more submit_sm, then answer every
+// following one with command_status st.
+func (s *SMSC) FailAfter(t testing.TB, n, st int) {
+	s.command(t, map[string]any{"cmd": "fail", "status": st, "after": n})
+}
+
 // Hang makes the SMSC leave submit_sm unanswered.
 func (s *SMSC) Hang(t testing.TB) { s.command(t, map[string]any{"cmd": "hang"}) }
 
