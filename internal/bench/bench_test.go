@@ -38,7 +38,11 @@ type options struct {
 	latencyMsgs int    // BENCH_LATENCY_MSGS: messages sent one at a time for idle latency (0: skip)
 	client      string // BENCH_CLIENT: raw (default) or testenv
 	senders     int    // BENCH_SENDERS: XMPP accounts sending at once, each its own session
-	httpWorkers int    // BENCH_HTTP_WORKERS: concurrent webhook requests
+	// BENCH_HTTP_WORKERS: concurrent webhook requests. A carrier opens as
+	// many as it has messages to hand over; each waits on the gateway's
+	// proof that the XMPP server took its message (a ping round trip), so
+	// with too few the phase measures that wait rather than the gateway.
+	httpWorkers int
 	recipients  int    // BENCH_RECIPIENTS: distinct phone numbers (conversations per sender)
 	cpuProfile  string // BENCH_CPUPROFILE: run the gateway as internal/bench/gwprof and profile it
 	redisFsync  string // BENCH_REDIS_APPENDFSYNC: Redis's fsync policy, default everysec
@@ -46,7 +50,7 @@ type options struct {
 }
 
 func loadOptions(tb testing.TB) options {
-	o := options{window: 256, warmup: 1000, latencyMsgs: 300, client: "raw", senders: 1, httpWorkers: 32, recipients: 50}
+	o := options{window: 256, warmup: 1000, latencyMsgs: 300, client: "raw", senders: 1, httpWorkers: 64, recipients: 50}
 	num := func(name string, v *int, least int) {
 		if s := os.Getenv(name); s != "" {
 			n, err := strconv.Atoi(s)
