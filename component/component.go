@@ -134,6 +134,7 @@ type Component struct {
 	drainMu sync.Mutex              // one drain of the pending queue at a time
 	flusher flusher                 // shared pings proving the server took our stanzas
 	out     commit.Group[outStanza] // stanzas waiting for a shared write
+	meter   Meter                   // prices sends and receipts; nil: billing is off
 
 	work    *dispatcher
 	numbers *numberCache

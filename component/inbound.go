@@ -77,6 +77,7 @@ func (c *Component) Receive(ctx context.Context, m carriers.Message) error {
 		return err
 	}
 	c.taken(ctx, log, m, recent...)
+	c.chargeInbound(ctx, claim.Owner.JID, m)
 	return nil
 }
 

@@ -94,10 +94,15 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		c.replyError(ctx, st, e)
 		return
 	}
-	job := &outbox.Job{Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil},
+	job := &outbox.Job{Key: outbox.NewKey(), Message: msg, Origin: outbox.Origin{JID: st.From, StanzaID: st.ID, Receipt: st.Request != nil},
 		After: c.afterSend(st, cr, msg, cv)}
+	if e, bad := c.reserve(ctx, log, job); bad {
+		c.replyError(ctx, st, e)
+		return
+	}
 	if err := c.outbox().Add(ctx, job); err != nil {
 		log.Error("component: cannot queue message", "err", err)
+		c.settle(ctx, job, "")
 		c.replyError(ctx, st, storageError)
 		return
 	}

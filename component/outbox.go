@@ -58,8 +58,9 @@ func (h outboxHandler) Send(ctx context.Context, j *outbox.Job) (string, error) 
 
 // Sent is told once the queue wrote the job's After (its tracking record
 // and recent entry) with its done mark.
-func (h outboxHandler) Sent(_ context.Context, j *outbox.Job, id string) {
+func (h outboxHandler) Sent(ctx context.Context, j *outbox.Job, id string) {
 	h.c.log.Debug("component: sent", "carrier", j.Message.Carrier, "id", id)
+	h.c.settle(ctx, j, id)
 }
 
 // Failed tells the user, on the stanza they sent, and remembers an
@@ -67,6 +68,7 @@ func (h outboxHandler) Sent(_ context.Context, j *outbox.Job, id string) {
 func (h outboxHandler) Failed(ctx context.Context, j *outbox.Job, err error) {
 	c := h.c
 	c.log.Warn("component: message not sent", "carrier", j.Message.Carrier, "to", c.redact(j.Message.To), "err", err)
+	c.settle(ctx, j, "")
 	var ce *carriers.Error
 	if errors.As(err, &ce) && ce.Reason == carriers.ReasonOptedOut {
 		c.optOut(ctx, j.Message.From, j.Message.To)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/billing"
+
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
@@ -32,6 +34,7 @@ type Gateway struct {
 	outbox *outbox.Outbox
 	voice  *voiceParts      // nil without [sip]
 	sb     *sandbox.Carrier // nil without the sandbox
+	ledger *billing.Ledger  // nil unless [billing] enabled
 	// runners are the carriers holding a connection of their own (SMPP),
 	// run beside the component with the receiver the webhooks get.
 	runners []carriers.Runner
@@ -84,6 +87,14 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		},
 		Logger: log,
 	}, st, cs)
+	if cfg.Billing.Enabled {
+		ledger, err := billing.New(st.Client(), st.Prefix(), &cfg.Billing, time.Now)
+		if err != nil {
+			return nil, fmt.Errorf("app: billing: %w", err)
+		}
+		g.comp.SetMeter(ledger)
+		g.ledger = ledger
+	}
 	g.outbox = outbox.New(cfg.Outbox, st, g.comp.OutboxHandler(), log)
 	g.comp.SetOutbox(g.outbox)
 	if g.voice, err = g.newVoice(domain); err != nil {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/switchboard-gw/switchboard/billing"
+
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/bandwidth"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
@@ -40,6 +42,7 @@ type Config struct {
 	Calls     bridge.Config    `toml:"calls"` // used only with voice
 	Policy    policy.Config    `toml:"policy"`
 	Outbox    outbox.Config    `toml:"outbox"`
+	Billing   billing.Config   `toml:"billing"`
 	Log       Log              `toml:"log"`
 }
 
