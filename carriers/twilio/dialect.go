@@ -62,3 +62,12 @@ func (d Dialect) mediaID(s string) bool {
 	}
 	return isSID(s, "ME")
 }
+
+// numberID reports whether s has the shape of the dialect's
+// IncomingPhoneNumber ids: PN… for Twilio, a UUID for SignalWire.
+func (d Dialect) numberID(s string) bool {
+	if d.UUIDs {
+		return api.IsUUID(s)
+	}
+	return isSID(s, "PN")
+}

@@ -29,6 +29,7 @@ type recorder struct {
 	mu    sync.Mutex
 	reqs  []string // "METHOD /path"
 	forms []url.Values
+	query []url.Values
 	next  http.RoundTripper
 }
 
@@ -42,6 +43,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, req.Method+" "+req.URL.Path)
 	r.forms = append(r.forms, f)
+	r.query = append(r.query, req.URL.Query())
 	r.mu.Unlock()
 	return r.next.RoundTrip(req)
 }
@@ -50,6 +52,12 @@ func (r *recorder) last() url.Values {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.forms[len(r.forms)-1]
+}
+
+func (r *recorder) lastQuery() url.Values {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.query[len(r.query)-1]
 }
 
 func (r *recorder) lastRequest() string {
