@@ -64,10 +64,8 @@ func (d Dialect) mediaID(s string) bool {
 }
 
 // numberID reports whether s has the shape of the dialect's
-// IncomingPhoneNumber ids: PN… for Twilio, a UUID for SignalWire.
+// IncomingPhoneNumber ids: PN… for Twilio, a UUID for SignalWire (which
+// may give Twilio's shape too, as for message ids).
 func (d Dialect) numberID(s string) bool {
-	if d.UUIDs {
-		return api.IsUUID(s)
-	}
-	return isSID(s, "PN")
+	return isSID(s, "PN") || d.UUIDs && api.IsUUID(s)
 }
