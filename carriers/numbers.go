@@ -128,6 +128,11 @@ type OwnedNumber struct {
 	// sid, Telnyx's phone number id), which ReleaseNumber takes; the
 	// gateway stores it with the account.
 	ID string
+	// Pending: the carrier took the order but has not finished it (a
+	// Telnyx number order still "pending"); texts reach the number once
+	// it has. The number is the account's either way, and is released
+	// the same way.
+	Pending bool
 }
 
 // CheckNumber returns an *Error (ErrRejected) unless number has the shape
