@@ -87,6 +87,10 @@ func (c *Carrier) BuyNumber(ctx context.Context, number string) (carriers.OwnedN
 	if err := carriers.CheckNumber(number); err != nil {
 		return carriers.OwnedNumber{}, err
 	}
+	if c.set.PublicURL == "" {
+		// A number whose texts go nowhere would be bought for nothing.
+		return carriers.OwnedNumber{}, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "the gateway has no public URL for " + c.d.Title + " to send texts to"}
+	}
 	p := &openapi.CreateIncomingPhoneNumberParams{}
 	p.SetPhoneNumber(number).SetSmsUrl(c.set.PublicURL + "/" + c.d.Name + "/sms").SetSmsMethod(http.MethodPost)
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)

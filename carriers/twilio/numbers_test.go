@@ -3,7 +3,6 @@ package twilio
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -138,6 +137,14 @@ func TestNumbersRefuseBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Without a public URL the number's texts would go nowhere.
+	nowhere, err := New(Settings{AccountSID: testSID, AuthToken: testToken, APIURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nowhere.BuyNumber(ctx, "+14155550142"); !errors.Is(err, carriers.ErrUnavailable) {
+		t.Errorf("buying without a public URL: %v", err)
+	}
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("made %d requests", n)
 	}
@@ -147,16 +154,7 @@ func TestNumbersRefuseBadInput(t *testing.T) {
 // terms; a number sold meanwhile (21422) is ErrNumberGone, and releasing
 // a number already gone succeeds.
 func TestNumbersErrors(t *testing.T) {
-	answer := func(status int, body string, header ...string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			for i := 0; i+1 < len(header); i += 2 {
-				w.Header().Set(header[i], header[i+1])
-			}
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, body)
-		}
-	}
+	answer := twilioError
 	slow := func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():

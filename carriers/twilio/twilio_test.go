@@ -106,19 +106,22 @@ func TestSendAgainstTwilioSpec(t *testing.T) {
 	}
 }
 
+// twilioError answers every request with status, body and the header's
+// name-value pairs, as Twilio answers an error.
+func twilioError(status int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
 // TestSendErrors: Twilio's error answers become carriers.Error with the
 // kind, code, shared reason and Retry-After the gateway needs.
 func TestSendErrors(t *testing.T) {
-	twilioError := func(status int, body string, header ...string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			for i := 0; i+1 < len(header); i += 2 {
-				w.Header().Set(header[i], header[i+1])
-			}
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, body)
-		}
-	}
 	tests := []struct {
 		name       string
 		handler    http.HandlerFunc
