@@ -8,6 +8,10 @@
 //   node telnyx-sdk.js records stdin {"baseURL","apiKey","query"}
 //     lists detail records through client.detailRecords.list(query) at
 //     baseURL (the first page) and prints the records the SDK read.
+//   node telnyx-sdk.js call   stdin {"baseURL","apiKey","method","args"}
+//     calls one SDK method by its path ("phoneNumbers.delete") with args
+//     at baseURL and prints the answer as JSON ({"error": status} when
+//     the SDK throws an API error).
 //   node telnyx-sdk.js sign   stdin {"fixtures":[{"timestamp","body"}]}
 //     makes an Ed25519 key pair, signs "timestamp|body" of each fixture
 //     with crypto.sign, checks each with the SDK's client.webhooks.unwrap,
@@ -28,6 +32,22 @@ async function records({ baseURL, apiKey, query }) {
   const client = new Telnyx({ apiKey, baseURL, maxRetries: 0, timeout: 10000 });
   const page = await client.detailRecords.list(query);
   return page.data;
+}
+
+async function call({ baseURL, apiKey, method, args }) {
+  const client = new Telnyx({ apiKey, baseURL, maxRetries: 0, timeout: 10000 });
+  const parts = method.split('.');
+  const name = parts.pop();
+  let target = client;
+  for (const p of parts) target = target[p];
+  if (!target || typeof target[name] !== 'function') throw new Error(`no SDK method ${method}`);
+  try {
+    const res = await target[name](...(args || []));
+    return res === undefined ? null : res;
+  } catch (err) {
+    if (err && err.status) return { error: err.status };
+    throw err;
+  }
 }
 
 async function sign({ fixtures }) {
@@ -55,10 +75,10 @@ let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => { input += chunk; });
 process.stdin.on('end', async () => {
-  const modes = { send, records, sign };
+  const modes = { send, records, call, sign };
   const mode = modes[process.argv[2]];
   if (!mode) {
-    process.stderr.write('usage: telnyx-sdk.js send|records|sign < input.json\n');
+    process.stderr.write('usage: telnyx-sdk.js send|records|call|sign < input.json\n');
     process.exit(2);
   }
   try {

@@ -88,6 +88,8 @@ type Carrier struct {
 	mediaOrder []string         // file names, oldest first
 	mediaBytes int64
 
+	book numberBook // numbers sold (numbers.go)
+
 	tmu    sync.Mutex // guards the report timers
 	timers map[*time.Timer]struct{}
 	closed bool

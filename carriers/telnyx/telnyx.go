@@ -194,13 +194,20 @@ func (c *Carrier) call(ctx context.Context, method, path string, in, out any) er
 
 // callQuery is call with a query string.
 func (c *Carrier) callQuery(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	_, err := c.do(ctx, method, path, q, in, out)
+	return err
+}
+
+// do is callQuery that also returns the answer's HTTP status (0 when there
+// was none).
+func (c *Carrier) do(ctx context.Context, method, path string, q url.Values, in, out any) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
 	defer cancel()
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("telnyx: encode request: %w", err)
+			return 0, fmt.Errorf("telnyx: encode request: %w", err)
 		}
 		body = bytes.NewReader(b)
 	}
@@ -209,30 +216,30 @@ func (c *Carrier) callQuery(ctx context.Context, method, path string, q url.Valu
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		return fmt.Errorf("telnyx: build request: %w", err)
+		return 0, fmt.Errorf("telnyx: build request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.set.APIKey)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	res, err := c.client.Do(req)
 	if err != nil {
-		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Telnyx failed: " + scrub(err)}
+		return 0, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "request to Telnyx failed: " + scrub(err)}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer))
 	if err != nil {
-		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "reading Telnyx's answer failed: " + scrub(err)}
+		return res.StatusCode, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "reading Telnyx's answer failed: " + scrub(err)}
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return apiError(res.StatusCode, res.Header.Get("Retry-After"), data, c.set.Now())
+		return res.StatusCode, apiError(res.StatusCode, res.Header.Get("Retry-After"), data, c.set.Now())
 	}
 	if out == nil {
-		return nil
+		return res.StatusCode, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Telnyx answered with malformed JSON"}
+		return res.StatusCode, &carriers.Error{Kind: carriers.ErrUnavailable, Message: "Telnyx answered with malformed JSON"}
 	}
-	return nil
+	return res.StatusCode, nil
 }
 
 // apiError is Telnyx's error answer ({"errors": [{code, title, detail}]})

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -165,11 +164,13 @@ func TestSendMatchesSDK(t *testing.T) {
 // from its type declarations: all of them, and the required ones.
 func sdkParams(t *testing.T, name string) (declared, required []string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(carriertest.Tools(t), "node_modules", "telnyx", "resources", "messages", "messages.d.ts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
+	return sdkParamsIn(t, filepath.Join("messages", "messages.d.ts"), name)
+}
+
+// interfaceProps reads the properties of the interface name in the type
+// declarations src.
+func interfaceProps(t *testing.T, src, name string) (declared, required []string) {
+	t.Helper()
 	start := strings.Index(src, "export interface "+name+" {")
 	if start < 0 {
 		t.Fatalf("the SDK declares no %s", name)

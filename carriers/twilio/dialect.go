@@ -62,3 +62,10 @@ func (d Dialect) mediaID(s string) bool {
 	}
 	return isSID(s, "ME")
 }
+
+// numberID reports whether s has the shape of the dialect's
+// IncomingPhoneNumber ids: PN… for Twilio, a UUID for SignalWire (which
+// may give Twilio's shape too, as for message ids).
+func (d Dialect) numberID(s string) bool {
+	return isSID(s, "PN") || d.UUIDs && api.IsUUID(s)
+}

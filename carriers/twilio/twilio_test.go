@@ -29,6 +29,7 @@ type recorder struct {
 	mu    sync.Mutex
 	reqs  []string // "METHOD /path"
 	forms []url.Values
+	query []url.Values
 	next  http.RoundTripper
 }
 
@@ -42,6 +43,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, req.Method+" "+req.URL.Path)
 	r.forms = append(r.forms, f)
+	r.query = append(r.query, req.URL.Query())
 	r.mu.Unlock()
 	return r.next.RoundTrip(req)
 }
@@ -50,6 +52,12 @@ func (r *recorder) last() url.Values {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.forms[len(r.forms)-1]
+}
+
+func (r *recorder) lastQuery() url.Values {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.query[len(r.query)-1]
 }
 
 func (r *recorder) lastRequest() string {
@@ -98,19 +106,22 @@ func TestSendAgainstTwilioSpec(t *testing.T) {
 	}
 }
 
+// twilioError answers every request with status, body and the header's
+// name-value pairs, as Twilio answers an error.
+func twilioError(status int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
 // TestSendErrors: Twilio's error answers become carriers.Error with the
 // kind, code, shared reason and Retry-After the gateway needs.
 func TestSendErrors(t *testing.T) {
-	twilioError := func(status int, body string, header ...string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			for i := 0; i+1 < len(header); i += 2 {
-				w.Header().Set(header[i], header[i+1])
-			}
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, body)
-		}
-	}
 	tests := []struct {
 		name       string
 		handler    http.HandlerFunc

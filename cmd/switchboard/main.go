@@ -6,6 +6,7 @@
 //	switchboard numbers list -c FILE
 //	switchboard numbers release -c FILE NUMBER
 //	switchboard numbers forward -c FILE NUMBER TARGET|off
+//	switchboard numbers search -c FILE [--carrier NAME] [--area-code N] [--region R] [--contains DIGITS] [--country CC] [--limit N]
 //	switchboard carriers probe -c FILE
 package main
 
@@ -25,6 +26,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/app"
 	"github.com/switchboard-gw/switchboard/internal/numbers"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -39,6 +41,9 @@ const usage = `usage:
   switchboard numbers forward -c FILE NUMBER TARGET|off
                                           send NUMBER's calls to another number or
                                           a sip: URI instead of its owner
+  switchboard numbers search -c FILE [--carrier NAME] [--area-code N] [--region R]
+                             [--contains DIGITS] [--country CC] [--limit N]
+                                          list numbers the carrier offers (buys nothing)
   switchboard carriers probe -c FILE      check each carrier's credentials with a
                                           harmless read (sends nothing)
 `
@@ -168,11 +173,25 @@ func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
 
 func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer) error {
 	var carrier string
+	var q carriers.NumberQuery
 	cfg, pos, err := load("numbers "+sub, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&carrier, "carrier", "", "carrier name")
+		if sub == "search" {
+			fs.StringVar(&q.Country, "country", "", "ISO 3166 country code; default US")
+			fs.StringVar(&q.AreaCode, "area-code", "", "area code")
+			fs.StringVar(&q.Region, "region", "", "state or province")
+			fs.StringVar(&q.Contains, "contains", "", "digits the number holds")
+			fs.IntVar(&q.Limit, "limit", 0, "at most this many")
+		}
 	})
 	if err != nil {
 		return err
+	}
+	if sub == "search" {
+		if len(pos) != 0 {
+			return fmt.Errorf("%w: numbers search takes flags only", errUsage)
+		}
+		return cmdSearch(ctx, cfg, carrier, q, stdout)
 	}
 	want, ok := map[string]struct {
 		n    int
@@ -237,6 +256,30 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 		fmt.Fprintf(stdout, "calls to %s go to %s\n", num, target)
 	}
 	return nil
+}
+
+// cmdSearch lists the numbers a carrier offers.
+func cmdSearch(ctx context.Context, cfg *app.Config, carrier string, q carriers.NumberQuery, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	name, found, err := app.SearchNumbers(ctx, cfg, carrier, q, slog.New(slog.DiscardHandler))
+	if errors.Is(err, app.ErrWhichCarrier) {
+		return fmt.Errorf("--carrier: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		fmt.Fprintf(stdout, "%s offers no numbers for this search\n", name)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NUMBER\tLOCALITY\tREGION\tCOUNTRY\tSMS\tMMS\tVOICE")
+	yes := map[bool]string{true: "yes", false: "no"}
+	for _, n := range found {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Number, n.Locality, n.Region, n.Country, yes[n.SMS], yes[n.MMS], yes[n.Voice])
+	}
+	return tw.Flush()
 }
 
 // argError names the argument a refusal is about, as the usage line

@@ -189,3 +189,38 @@ func TestCarriersProbe(t *testing.T) {
 		t.Error("carriers list: want a usage error")
 	}
 }
+
+// TestNumbersSearch: numbers search lists what a carrier offers, at Prism
+// serving Twilio's own definition and from the sandbox, without Redis.
+func TestNumbersSearch(t *testing.T) {
+	prism := carriertest.StartTwilioPrism(t)
+	cfg := writeConfig(t, "redis://127.0.0.1:1/0", fmt.Sprintf("[carriers.sandbox]\nenabled = true\nunsafe_beside_real_traffic = true\n[carriers.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nauth_token = \"t\"\napi_url = %q\n", prism.URL))
+	tests := []struct {
+		name string
+		args []string
+		want string // in the output, or in the error when err
+		err  bool
+	}{
+		{"twilio", []string{"numbers", "search", "-c", cfg, "--carrier", "twilio", "--area-code", "808"}, "+18089251571  Hilo      HI      US       no   yes  yes", false},
+		{"sandbox", []string{"numbers", "search", "-c", cfg, "--carrier", "sandbox", "--area-code", "415", "--contains", "0142"}, "+14155550142  Sandbox", false},
+		{"sandbox finds nothing", []string{"numbers", "search", "-c", cfg, "--carrier", "sandbox", "--country", "GB"}, "sandbox offers no numbers", false},
+		{"which carrier", []string{"numbers", "search", "-c", cfg}, "--carrier: app: name a configured carrier", true},
+		{"bad area code", []string{"numbers", "search", "-c", cfg, "--carrier", "sandbox", "--area-code", "4"}, "an area code is three digits", true},
+		{"arguments", []string{"numbers", "search", "-c", cfg, "--carrier", "sandbox", "415"}, "flags only", true},
+		{"search flags elsewhere", []string{"numbers", "list", "-c", cfg, "--area-code", "415"}, "flag provided but not defined", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := sb(tt.args...)
+			if tt.err {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("error = %v, want one containing %q (output %q)", err, tt.want, out)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out, tt.want) {
+				t.Fatalf("output %q, %v; want %q", out, err, tt.want)
+			}
+		})
+	}
+}

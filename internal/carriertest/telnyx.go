@@ -58,6 +58,21 @@ func TelnyxDetailRecords(t testing.TB, baseURL, apiKey string, query map[string]
 	return out
 }
 
+// TelnyxCall calls one method of the official Telnyx Node SDK by its path
+// ("availablePhoneNumbers.list", "numberOrders.create",
+// "phoneNumbers.delete") with args at baseURL, which must end in /v2, and
+// returns its answer; an API error the SDK throws comes back as
+// {"error": STATUS}.
+func TelnyxCall(t testing.TB, baseURL, apiKey, method string, args ...any) json.RawMessage {
+	t.Helper()
+	var out json.RawMessage
+	if args == nil {
+		args = []any{}
+	}
+	runTelnyxSDK(t, "call", map[string]any{"baseURL": baseURL, "apiKey": apiKey, "method": method, "args": args}, &out)
+	return out
+}
+
 func runTelnyxSDK(t testing.TB, mode string, in, out any) {
 	t.Helper()
 	if testing.Short() {
