@@ -46,6 +46,10 @@ const usage = `usage:
                                           list numbers the carrier offers (buys nothing)
   switchboard carriers probe -c FILE      check each carrier's credentials with a
                                           harmless read (sends nothing)
+  switchboard accounts show -c FILE JID   balance, state and recent usage ([billing])
+  switchboard accounts credit -c FILE JID AMOUNT REASON...
+                                          credit (or, with a negative AMOUNT, debit)
+                                          an account, recorded with the reason
 `
 
 func main() {
@@ -83,6 +87,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		return cmdNumbers(ctx, args[1], args[2:], stdout)
+	case "accounts":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdAccounts(ctx, args[1], args[2:], stdout)
 	case "carriers":
 		if len(args) < 2 || args[1] != "probe" {
 			return fmt.Errorf("%w: carriers probe -c FILE", errUsage)
@@ -122,7 +131,8 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if len(a) > 1 && a[0] == '-' && a != "-" {
+		// A negative amount ("-1.25") is an argument, not a flag.
+		if len(a) > 1 && a[0] == '-' && (a[1] < '0' || a[1] > '9') {
 			flags = append(flags, a)
 			name := a[1:]
 			if name[0] == '-' {
@@ -222,6 +232,9 @@ func cmdNumbers(ctx context.Context, sub string, args []string, stdout io.Writer
 		b, err := book.Assign(ctx, pos[0], pos[1], carrier)
 		if err != nil {
 			return argError(err)
+		}
+		if err := app.OpenAccount(ctx, cfg, st, b.JID); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "assigned %s to %s via %s\n", b.Number, b.JID, b.Carrier)
 	case "list":

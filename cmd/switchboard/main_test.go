@@ -224,3 +224,46 @@ func TestNumbersSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountsCommands: with [billing] on, assigning a number opens the
+// owner's account; the operator credits it with a reason, debits it, and
+// sees the balance and the postings. Without billing the commands say so.
+func TestAccountsCommands(t *testing.T) {
+	r := testenv.StartRedis(t)
+	billed := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n[billing]\nenabled = true\nlow_balance = [\"1.00\"]\n[[billing.rates]]\nprefix = \"+1\"\nsms = \"0.01\"\n")
+	free := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n")
+	steps := []struct {
+		name string
+		args []string
+		want string
+		err  bool
+	}{
+		{"no account yet", []string{"accounts", "show", "-c", billed, "alice@example.org"}, "JID: billing: no such account", true},
+		{"assign opens it", []string{"numbers", "assign", "-c", billed, "+12015550100", "alice@example.org"}, "assigned +12015550100", false},
+		{"empty", []string{"accounts", "show", "-c", billed, "alice@example.org"}, "alice@example.org: active, balance 0.00 USD", false},
+		{"credit", []string{"accounts", "credit", "-c", billed, "alice@example.org", "5.00", "welcome", "credit"}, "credited alice@example.org: balance 5.00 USD", false},
+		{"debit", []string{"accounts", "credit", "-c", billed, "alice@example.org", "-1.25", "refund reversed"}, "debited alice@example.org: balance 3.75 USD", false},
+		{"postings", []string{"accounts", "show", "-c", billed, "alice@example.org"}, "welcome credit", false},
+		{"bad amount", []string{"accounts", "credit", "-c", billed, "alice@example.org", "1.005", "x"}, "AMOUNT:", true},
+		{"float amount", []string{"accounts", "credit", "-c", billed, "alice@example.org", "1e3", "x"}, "AMOUNT:", true},
+		{"no reason", []string{"accounts", "credit", "-c", billed, "alice@example.org", "1.00"}, "needs JID, AMOUNT and a REASON", true},
+		{"bad jid", []string{"accounts", "show", "-c", billed, "example.org"}, "JID: not a bare user JID", true},
+		{"unknown account", []string{"accounts", "credit", "-c", billed, "bob@example.org", "1.00", "x"}, "JID: billing: no such account", true},
+		{"billing off", []string{"accounts", "show", "-c", free, "alice@example.org"}, "billing is off", true},
+		{"unknown sub", []string{"accounts", "close", "-c", billed, "alice@example.org"}, "unknown accounts command", true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			out, err := sb(s.args...)
+			if s.err {
+				if err == nil || !strings.Contains(err.Error(), s.want) {
+					t.Fatalf("error = %v, want one containing %q (output %q)", err, s.want, out)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out, s.want) {
+				t.Fatalf("output %q, %v; want %q", out, err, s.want)
+			}
+		})
+	}
+}
