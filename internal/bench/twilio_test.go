@@ -305,12 +305,9 @@ func (s *webhookSender) post(body, signature string) (int, error) {
 		}
 		s.conn, s.br, s.bw = c, bufio.NewReader(c), bufio.NewWriter(c)
 	}
-	u, err := url.Parse(s.url)
-	if err != nil {
-		return 0, err
-	}
+	// s.url is http://{addr}{path}: the request line needs only the path.
 	fmt.Fprintf(s.bw, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: %s\r\nContent-Length: %d\r\n\r\n%s",
-		u.RequestURI(), u.Host, signature, len(body), body)
+		strings.TrimPrefix(s.url, "http://"+s.addr), s.addr, signature, len(body), body)
 	if err := s.bw.Flush(); err != nil {
 		return 0, err
 	}
