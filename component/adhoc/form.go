@@ -37,7 +37,7 @@ type Form struct {
 	// Reported and Items make a result form a table (XEP-0004 §3.4):
 	// Reported gives the columns, each item maps a column's var to its
 	// value.
-	Reported []Field            `json:"rep,omitempty"`
+	Reported []Field             `json:"rep,omitempty"`
 	Items    []map[string]string `json:"items,omitempty"`
 }
 
