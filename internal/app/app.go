@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -28,6 +29,7 @@ type Gateway struct {
 	mms    *mms.Rehoster // copies carriers' inbound media into media
 	fetch  *mms.Fetcher  // for URLs users and webhooks supply
 	comp   *component.Component
+	cmds   *adhoc.Server // ad-hoc commands on the gateway's JID
 	outbox *outbox.Outbox
 	voice  *voiceParts      // nil without [sip]
 	sb     *sandbox.Carrier // nil without the sandbox
@@ -83,6 +85,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	g.outbox = outbox.New(cfg.Outbox, st, g.comp.OutboxHandler(), log)
 	g.comp.SetOutbox(g.outbox)
 	if g.voice, err = g.newVoice(domain); err != nil {
+		return nil, err
+	}
+	if err := g.newCommands(domain); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {
@@ -149,6 +154,10 @@ func (g *Gateway) SandboxURL() string {
 	}
 	return g.cfg.HTTP.PublicURL + "/sandbox/?token=" + g.sb.Token()
 }
+
+// Commands is the ad-hoc command server on the gateway's JID, for adding
+// commands (sign-up, billing) before Run.
+func (g *Gateway) Commands() *adhoc.Server { return g.cmds }
 
 // Component is the gateway's XMPP side.
 func (g *Gateway) Component() *component.Component { return g.comp }
