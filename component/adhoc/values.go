@@ -19,14 +19,3 @@ func (v Values) Bool(name string) bool { return v.Get(name) == "true" }
 
 // List is every value of field name.
 func (v Values) List(name string) []string { return v[name] }
-
-func (v Values) clone() Values {
-	if v == nil {
-		return nil
-	}
-	c := make(Values, len(v))
-	for k, vs := range v {
-		c[k] = append([]string(nil), vs...)
-	}
-	return c
-}

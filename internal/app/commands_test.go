@@ -301,3 +301,34 @@ func TestCommands(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupTextsUserSetting: a user's group-text style (the settings
+// command) overrides the gateway's group_jids for that user.
+func TestGroupTextsUserSetting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prosody and Redis")
+	}
+	const bobNum, carolNum = "+12015550124", "+12015550125"
+	e := startEnv(t, envOptions{})
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	gw := e.prosody.ComponentDomain
+	a, raw := runCommand(t, alice, gw, "settings", "", "", "")
+	a, raw = runCommand(t, alice, gw, "settings", a.Command.SessionID, "next", "")
+	if a.Command.Status != "executing" {
+		t.Fatalf("settings: %s", raw.Raw)
+	}
+	if a, raw = runCommand(t, alice, gw, "settings", a.Command.SessionID, "complete", submit(map[string]string{"group_texts": "jids"})); a.Command.Status != "completed" {
+		t.Fatalf("settings: %s", raw.Raw)
+	}
+	code, out := e.sandboxAPI(t, "POST", "/sandbox/api/send", map[string]any{"from": phoneNum, "to": aliceNum, "cc": []string{bobNum, carolNum}, "body": "reply all"})
+	if code != 202 {
+		t.Fatalf("phone: %d %s", code, out)
+	}
+	r, err := alice.Expect(ctxT(t), isMessageFrom(phoneNum+","+bobNum+","+carolNum+"@"+gw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Raw, phoneNum+": reply all") {
+		t.Errorf("the sender's number should lead the text: %s", r.Raw)
+	}
+}
