@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/numbers"
+	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -61,7 +62,7 @@ func (c settings) step(ctx context.Context, r *adhoc.Request) (*adhoc.Step, erro
 		r.State[fieldLow] = u.LowBalance
 		return c.calls(bs[0], u), nil
 	case stageCalls:
-		fwd, err := c.forward(ctx, r.Values.Get(fieldForward))
+		fwd, err := c.forward(ctx, owner, r.Values.Get(fieldForward))
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +157,7 @@ func (c settings) save(ctx context.Context, owner string, st adhoc.State, groups
 
 // forward checks a forwarding target: a number (normalised, and allowed by
 // the calls policy), a SIP URI, or empty/off for none.
-func (c settings) forward(ctx context.Context, s string) (string, error) {
+func (c settings) forward(ctx context.Context, owner, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || strings.EqualFold(s, "off") {
 		return "", nil
@@ -166,8 +167,13 @@ func (c settings) forward(ctx context.Context, s string) (string, error) {
 		return "", adhoc.Invalid(fieldForward, "not a phone number in international form (+12015550123) or a SIP URI (sip:desk@pbx.example.org)")
 	}
 	if c.o.Calls != nil && strings.HasPrefix(to, "+") {
-		if err := c.o.Calls.Allow(ctx, "", to); err != nil {
-			return "", adhoc.Invalid(fieldForward, "calls to this number are refused by the gateway's policy")
+		if err := c.o.Calls.Allow(ctx, owner, to); err != nil {
+			why := "calls to this number are refused by the gateway's policy"
+			var r *policy.Refusal
+			if errors.As(err, &r) {
+				why = r.Text()
+			}
+			return "", adhoc.Invalid(fieldForward, "%s", why)
 		}
 	}
 	return to, nil
