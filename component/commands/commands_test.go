@@ -190,7 +190,9 @@ func TestListUsersPages(t *testing.T) {
 	if !strings.Contains(out, "page 2 of 3") {
 		t.Fatalf("back to page 2: %s", out)
 	}
-	out, _, _ = run(t, srv, "root@example.org/r", NodeUsers, sid, "next", nil)
+	if out, _, _ = run(t, srv, "root@example.org/r", NodeUsers, sid, "next", nil); !strings.Contains(out, "page 3 of 3") {
+		t.Fatalf("page 3 again: %s", out)
+	}
 	out, _, _ = run(t, srv, "root@example.org/r", NodeUsers, sid, "complete", nil)
 	if !strings.Contains(out, `status="completed"`) {
 		t.Fatalf("complete: %s", out)
