@@ -17,7 +17,7 @@ import (
 // Defaults.
 const (
 	DefaultExpiry   = time.Hour
-	defaultPerOwner = 8
+	DefaultPerOwner = 8 // sessions one JID may hold
 	defaultTotal    = 10000
 	maxFrames       = 64 // steps a session remembers for back
 )
@@ -50,7 +50,7 @@ func New(set Settings) *Server {
 		set.Expiry = DefaultExpiry
 	}
 	if set.Sessions == nil {
-		set.Sessions = NewMemory(set.Expiry, defaultPerOwner, defaultTotal, nil)
+		set.Sessions = NewMemory(set.Expiry, DefaultPerOwner, defaultTotal, nil)
 	}
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)

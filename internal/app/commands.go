@@ -19,8 +19,10 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 	}
 	g.cmds = adhoc.New(adhoc.Settings{
 		Expiry: cfg.Component.CommandExpiry,
-		Roles:  commands.Roles(admins, g.store),
-		Logger: g.log,
+		// In Redis: sessions outlive a restart.
+		Sessions: adhoc.NewStored(g.store, cfg.Component.CommandExpiry, adhoc.DefaultPerOwner),
+		Roles:    commands.Roles(admins, g.store),
+		Logger:   g.log,
 	})
 	err = commands.Register(g.cmds, commands.Options{
 		Store:       g.store,
