@@ -43,6 +43,14 @@ func twoSteps(_ context.Context, r *Request) (*Step, error) {
 	return nil, errors.New("unknown stage")
 }
 
+// memo is one step with a text field holding a value.
+func memo(_ context.Context, r *Request) (*Step, error) {
+	if r.Stage == "" {
+		return &Step{Stage: "memo", Final: true, Form: &Form{Type: TypeForm, Fields: []Field{{Var: "memo", Label: "Memo", Values: []string{"old"}}}}}, nil
+	}
+	return &Step{Done: true, Notes: []Note{{Type: Info, Text: "Saved."}}, Form: &Form{Type: TypeResult, Fields: []Field{{Var: "memo", Label: "Memo", Values: r.Values.List("memo")}}}}, nil
+}
+
 func newTestServer(t *testing.T, now func() time.Time) (*Server, *Memory) {
 	t.Helper()
 	mem := NewMemory(time.Hour, 3, 10, now)
@@ -61,6 +69,7 @@ func newTestServer(t *testing.T, now func() time.Time) (*Server, *Memory) {
 			return &Step{Done: true, Notes: []Note{{Type: Info, Text: "Hello."}}}, nil
 		}},
 		Command{Node: "admin", Name: "Admin only", Access: Admin, Step: twoSteps},
+		Command{Node: "memo", Name: "Memo", Access: Registered, Step: memo},
 	)
 	if err != nil {
 		t.Fatal(err)

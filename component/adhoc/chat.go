@@ -27,6 +27,7 @@ const (
 	wordBack   = "back"
 	wordNext   = "next"
 	wordFinish = "finish"
+	wordClear  = "-" // empties an optional text field
 )
 
 // Chat answers a chat message from who to the gateway, the way Cheogram
@@ -289,6 +290,10 @@ func readAnswer(fd Field, text string) (string, error) {
 			}
 		}
 		return "", malformed(fd.Var, "choose one of the numbers")
+	case TextSingle, TextPrivate, TextMulti, JIDSingle, JIDMulti:
+		if text == wordClear && !fd.Required {
+			return "", nil
+		}
 	case Boolean:
 		switch strings.ToLower(text) {
 		case "yes", "y", "true", "1", "on":

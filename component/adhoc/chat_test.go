@@ -30,7 +30,7 @@ func TestChat(t *testing.T) {
 		{name: "full run", who: "user@example.org/a", turns: []turn{
 			{say: "1", want: []string{"One", "Pick.", "Color", "1. Red", "2. Blue", "1 of 2"}},
 			{say: "3", want: []string{"does not fit", "1 to 2", "1. Red"}},
-			{say: "blue", want: []string{"Loud (optional)", "yes or no (now: no)", "2 of 2"}},
+			{say: "blue", want: []string{"Loud\nReply yes or no (now: no)", "2 of 2"}, not: []string{"(optional)"}},
 			{say: "perhaps", want: []string{"reply yes or no"}},
 			{say: "yes", want: []string{"Almost.", "Name (optional)", "1 of 1"}},
 			{say: "bad", want: []string{`field "name": is not allowed`, "Name"}},
@@ -51,6 +51,10 @@ func TestChat(t *testing.T) {
 			{say: "two"},
 			{say: "next", want: []string{"Color is required"}},
 			{say: "finish", want: []string{`field "color": is required`}},
+		}},
+		{name: "clear", who: "user@example.org/a", turns: []turn{
+			{say: "memo", want: []string{"Memo (optional)", "Now: old", "or - to clear it"}},
+			{say: "-", want: []string{"Saved.", "Memo: "}, not: []string{"old"}},
 		}},
 		{name: "finish", who: "user@example.org/a", turns: []turn{
 			{say: "two"},

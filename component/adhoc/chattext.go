@@ -91,7 +91,8 @@ func results(f *Form) string {
 func question(fd Field, answers Values, i, n int) string {
 	var b strings.Builder
 	b.WriteString(fd.title())
-	if !fd.Required {
+	text := fd.kind() != Boolean && fd.kind() != ListSingle && fd.kind() != ListMulti
+	if !fd.Required && text {
 		b.WriteString(" (optional)")
 	}
 	if fd.Desc != "" {
@@ -130,7 +131,11 @@ func question(fd Field, answers Values, i, n int) string {
 		if now != "" {
 			b.WriteString("\nNow: " + now)
 		}
-		b.WriteString("\nReply with the value.")
+		b.WriteString("\nReply with the value")
+		if now != "" && !fd.Required {
+			b.WriteString(", or " + wordClear + " to clear it")
+		}
+		b.WriteString(".")
 	}
 	b.WriteString("\n(" + strconv.Itoa(i+1) + " of " + strconv.Itoa(n) + " · next · back · cancel · finish)")
 	return b.String()
