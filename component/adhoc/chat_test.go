@@ -56,6 +56,10 @@ func TestChat(t *testing.T) {
 			{say: "memo", want: []string{"Memo (optional)", "Now: old", "or - to clear it"}},
 			{say: "-", want: []string{"Saved.", "Memo: "}, not: []string{"old"}},
 		}},
+		{name: "too long", who: "user@example.org/a", turns: []turn{
+			{say: "memo"},
+			{say: strings.Repeat("x", maxValueLen+1), want: []string{"longer than", "Memo"}},
+		}},
 		{name: "finish", who: "user@example.org/a", turns: []turn{
 			{say: "two"},
 			{say: "1"},

@@ -66,9 +66,15 @@ func checkValues(sf Field, vs []string) ([]string, error) {
 		return nil, malformed(sf.Var, "takes one value, got %d", len(vs))
 	}
 	out := make([]string, 0, len(vs))
+	if len(vs) > maxValues {
+		return nil, malformed(sf.Var, "%d values (at most %d)", len(vs), maxValues)
+	}
 	for _, v := range vs {
 		if v == "" && !multi(sf.kind()) {
 			continue
+		}
+		if len(v) > maxValueLen {
+			return nil, malformed(sf.Var, "a value longer than %d bytes", maxValueLen)
 		}
 		switch sf.kind() {
 		case Boolean:
