@@ -112,3 +112,25 @@ func TestChatExpires(t *testing.T) {
 		t.Fatalf("an expired session answered: %s", got)
 	}
 }
+
+// FuzzChat sends lines of text, one message each, to a server with the
+// test commands: whatever a user types, the gateway answers without
+// failing, and keeps at most one chat session.
+func FuzzChat(f *testing.F) {
+	f.Add("help\n1")
+	f.Add("two\n2\nyes\nback\nback\nnext\nfinish\nbad\nAnn")
+	f.Add("memo\n-\nmemo\nnext")
+	f.Add("two\n0\n-1\n99999999999999999999\nBLUE\nn\ncancel\ncancel")
+	f.Fuzz(func(t *testing.T, lines string) {
+		s, mem := newTestServer(t, nil)
+		who := mustJID("user@example.org/a")
+		for _, l := range strings.Split(lines, "\n") {
+			if reply, ok := s.Chat(context.Background(), who, l); ok && reply == "" {
+				t.Fatalf("%q: an empty answer", l)
+			}
+			if mem.Len() > 1 {
+				t.Fatalf("%d sessions for one chat", mem.Len())
+			}
+		}
+	})
+}
