@@ -204,6 +204,16 @@ func TestCommands(t *testing.T) {
 		if raw.ErrorCondition() != "bad-request" || !strings.Contains(raw.ErrorText(), "ring_timeout") {
 			t.Fatalf("bad ring timeout: %s", raw.Raw)
 		}
+		// Hostile forms: a field twice, a field the form does not have.
+		for _, f := range []string{
+			`<x xmlns="jabber:x:data" type="submit"><field var="forward"><value>+12015550199</value></field><field var="forward"><value>+19005550123</value></field></x>`,
+			`<x xmlns="jabber:x:data" type="submit"><field var="owner"><value>mallory@localhost</value></field></x>`,
+		} {
+			_, raw = runCommand(t, alice, gw, "settings", sid, "next", f)
+			if raw.ErrorCondition() != "bad-request" || !strings.Contains(raw.Raw, "bad-payload") || !strings.Contains(raw.ErrorText(), `field "`) {
+				t.Fatalf("hostile form: %s", raw.Raw)
+			}
+		}
 		_, raw = runCommand(t, alice, gw, "settings", sid, "next", submit(map[string]string{"forward": "call me"}))
 		if raw.ErrorCondition() != "bad-request" || !strings.Contains(raw.ErrorText(), "forward") {
 			t.Fatalf("bad forward: %s", raw.Raw)
