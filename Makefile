@@ -48,6 +48,8 @@ fuzz:
 	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzCleanNick -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers -run '^$$' -fuzz FuzzNumberQuery -fuzztime $(FUZZTIME)
+	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzParseForm -fuzztime $(FUZZTIME)
+	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzChat -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzLaMLMediaPath -fuzztime $(FUZZTIME)

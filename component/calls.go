@@ -26,5 +26,5 @@ type Calls interface {
 func (c *Component) SetCalls(calls Calls) {
 	c.calls = calls
 	c.numberInfo = newEntity([]identity{numberIdentity}, append(append([]string{}, numberFeatures...), jingle.Features...))
-	c.gatewayInfo = newEntity(gatewayIdentities(c.set.Name, true), gatewayFeatures)
+	c.gatewayInfo = newEntity(gatewayIdentities(c.set.Name, true), c.gatewayFeatureList())
 }

@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/commit"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/policy"
@@ -138,9 +139,10 @@ type Component struct {
 
 	work    *dispatcher
 	numbers *numberCache
-	answers sync.Map // id of an IQ we sent -> chan answer, fed by receive
-	calls   Calls    // nil without voice
-	ob      Outbox   // nil: send at once
+	answers sync.Map      // id of an IQ we sent -> chan answer, fed by receive
+	calls   Calls         // nil without voice
+	cmds    *adhoc.Server // nil: no ad-hoc commands
+	ob      Outbox        // nil: send at once
 
 	fpKey       []byte     // keys reaction fingerprints (reactions.go)
 	gatewayInfo entity     // disco#info and caps of the gateway's JID

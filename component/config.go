@@ -7,6 +7,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/config"
 )
 
@@ -31,6 +32,12 @@ type Config struct {
 	// long, so users' reactions read on phones as Liked “…”; default 0:
 	// no text kept.
 	ReactionQuotes time.Duration `toml:"reaction_quotes"`
+	// Admins are the bare JIDs that may run the admin commands (list
+	// users, ...).
+	Admins []string `toml:"admins"`
+	// CommandExpiry is how long an idle ad-hoc command session (or one run
+	// as chat text) lives; default 1h.
+	CommandExpiry time.Duration `toml:"command_expiry"`
 }
 
 // Check validates the section.
@@ -56,7 +63,23 @@ func (c *Config) Check() error {
 	if c.ReactionQuotes < 0 {
 		return config.Invalid("reaction_quotes", "%v is negative", c.ReactionQuotes)
 	}
-	return nil
+	if _, err := c.AdminJIDs(); err != nil {
+		return err
+	}
+	return config.Duration("command_expiry", &c.CommandExpiry, adhoc.DefaultExpiry)
+}
+
+// AdminJIDs are the admins, parsed.
+func (c *Config) AdminJIDs() ([]jid.JID, error) {
+	out := make([]jid.JID, 0, len(c.Admins))
+	for _, a := range c.Admins {
+		j, err := jid.Parse(a)
+		if err != nil || j.Localpart() == "" || j.Resourcepart() != "" {
+			return nil, config.Invalid("admins", "%q is not a bare JID such as admin@example.org", a)
+		}
+		out = append(out, j)
+	}
+	return out, nil
 }
 
 // Domain is the gateway's domain JID.

@@ -27,6 +27,8 @@ func (c *Component) handleIQ(ctx context.Context, st *inbound) {
 	switch {
 	case st.Jingle != nil && st.Type == "set" && st.to.Localpart() != "":
 		c.jingle(ctx, st)
+	case st.Command != nil && st.Type == "set" && st.to.Localpart() == "" && c.cmds != nil:
+		c.command(ctx, st)
 	case st.Type == "get" && p.Space == nsDiscoInfo:
 		c.discoInfo(ctx, st)
 	case st.Type == "get" && p.Space == nsDiscoItems:

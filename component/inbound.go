@@ -194,7 +194,7 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 	}
 	other := c.senderLocal(m.From)
 	if len(m.Cc) > 0 {
-		c.groupInbound(&msg, m, owner)
+		c.groupInbound(&msg, m, owner, c.groupJIDs(ctx, owner))
 		other = groupLocal(m.To, append([]string{m.From}, m.Cc...))
 	}
 	cv := conv(owner, other)
@@ -398,16 +398,16 @@ func optInWord(body string) bool {
 
 // groupInbound marks msg as part of a group text: XEP-0033 addresses
 // listing every other participant as already delivered (Cheogram's
-// GroupMMS contract), and, with group JIDs on, the group's JID as sender
-// and the sender's number in front of the text.
-func (c *Component) groupInbound(msg *outMessage, m carriers.Message, owner string) {
+// GroupMMS contract), and, with group JIDs on (for this owner), the
+// group's JID as sender and the sender's number in front of the text.
+func (c *Component) groupInbound(msg *outMessage, m carriers.Message, owner string, groupJIDs bool) {
 	msg.Addresses = []address{{Type: "to", JID: owner}}
 	for _, p := range m.Cc {
 		if p != m.To {
 			msg.Addresses = append(msg.Addresses, address{Type: "to", URI: "sms:" + p, Delivered: true})
 		}
 	}
-	if c.set.GroupJIDs {
+	if groupJIDs {
 		all := append([]string{m.From}, m.Cc...)
 		msg.From = groupLocal(m.To, all) + "@" + c.set.Domain.Domainpart()
 		msg.Body = m.From + ": " + msg.Body

@@ -54,6 +54,9 @@ func (c *Component) discoInfo(ctx context.Context, st *inbound) {
 		}
 		e = c.numberInfo
 	}
+	if st.Payload.Node != "" && st.to.Localpart() == "" && c.cmds != nil && c.commandInfo(ctx, st) {
+		return
+	}
 	if n := st.Payload.Node; n != "" && n != e.node() {
 		c.replyError(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound, Text: text("no such node")})
 		return
@@ -62,6 +65,10 @@ func (c *Component) discoInfo(ctx context.Context, st *inbound) {
 }
 
 func (c *Component) discoItems(ctx context.Context, st *inbound) {
+	if st.Payload.Node == nsCommands && st.to.Localpart() == "" && c.cmds != nil {
+		c.commandItems(ctx, st)
+		return
+	}
 	type query struct {
 		XMLName xml.Name `xml:"http://jabber.org/protocol/disco#items query"`
 		Node    string   `xml:"node,attr,omitempty"`

@@ -38,7 +38,7 @@ func (c *Component) handleMessage(ctx context.Context, st *inbound) {
 		return // chat states, receipts, markers: nothing to send
 	}
 	if st.to.Localpart() == "" && st.Addresses == nil {
-		c.help(ctx, st)
+		c.chat(ctx, st)
 		return
 	}
 	tos, ok := c.recipients(ctx, st)
@@ -192,10 +192,11 @@ func policyText(err error) string {
 	return "This number is refused by this gateway's destination policy."
 }
 
-// help answers messages to the gateway itself.
-func (c *Component) help(ctx context.Context, st *inbound) {
+// help answers messages to the gateway itself that are no command, with
+// more at the end.
+func (c *Component) help(ctx context.Context, st *inbound, more string) {
 	body := "This is an SMS gateway. To text a phone number, write to +<country code><number>@" +
-		c.set.Domain.Domainpart() + ", for example +12015550123@" + c.set.Domain.Domainpart() + "."
+		c.set.Domain.Domainpart() + ", for example +12015550123@" + c.set.Domain.Domainpart() + "." + more
 	if err := c.send(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}.tokens()); err != nil {
 		c.log.Warn("component: could not send help", "err", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/jingle"
 )
 
@@ -50,6 +51,8 @@ type inbound struct {
 
 	// iq: Jingle, when the first child is <jingle/>
 	Jingle *jingle.Jingle `xml:"urn:xmpp:jingle:1 jingle"`
+	// iq: an XEP-0050 command
+	Command *adhoc.Payload `xml:"http://jabber.org/protocol/commands command"`
 
 	// iq: its first child
 	Payload iqPayload `xml:",any"`

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -31,6 +32,7 @@ type Gateway struct {
 	mms    *mms.Rehoster // copies carriers' inbound media into media
 	fetch  *mms.Fetcher  // for URLs users and webhooks supply
 	comp   *component.Component
+	cmds   *adhoc.Server // ad-hoc commands on the gateway's JID
 	outbox *outbox.Outbox
 	voice  *voiceParts      // nil without [sip]
 	sb     *sandbox.Carrier // nil without the sandbox
@@ -100,6 +102,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	if g.voice, err = g.newVoice(domain); err != nil {
 		return nil, err
 	}
+	if err := g.newCommands(domain); err != nil {
+		return nil, err
+	}
 	for _, c := range cs {
 		if wh, ok := c.(carriers.Webhooks); ok {
 			h := wh.Handler(g.comp)
@@ -167,6 +172,10 @@ func (g *Gateway) SandboxURL() string {
 	}
 	return g.cfg.HTTP.PublicURL + "/sandbox/?token=" + g.sb.Token()
 }
+
+// Commands is the ad-hoc command server on the gateway's JID, for adding
+// commands (sign-up, billing) before Run.
+func (g *Gateway) Commands() *adhoc.Server { return g.cmds }
 
 // Component is the gateway's XMPP side.
 func (g *Gateway) Component() *component.Component { return g.comp }

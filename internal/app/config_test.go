@@ -379,6 +379,12 @@ func TestSettings(t *testing.T) {
 		{name: "billing rate increment", old: "[numbers]", new: "[billing]\n[[billing.rates]]\nprefix = \"+1\"\ncall = \"0.01\"\nincrement = \"0/6\"\n\n[numbers]", key: "billing.rates[0].increment"},
 		{name: "billing plan fee", old: "[numbers]", new: "[billing]\n[[billing.plans]]\nname = \"basic\"\nfee = \"-1\"\n\n[numbers]", key: "billing.plans[0].fee"},
 		{name: "billing plan allowance", old: "[numbers]", new: "[billing]\n[[billing.plans]]\nname = \"basic\"\nsms = -5\n\n[numbers]", key: "billing.plans[0].sms"},
+		{name: "admins", env: []string{"SWITCHBOARD_COMPONENT_ADMINS=root@example.org, ops@example.org"}},
+		{name: "admin with resource", env: []string{"SWITCHBOARD_COMPONENT_ADMINS=root@example.org/phone"}, key: "component.admins"},
+		{name: "admin without local part", old: `secret = "s3cret"`, new: "secret = \"s3cret\"\nadmins = [\"example.org\"]", key: "component.admins"},
+		{name: "command expiry", env: []string{"SWITCHBOARD_COMPONENT_COMMAND_EXPIRY=10m"}},
+		{name: "command expiry negative", env: []string{"SWITCHBOARD_COMPONENT_COMMAND_EXPIRY=-1m"}, key: "component.command_expiry"},
+		{name: "command expiry unit", env: []string{"SWITCHBOARD_COMPONENT_COMMAND_EXPIRY=60"}, key: "component.command_expiry"},
 		{name: "outbox", env: []string{"SWITCHBOARD_OUTBOX_WORKERS=8", "SWITCHBOARD_OUTBOX_MAX_AGE=4h", "SWITCHBOARD_OUTBOX_RETRY_MIN=1s",
 			"SWITCHBOARD_OUTBOX_RETRY_MAX=10m", "SWITCHBOARD_OUTBOX_CLAIM_IDLE=5m", "SWITCHBOARD_OUTBOX_NUMBER_RATE=0.5", "SWITCHBOARD_OUTBOX_CARRIER_RATE=100", "SWITCHBOARD_OUTBOX_CONSUMER=gw-1"}},
 		{name: "outbox workers", env: []string{"SWITCHBOARD_OUTBOX_WORKERS=-1"}, key: "outbox.workers"},
@@ -495,7 +501,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-parse %s: %v", b, err)
 	}
-	if c2.Component != c.Component || c2.HTTP != c.HTTP || *c2.Carriers.Twilio != *c.Carriers.Twilio {
+	if !reflect.DeepEqual(c2.Component, c.Component) || c2.HTTP != c.HTTP || *c2.Carriers.Twilio != *c.Carriers.Twilio {
 		t.Fatalf("round trip changed the config:\n%s", b)
 	}
 }

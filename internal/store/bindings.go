@@ -161,17 +161,27 @@ func (s *Store) List(ctx context.Context) ([]Binding, error) {
 		return nil, fmt.Errorf("store: list: %w", err)
 	}
 	sort.Strings(nums)
+	bs, err := s.readBindings(ctx, nums, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: list: %w", err)
+	}
+	return bs, nil
+}
+
+// readBindings reads the bindings of nums in one round trip, in order,
+// skipping numbers no longer bound and those keep (if not nil) refuses.
+func (s *Store) readBindings(ctx context.Context, nums []string, keep func(m map[string]string) bool) ([]Binding, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.MapStringStringCmd, len(nums))
 	for i, n := range nums {
 		cmds[i] = pipe.HGetAll(ctx, s.numKey(n))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: list: %w", err)
+		return nil, err
 	}
 	out := make([]Binding, 0, len(nums))
 	for i, n := range nums {
-		if m := cmds[i].Val(); len(m) > 0 {
+		if m := cmds[i].Val(); len(m) > 0 && (keep == nil || keep(m)) {
 			out = append(out, bindingFrom(n, m))
 		}
 	}

@@ -5,6 +5,9 @@
 //	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s), forward   number -> owner
 //	sb:{b}:jid:<bare JID> zset   E164 scored by assignment time     owner -> numbers
 //	sb:{b}:numbers        set    every bound number                  for listing
+//	sb:{b}:set:<bare JID> hash   voicemail, ring_timeout, group_texts, low_balance  a user's settings (settings.go)
+//	sb:{cmd:<JID>}:s      hash   command session id -> JSON; expires   ad-hoc command sessions (sessions.go)
+//	sb:{cmd:<JID>}:exp    zset   command session ids by expiry (unix ms); expires
 //	sb:seen:<carrier>:<k> string "taking" (30 s), then "taken"; expires  webhook de-duplication
 //	sb:{ob}:q             stream accepted outbound messages (group "senders")  outbox.go
 //	sb:{ob}:retry         zset   outbound messages by due time (retries, pacing)

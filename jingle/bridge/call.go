@@ -46,6 +46,10 @@ type call struct {
 	user      jid.JID // the user's full JID, once known
 	owner     jid.JID // the user's bare JID
 	from, to  string  // E.164 (or SIP user) of caller and callee, for the record
+	// inbound calls: how long they ring, and whether voicemail takes them
+	// then (the owner's settings, else the gateway's)
+	ringFor     time.Duration
+	voicemailOn bool
 
 	ctx    context.Context // ends with the call
 	cancel context.CancelFunc

@@ -81,6 +81,7 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 	c := b.newCall(newSID(), inbound, callerJID)
 	c.jmi, c.owner, c.slot, handed = true, owner, slot, true
 	c.from, c.to = caller, number
+	c.ringFor, c.voicemailOn = b.answering(ctx, bind.JID)
 	if !b.openIncoming(ctx, c, in) {
 		return
 	}
@@ -94,12 +95,11 @@ const anonymousCaller = "anonymous"
 
 // ring runs an incoming call up to the moment both sides are connected.
 func (c *call) ring(in Incoming) {
-	b := c.b
 	c.sendJMI(c.ctx, c.owner.String(), jingle.NewAudioPropose(c.sid))
 	if err := in.Ringing(); err != nil {
 		c.log.Debug("bridge: 180 not sent", "err", err)
 	}
-	t := time.NewTimer(b.set.RingTimeout)
+	t := time.NewTimer(c.ringFor)
 	defer t.Stop()
 	var user = c.owner
 	select {
@@ -109,7 +109,7 @@ func (c *call) ring(in Incoming) {
 		return
 	case <-t.C:
 		c.retract(jingle.NewReason(jingle.Timeout, "nobody answered"))
-		if b.set.Voicemail && c.reserveVoicemail() {
+		if c.voicemailOn && c.reserveVoicemail() {
 			if !c.voicemail(in) { // it refused the caller
 				c.missed()
 			}
@@ -126,7 +126,7 @@ func (c *call) ring(in Incoming) {
 		// A decline is the user's own doing; busy (a device already in a
 		// call) and the like are missed calls.
 		declined := r.Condition == jingle.Decline
-		if b.set.Voicemail && c.reserveVoicemail() {
+		if c.voicemailOn && c.reserveVoicemail() {
 			if !c.voicemail(in) && !declined {
 				c.missed()
 			}
@@ -177,7 +177,7 @@ func (c *call) ring(in Incoming) {
 		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
 		return
 	}
-	t.Reset(b.set.RingTimeout)
+	t.Reset(c.ringFor)
 	select {
 	case <-c.jingleReady:
 	case <-in.Cancelled():

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"fmt"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/component/commands"
+)
+
+// newCommands serves the self-service ad-hoc commands on the gateway's
+// JID. Further commands (sign-up, billing) register on the same server.
+func (g *Gateway) newCommands(domain jid.JID) error {
+	cfg := g.cfg
+	admins, err := cfg.Component.AdminJIDs()
+	if err != nil {
+		return fmt.Errorf("app: component.admins: %w", err)
+	}
+	g.cmds = adhoc.New(adhoc.Settings{
+		Expiry: cfg.Component.CommandExpiry,
+		// In Redis: sessions outlive a restart.
+		Sessions: adhoc.NewStored(g.store, cfg.Component.CommandExpiry, adhoc.DefaultPerOwner),
+		Roles:    commands.Roles(admins, g.store),
+		Logger:   g.log,
+	})
+	err = commands.Register(g.cmds, commands.Options{
+		Store:       g.store,
+		Domain:      domain.Domainpart(),
+		Region:      cfg.Numbers.DefaultRegion,
+		Calls:       cfg.Policy.Calls(),
+		Voice:       cfg.SIP != nil,
+		Voicemail:   cfg.Calls.Voicemail,
+		RingTimeout: cfg.Calls.RingTimeout,
+		GroupJIDs:   cfg.Component.GroupJIDs,
+	})
+	if err != nil {
+		return err
+	}
+	g.comp.SetCommands(g.cmds)
+	return nil
+}
