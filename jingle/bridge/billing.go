@@ -143,6 +143,11 @@ func (c *call) meter() {
 			if !c.sleepUntil(from.Add(reserved)) {
 				return
 			}
+			// Ended at the reserved second: the moments end takes are not
+			// the user's to pay.
+			c.mu.Lock()
+			c.billCap = c.billed
+			c.mu.Unlock()
 			c.outOfCredit(d)
 			return
 		}
@@ -187,7 +192,7 @@ func (c *call) settle(ctx context.Context) {
 	}
 	ev := *c.bill
 	c.mu.Lock()
-	from := c.talkFrom
+	from, limit := c.talkFrom, c.billCap
 	c.mu.Unlock()
 	if from.IsZero() {
 		c.b.release(&ev)
@@ -195,6 +200,9 @@ func (c *call) settle(ctx context.Context) {
 	}
 	talk := c.b.set.Clock.Now().Sub(from)
 	ev.Quantity = int64((talk + time.Second - 1) / time.Second) // every started second
+	if limit > 0 {
+		ev.Quantity = min(ev.Quantity, limit)
+	}
 	d, err := c.b.set.Meter.Settle(ctx, ev, "")
 	if err != nil {
 		// The hold lapses; the call goes uncharged rather than twice.

@@ -82,11 +82,13 @@ type call struct {
 	vmID string // the voicemail reservation, once voicemail took the call
 
 	// bill is the call's ledger event, set before the call is opened;
-	// nil when it is free. talkFrom (the Clock's time of the answer) and
-	// billed (seconds reserved so far) are guarded by mu.
+	// nil when it is free. talkFrom (the Clock's time of the answer),
+	// billed (seconds reserved so far) and billCap (the most to settle:
+	// the call was ended when its credit ran out) are guarded by mu.
 	bill     *billing.Event
 	talkFrom time.Time
 	billed   int64
+	billCap  int64
 }
 
 func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
