@@ -75,6 +75,24 @@ func (e *env) callCharge(t *testing.T, ctx context.Context, account string) (bil
 	}
 }
 
+// callWithCredit has alice, with amount on her account, call a phone
+// (SIPp answering and echoing) at 0.60 a minute in increments inc, and
+// waits for the phone's answer to reach her.
+func callWithCredit(t *testing.T, inc string, step time.Duration, amount string) (*env, *siptest.Sipp, *jinglepeer.Peer, string, context.Context) {
+	t.Helper()
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml", RTPEcho: true})
+	e := meteredVoiceEnv(t, sipp, inc, step)
+	alice := e.voiceUser(t, "alice", callerNumber, jinglepeer.Options{Tone: 440})
+	account := "alice@" + e.prosody.Domain
+	e.fund(t, account, amount)
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	alice.Do(map[string]any{"cmd": "call", "to": e.numberJID("+15551234567"), "jmi": true})
+	if _, err := alice.Expect(ctx, "session-accept", nil); err != nil {
+		t.Fatal(err)
+	}
+	return e, sipp, alice, account, ctx
+}
+
 // TestPrepaidCalls: calls to phones with billing on a real ledger and
 // SIPp as the trunk. Without credit nothing is dialled and the user's
 // client is told why; a balance that covers one step ends the call (BYE,
@@ -101,17 +119,8 @@ func TestPrepaidCalls(t *testing.T) {
 		}
 	})
 	t.Run("runs out", func(t *testing.T) {
-		sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml", RTPEcho: true})
 		// 0.02 pays for one 2-second step at a cent a second.
-		e := meteredVoiceEnv(t, sipp, "1/1", 2*time.Second)
-		alice := e.voiceUser(t, "alice", callerNumber, jinglepeer.Options{Tone: 440})
-		account := "alice@" + e.prosody.Domain
-		e.fund(t, account, "0.02")
-		ctx := ctxTimeoutT(t, 60*time.Second)
-		alice.Do(map[string]any{"cmd": "call", "to": e.numberJID("+15551234567"), "jmi": true})
-		if _, err := alice.Expect(ctx, "session-accept", nil); err != nil {
-			t.Fatal(err)
-		}
+		e, sipp, alice, account, ctx := callWithCredit(t, "1/1", 2*time.Second, "0.02")
 		end, err := alice.Expect(ctx, "terminated", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -135,13 +144,7 @@ func TestPrepaidCalls(t *testing.T) {
 		}
 	})
 	t.Run("60/60", func(t *testing.T) {
-		sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml", RTPEcho: true})
-		e := meteredVoiceEnv(t, sipp, "60/60", 0)
-		alice := e.voiceUser(t, "alice", callerNumber, jinglepeer.Options{Tone: 440})
-		account := "alice@" + e.prosody.Domain
-		e.fund(t, account, "1.00")
-		ctx := ctxTimeoutT(t, 60*time.Second)
-		alice.Do(map[string]any{"cmd": "call", "to": e.numberJID("+15551234567"), "jmi": true})
+		e, sipp, alice, account, ctx := callWithCredit(t, "60/60", 0, "1.00")
 		if _, err := alice.Expect(ctx, "connected", nil); err != nil {
 			t.Fatal(err)
 		}
