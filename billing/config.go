@@ -28,8 +28,13 @@ type Config struct {
 	// Extend (an instance that died mid-send); default "15m". Calls extend
 	// theirs at each step, so this must exceed a call's step.
 	HoldTTL time.Duration `toml:"hold_ttl"`
-	Rates   []RateConfig  `toml:"rates"`
-	Plans   []PlanConfig  `toml:"plans"`
+	// CallStep is how many seconds of a call are reserved at a time: at
+	// the start, then again before each step runs out; default "60s". A
+	// shorter step asks the ledger more often and leaves less unpaid when
+	// the balance runs out; it must be shorter than HoldTTL.
+	CallStep time.Duration `toml:"call_step"`
+	Rates    []RateConfig  `toml:"rates"`
+	Plans    []PlanConfig  `toml:"plans"`
 
 	tariff *Tariff
 	plans  map[string]Plan
@@ -86,6 +91,13 @@ func (c *Config) Check() error {
 	}
 	if c.HoldTTL < 10*time.Second {
 		return config.Invalid("hold_ttl", "%s is too short: a send would lose its reservation before the carrier answers (at least 10s)", c.HoldTTL)
+	}
+	// A short hold_ttl (tests) brings the default step under it.
+	if err := config.Duration("call_step", &c.CallStep, min(time.Minute, (c.HoldTTL/2).Truncate(time.Second))); err != nil {
+		return err
+	}
+	if c.CallStep < time.Second || c.CallStep%time.Second != 0 || c.CallStep >= c.HoldTTL {
+		return config.Invalid("call_step", "%s is not whole seconds from 1s up to less than hold_ttl (%s)", c.CallStep, c.HoldTTL)
 	}
 	c.low = c.low[:0]
 	for i, s := range c.LowBalance {

@@ -3,6 +3,7 @@ package billing
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -167,6 +168,8 @@ func TestConfigCheck(t *testing.T) {
 		{"duplicate plan", "[[plans]]\nname = \"a\"\n[[plans]]\nname = \"a\"", "plans[1].name"},
 		{"unknown default plan", `plan = "gold"`, "plan"},
 		{"hold ttl", `hold_ttl = 1`, "hold_ttl"},
+		{"call step past hold ttl", `call_step = "20m"`, "call_step"},
+		{"call step fraction", `call_step = "1500ms"`, "call_step"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c Config
@@ -238,4 +241,32 @@ func FuzzRates(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPriced: inbound calls are metered only where the rates price them.
+func TestPriced(t *testing.T) {
+	c := Config{Rates: []RateConfig{{Prefix: "+1", Call: "0.02", CallIn: "0.01"}, {Prefix: "+44", Call: "0.05"}}}
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kind   Kind
+		remote string
+		want   bool
+	}{
+		{CallIn, "+12015550100", true},
+		{CallIn, "+442079460000", false},
+		{CallIn, "anonymous", false},
+		{Call, "+442079460000", true},
+		{Call, "+33612345678", false},
+	} {
+		t.Run(string(tc.kind)+tc.remote, func(t *testing.T) {
+			if got := c.Tariff().Priced(tc.kind, tc.remote); got != tc.want {
+				t.Errorf("Priced = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if c.CallStep != time.Minute {
+		t.Errorf("call_step default %v, want 1m", c.CallStep)
+	}
 }

@@ -46,7 +46,11 @@ type Gateway struct {
 
 // New builds the gateway described by cfg (checked by LoadConfig or
 // ParseConfig) and binds its HTTP listener.
-func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
+func New(cfg *Config, log *slog.Logger) (*Gateway, error) { return newGateway(cfg, log, time.Now) }
+
+// newGateway is New with the clock the ledger reads (tests move it to
+// renew plans and end grace periods).
+func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, error) {
 	st, err := store.Open(cfg.Redis.URL)
 	if err != nil {
 		return nil, err
@@ -90,7 +94,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		Logger: log,
 	}, st, cs)
 	if cfg.Billing.Enabled {
-		ledger, err := billing.New(st.Client(), st.Prefix(), &cfg.Billing, time.Now)
+		ledger, err := billing.New(st.Client(), st.Prefix(), &cfg.Billing, now)
 		if err != nil {
 			return nil, fmt.Errorf("app: billing: %w", err)
 		}
@@ -207,6 +211,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 	// Connection carriers stop with the XMPP side too: what they receive
 	// goes to it.
 	runnersDone := g.startRunners(compCtx)
+	// Renewals tell users through the XMPP side: they stop with it.
+	renewDone := g.startRenewals(compCtx)
 	mmsDone := make(chan error, 1)
 	go func() { mmsDone <- g.media.Run(ctx) }()
 	voiceDone := make(chan error, 1)
@@ -236,6 +242,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	stopComp()
 	<-outboxDone
 	runnersDone.Wait()
+	<-renewDone
 	<-compDone
 	<-mmsDone
 	g.store.Close()

@@ -31,6 +31,7 @@ type env struct {
 	serverLog func() string // the XMPP server's log tail, for failures
 	cancel    context.CancelFunc
 	done      chan error
+	now       func() time.Time // the ledger's clock; default time.Now
 }
 
 type envOptions struct {
@@ -106,7 +107,11 @@ func (e *env) start(t *testing.T, logTo io.Writer) {
 		logTo = io.MultiWriter(logTo, os.Stderr)
 	}
 	logger := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	gw, err := New(e.cfg, logger)
+	now := e.now
+	if now == nil {
+		now = time.Now
+	}
+	gw, err := newGateway(e.cfg, logger, now)
 	if err != nil {
 		t.Fatal(err)
 	}

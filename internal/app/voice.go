@@ -59,6 +59,10 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		return nil, err
 	}
 	v := &voiceParts{}
+	var meter bridge.Meter // a nil *billing.Ledger must not become a Meter
+	if g.ledger != nil {
+		meter = g.ledger
+	}
 	v.bridge = bridge.New(bridge.Settings{
 		Domain:        domain,
 		DefaultRegion: cfg.Numbers.DefaultRegion,
@@ -85,6 +89,8 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		MediaURL:     cfg.HTTP.PublicURL,
 		FullNumbers:  cfg.Log.FullNumbers,
 		Destinations: cfg.Policy.Calls(),
+		Meter:        meter,
+		BillingStep:  cfg.Billing.CallStep,
 		Logger:       g.log,
 		// The trunk's signalling addresses may also send its media (a
 		// carrier's media servers behind the same block): the trunk is

@@ -95,6 +95,17 @@ type Settings struct {
 	// allows every number.
 	Destinations policy.Policy
 
+	// Meter, when set, prices calls (package billing): calls to phones
+	// always, calls from phones where the rates price them. Nil: calls
+	// are free.
+	Meter Meter
+	// BillingStep is how much of a call is reserved at a time, in whole
+	// seconds ([billing] call_step); default 60s.
+	BillingStep time.Duration
+	// Clock meters talk time and schedules credit extensions; default
+	// the system's.
+	Clock Clock
+
 	FullNumbers bool // log whole phone numbers
 	Logger      *slog.Logger
 }
@@ -143,6 +154,12 @@ func (s *Settings) defaults() {
 	}
 	if s.VoicemailBudget <= 0 {
 		s.VoicemailBudget = defaultVoicemailBudget
+	}
+	if s.BillingStep < time.Second {
+		s.BillingStep = defaultBillingStep
+	}
+	if s.Clock == nil {
+		s.Clock = systemClock{}
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

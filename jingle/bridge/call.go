@@ -10,6 +10,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/billing"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
@@ -83,6 +84,15 @@ type call struct {
 
 	slot *slot  // its share of the limits, given back by end
 	vmID string // the voicemail reservation, once voicemail took the call
+
+	// bill is the call's ledger event, set before the call is opened;
+	// nil when it is free. talkFrom (the Clock's time of the answer),
+	// billed (seconds reserved so far) and billCap (the most to settle:
+	// the call was ended when its credit ran out) are guarded by mu.
+	bill     *billing.Event
+	talkFrom time.Time
+	billed   int64
+	billCap  int64
 }
 
 func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
@@ -176,6 +186,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	if err := c.b.store.EndCall(ctx, rec, c.b.retention()); err != nil {
 		c.log.Warn("bridge: cannot record the call", "err", err)
 	}
+	c.settle(ctx)
 	// The one line per call at info level: a flood of calls is not
 	// multiplied in the logs.
 	c.log.Info("bridge: call ended", "from", c.b.redact(c.from), "to", c.b.redact(c.to), "reason", reason.String(), "duration", rec.Duration().Round(time.Millisecond))
@@ -189,11 +200,15 @@ func (c *call) setAnswered(sc PhoneCall) bool {
 	c.mu.Lock()
 	c.sip, c.answered = sc, time.Now()
 	ended := c.reason != nil
+	metered := !ended && c.startMeteringLocked()
 	c.mu.Unlock()
 	if ended {
 		ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
 		defer cancel()
 		_ = sc.Hangup(ctx)
+	}
+	if metered && c.b.track() {
+		go c.meter()
 	}
 	return !ended
 }

@@ -5,6 +5,8 @@
 // pion/webrtc leg towards the XMPP client and plain RTP towards the trunk,
 // G.711 passed through untouched.
 //
-// The bridge knows nothing of carriers or billing. It records who owns each
-// live call, and a call detail record for each ended one, through Store.
+// The bridge knows nothing of carriers. It records who owns each live
+// call, and a call detail record for each ended one, through Store, and
+// has calls priced through Meter (package billing's ledger) when billing
+// is on.
 package bridge

@@ -78,11 +78,17 @@ func (b *Bridge) Ring(ctx context.Context, in Incoming) {
 		b.forward(in, bind, caller, slot)
 		return
 	}
-	c := b.newCall(newSID(), inbound, callerJID)
-	c.jmi, c.owner, c.slot, handed = true, owner, slot, true
+	sid := newSID()
+	bill, ok := b.reserveInbound(ctx, in, owner.String(), sid, caller)
+	if !ok {
+		return
+	}
+	c := b.newCall(sid, inbound, callerJID)
+	c.jmi, c.owner, c.slot, c.bill, handed = true, owner, slot, bill, true
 	c.from, c.to = caller, number
 	c.ringFor, c.voicemailOn = b.answering(ctx, bind.JID)
 	if !b.openIncoming(ctx, c, in) {
+		b.release(bill) // end settled it already, or the call never opened
 		return
 	}
 	defer b.wg.Done()

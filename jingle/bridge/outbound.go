@@ -83,15 +83,23 @@ func (b *Bridge) startOutbound(ctx context.Context, from, to jid.JID, sid string
 		}
 		return nil, refusal(stanza.Wait, stanza.ResourceConstraint, fmt.Sprintf("The gateway carries %d calls at once, the most it allows (%s); try again shortly.", b.set.MaxCalls, limitTotal))
 	}
+	// Nothing is dialled that the user cannot pay for.
+	bill, e := b.reserveOutbound(ctx, from.Bare().String(), sid, number)
+	if e != nil {
+		slot.release()
+		return nil, e
+	}
 	c := b.newCall(sid, outbound, to.Bare().String())
-	c.jmi, c.user, c.owner, c.slot = jmi, from, from.Bare(), slot
+	c.jmi, c.user, c.owner, c.slot, c.bill = jmi, from, from.Bare(), slot, bill
 	if !jmi {
 		c.addressed = to.String()
 	}
 	c.from, c.to = fromB.Number, number
 	if err := b.open(ctx, c); errors.Is(err, errSessionInUse) {
+		// The hold under this id is the live call's.
 		return nil, refusal(stanza.Cancel, stanza.Conflict, "this session id is in use")
 	} else if err != nil {
+		b.release(bill)
 		return nil, storageUnavailable()
 	}
 	c.log.Debug("bridge: outgoing call", "from", b.redact(c.from), "to", b.redact(number))

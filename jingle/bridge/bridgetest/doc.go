@@ -6,6 +6,7 @@
 //   - Dialer, Dial, Call and Incoming play the phone side (a trunk's
 //     INVITEs in and out, BYE, CANCEL, re-INVITE);
 //   - Store keeps numbers, call ownership, call records and media;
+//   - Meter prices calls and Clock is moved by hand, for billing;
 //   - Client is a user's WebRTC endpoint (a pion leg on loopback) that
 //     turns the bridge's Jingle offers into answers and makes offers.
 //

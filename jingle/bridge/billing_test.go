@@ -1,0 +1,215 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/billing"
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/bridge/bridgetest"
+)
+
+// perSecond is 0.60 a minute: a cent a second, in 6/6 increments.
+var perSecond = billing.Price{Unit: 60, Per: 60, First: 6, Next: 6}
+
+// newMeteredEnv is newEnv with calls priced by m on clock, a minute at
+// a time.
+func newMeteredEnv(t *testing.T, m *bridgetest.Meter, clock *bridgetest.Clock) *env {
+	t.Helper()
+	return newEnv(t, func(s *bridge.Settings) {
+		s.Meter, s.Clock, s.BillingStep = m, clock, time.Minute
+	})
+}
+
+// TestCallRefusedByBilling: without credit alice's call is never
+// dialled; she gets a JMI <reject/> (or an error to her bare
+// session-initiate) that says why.
+func TestCallRefusedByBilling(t *testing.T) {
+	t.Run("jmi", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond}
+		e := newMeteredEnv(t, m, bridgetest.NewClock())
+		e.jmi(alice, phoneJID, jingle.NewAudioPropose("out-broke"))
+		r := e.x.WaitJMI(t, "reject", alice.String())
+		if !strings.Contains(r.Raw, "balance") || !strings.Contains(r.Raw, "not placed") {
+			t.Errorf("the reject should say the balance does not cover the call: %s", r.Raw)
+		}
+		if n := e.d.Dials(); n != 0 {
+			t.Errorf("%d dials without credit", n)
+		}
+		ev := m.Events()
+		if len(ev) != 1 || ev[0].Op != "reserve" || ev[0].Event.Quantity != 60 || ev[0].Event.Kind != billing.Call ||
+			ev[0].Event.Account != "alice@example.org" || ev[0].Event.ID != "out-broke" || ev[0].Event.Remote != phoneNumber {
+			t.Errorf("meter saw %+v, want one reserve of 60 s for alice's call to %s", ev, phoneNumber)
+		}
+	})
+	t.Run("bare", func(t *testing.T) {
+		e := newMeteredEnv(t, &bridgetest.Meter{Price: perSecond}, bridgetest.NewClock())
+		c := bridgetest.NewClient(t, e.rtc)
+		se := e.b.Jingle(t.Context(), alice, phoneJID, c.Offer(t, "out-broke-bare"))
+		if se == nil || se.Condition != "policy-violation" || !strings.Contains(se.Text["en"], "balance") {
+			t.Errorf("error %+v, want policy-violation naming the balance", se)
+		}
+		if n := e.d.Dials(); n != 0 {
+			t.Errorf("%d dials without credit", n)
+		}
+	})
+}
+
+// TestCallRunsOutOfCredit: alice's balance covers one step. The
+// extension before it runs out is refused; when it runs out the phone
+// gets BYE, alice a session-terminate <expired/> and a notice from the
+// gateway, and the minute is charged.
+func TestCallRunsOutOfCredit(t *testing.T) {
+	m := &bridgetest.Meter{Price: perSecond, Seconds: 60}
+	clock := bridgetest.NewClock()
+	e := newMeteredEnv(t, m, clock)
+	oc := e.callPhone(t, "out-credit", true)
+	call := e.answer(t, oc)
+	clock.WaitTimer(t, 50*time.Second) // the extension, 10 s before the step ends
+	clock.Advance(50 * time.Second)
+	clock.WaitTimer(t, 10*time.Second) // the end of what was reserved
+	if call.HungUp() {
+		t.Fatal("the call ended before its credit ran out")
+	}
+	clock.Advance(10 * time.Second)
+	call.WaitHangup(t)
+	end := e.x.WaitJingle(t, jingle.SessionTerminate, alice.String())
+	if end.Reason() != jingle.Expired {
+		t.Errorf("session-terminate %s, want <expired/>", end.Raw)
+	}
+	n := e.x.WaitMessage(t, "notice", func(m bridgetest.Message) bool { return m.From == domain })
+	if n.To != "alice@example.org" || !strings.Contains(n.Raw, "Your call ended: your balance ran out") {
+		t.Errorf("notice %s", n.Raw)
+	}
+	s := m.WaitSettled(t)
+	if s.Op != "settle" || s.Event.Quantity != 60 || s.Amount != 60 {
+		t.Errorf("settled %+v, want 60 s for 0.60", s)
+	}
+	var extends int
+	for _, ev := range m.Events() {
+		if ev.Op == "extend" {
+			extends++
+			if ev.Allowed || ev.Event.Quantity != 120 {
+				t.Errorf("extension %+v, want a refused one to 120 s", ev)
+			}
+		}
+	}
+	if extends != 1 {
+		t.Errorf("%d extensions, want 1", extends)
+	}
+}
+
+// TestCallCharges: the talk time, answer to hangup, is settled and rated
+// by the increments; the credit is extended a step at a time while the
+// call goes on; a call never answered gives its hold back.
+func TestCallCharges(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		inc     billing.Increment
+		talk    time.Duration
+		billed  int64 // seconds the increments make of talk
+		extends int
+	}{
+		{"6/6 5s", billing.Increment{First: 6, Next: 6}, 5 * time.Second, 6, 0},
+		{"6/6 61s", billing.Increment{First: 6, Next: 6}, 61 * time.Second, 66, 1},
+		{"6/6 125.2s", billing.Increment{First: 6, Next: 6}, 125*time.Second + 200*time.Millisecond, 126, 2},
+		{"60/60 5s", billing.Increment{First: 60, Next: 60}, 5 * time.Second, 60, 0},
+		{"60/60 61s", billing.Increment{First: 60, Next: 60}, 61 * time.Second, 120, 1},
+		{"60/60 125s", billing.Increment{First: 60, Next: 60}, 125 * time.Second, 180, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := perSecond
+			p.First, p.Next = tt.inc.First, tt.inc.Next
+			m := &bridgetest.Meter{Price: p, Seconds: 3600}
+			clock := bridgetest.NewClock()
+			e := newMeteredEnv(t, m, clock)
+			oc := e.callPhone(t, "out-charge", true)
+			call := e.answer(t, oc)
+			clock.WaitTimer(t, time.Minute)
+			clock.Advance(tt.talk)
+			clock.WaitTimer(t, time.Minute) // the meter caught up
+			call.HangupByPhone()
+			s := m.WaitSettled(t)
+			want := (tt.talk + time.Second - 1) / time.Second
+			if s.Op != "settle" || s.Event.Quantity != int64(want) {
+				t.Errorf("settled %+v, want %d s", s, want)
+			}
+			if s.Amount != tt.billed {
+				t.Errorf("charged %d cents, want %d (%d s billed at a cent a second)", s.Amount, tt.billed, tt.billed)
+			}
+			var extends []int64
+			for _, ev := range m.Events() {
+				if ev.Op == "extend" {
+					extends = append(extends, ev.Event.Quantity)
+				}
+			}
+			if len(extends) != tt.extends {
+				t.Errorf("extensions to %v, want %d", extends, tt.extends)
+			}
+			for i, q := range extends {
+				if q != int64(60*(i+2)) {
+					t.Errorf("extension %d to %d s, want %d", i, q, 60*(i+2))
+				}
+			}
+		})
+	}
+	t.Run("unanswered", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond, Seconds: 3600}
+		e := newMeteredEnv(t, m, bridgetest.NewClock())
+		oc := e.callPhone(t, "out-busy", true)
+		oc.dial.Reject(486, "Busy Here")
+		if s := m.WaitSettled(t); s.Op != "release" || s.Event.ID != "out-busy" {
+			t.Errorf("an unanswered call: %+v, want its hold released", s)
+		}
+	})
+}
+
+// TestIncomingCallBilling: a call from a phone is metered only where the
+// rates price inbound calls; an owner who cannot pay is not rung, and is
+// told.
+func TestIncomingCallBilling(t *testing.T) {
+	t.Run("free", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond}
+		e := newMeteredEnv(t, m, bridgetest.NewClock())
+		ic := e.callBob(t)
+		call := e.take(t, ic, bobPhone)
+		call.HangupByPhone()
+		ic.waitDone(t)
+		if ev := m.Events(); len(ev) != 0 {
+			t.Errorf("a free inbound call was metered: %+v", ev)
+		}
+	})
+	t.Run("priced", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond, Seconds: 3600, Inbound: true}
+		clock := bridgetest.NewClock()
+		e := newMeteredEnv(t, m, clock)
+		ic := e.callBob(t)
+		call := e.take(t, ic, bobPhone)
+		clock.WaitTimer(t, time.Minute)
+		clock.Advance(7 * time.Second)
+		call.HangupByPhone()
+		s := m.WaitSettled(t)
+		if s.Op != "settle" || s.Event.Kind != billing.CallIn || s.Event.Account != bobBare || s.Event.Remote != phoneNumber || s.Event.Quantity != 7 || s.Amount != 12 {
+			t.Errorf("settled %+v, want bob's 7 s from %s billed as 12", s, phoneNumber)
+		}
+		ic.waitDone(t)
+	})
+	t.Run("owner cannot pay", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond, Inbound: true}
+		e := newMeteredEnv(t, m, bridgetest.NewClock())
+		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+		ic := &inCall{in: in, done: e.ring(in)}
+		ic.onlyFinal(t, 480)
+		n := e.x.WaitMessage(t, "notice", func(m bridgetest.Message) bool { return m.From == domain })
+		if n.To != bobBare || !strings.Contains(n.Raw, "not put through") || !strings.Contains(n.Raw, "balance") {
+			t.Errorf("notice %s", n.Raw)
+		}
+		for _, msg := range e.x.Messages() {
+			if msg.Kind == "propose" {
+				t.Errorf("bob was rung for a call he cannot pay for: %s", msg.Raw)
+			}
+		}
+	})
+}
