@@ -121,7 +121,7 @@ func session(id string) map[string]any {
 }
 
 // event is a Stripe event of typ about obj.
-func event(t *testing.T, id, typ string, obj map[string]any) []byte {
+func event(t testing.TB, id, typ string, obj map[string]any) []byte {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{
 		"id": id, "object": "event", "api_version": stripe.APIVersion, "created": time.Now().Unix(),
