@@ -39,24 +39,25 @@ func TestWebhook(t *testing.T) {
 		}
 	}
 	// Another event about the same session: once too.
-	async := event(t, "evt_async", "checkout.session.async_payment_succeeded", session("cs_test_paid"))
-	if code := f.post(t, async, signed(async, webhookSecret, now)); code != http.StatusOK {
-		t.Fatalf("second event of a session: status %d", code)
-	}
-	if got := f.balance(t, alice); got != usd(t, "10.00") {
-		t.Fatalf("balance %s after redeliveries: credited more than once", got)
-	}
+	f.deliver(t, "evt_async", "cs_test_paid", "10.00")
 	if n := len(f.told()); n != 1 {
 		t.Errorf("the user was told %d times", n)
 	}
 
 	// A second session is a second top-up.
-	again := event(t, "evt_again", "checkout.session.async_payment_succeeded", session("cs_test_again"))
-	if code := f.post(t, again, signed(again, webhookSecret, now)); code != http.StatusOK {
-		t.Fatalf("another session: status %d", code)
+	f.deliver(t, "evt_again", "cs_test_again", "20.00")
+}
+
+// deliver posts a signed async_payment_succeeded event about session,
+// which must be answered 200 and leave alice's balance at want.
+func (f *fixture) deliver(t *testing.T, id, sessionID, want string) {
+	t.Helper()
+	b := event(t, id, "checkout.session.async_payment_succeeded", session(sessionID))
+	if code := f.post(t, b, signed(b, webhookSecret, time.Now())); code != http.StatusOK {
+		t.Fatalf("event %s: status %d", id, code)
 	}
-	if got := f.balance(t, alice); got != usd(t, "20.00") {
-		t.Fatalf("balance %s after two top-ups", got)
+	if got := f.balance(t, alice); got != usd(t, want) {
+		t.Fatalf("balance %s after event %s, want %s", got, id, want)
 	}
 }
 
