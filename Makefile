@@ -44,6 +44,7 @@ test-short:
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
+	$(GO) test ./billing/topup -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzCleanNick -fuzztime $(FUZZTIME)

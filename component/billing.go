@@ -111,14 +111,14 @@ func (c *Component) lowBalance(ctx context.Context, user string, d billing.Decis
 	if !d.LowCrossed {
 		return
 	}
-	if err := c.Notify(ctx, user, d.Text()); err != nil {
+	if err := c.Notify(ctx, user, "⚠️ "+d.Text()); err != nil {
 		c.log.Warn("component: cannot send a low-balance notice", "err", err)
 	}
 }
 
-// Notify sends user a notice about their account (a low balance, an
-// unpaid renewal) as a chat message from the gateway's own JID.
+// Notify sends user (a bare JID) a chat message from the gateway's JID:
+// a top-up credited, a renewal unpaid.
 func (c *Component) Notify(ctx context.Context, user, text string) error {
-	m := outMessage{Type: "chat", ID: randomID(), From: c.set.Domain.String(), To: user, Body: "⚠️ " + text}
+	m := outMessage{Type: "chat", ID: randomID(), From: c.set.Domain.String(), To: user, Body: text}
 	return c.send(ctx, m.tokens())
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/billing"
+	"github.com/switchboard-gw/switchboard/billing/topup"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
@@ -37,6 +38,7 @@ type Gateway struct {
 	voice  *voiceParts      // nil without [sip]
 	sb     *sandbox.Carrier // nil without the sandbox
 	ledger *billing.Ledger  // nil unless [billing] enabled
+	topups *topup.Stripe    // nil without [stripe]
 	// runners are the carriers holding a connection of their own (SMPP),
 	// run beside the component with the receiver the webhooks get.
 	runners []carriers.Runner
@@ -100,6 +102,9 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 		}
 		g.comp.SetMeter(ledger)
 		g.ledger = ledger
+	}
+	if err := g.newTopUps(mux, st); err != nil {
+		return nil, err
 	}
 	g.outbox = outbox.New(cfg.Outbox, st, g.comp.OutboxHandler(), log)
 	g.comp.SetOutbox(g.outbox)

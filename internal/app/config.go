@@ -1,12 +1,14 @@
 package app
 
 import (
+	"errors"
 	"net"
 	"net/url"
 	"reflect"
 	"strings"
 
 	"github.com/switchboard-gw/switchboard/billing"
+	"github.com/switchboard-gw/switchboard/billing/topup"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/bandwidth"
@@ -43,6 +45,7 @@ type Config struct {
 	Policy    policy.Config    `toml:"policy"`
 	Outbox    outbox.Config    `toml:"outbox"`
 	Billing   billing.Config   `toml:"billing"`
+	Stripe    *topup.Config    `toml:"stripe"` // top-ups are enabled by this section
 	Log       Log              `toml:"log"`
 }
 
@@ -100,7 +103,29 @@ func (c *Config) Check() error {
 	if len(c.CarrierNames()) == 0 {
 		return config.Invalid("carriers", "no carrier configured (add a [carriers.NAME] section; NAME is one of %s)", strings.Join(carrierKinds(), ", "))
 	}
+	if err := c.checkStripe(); err != nil {
+		return err
+	}
 	return c.checkSandboxAlone()
+}
+
+// checkStripe: top-ups credit the ledger, in its currency, and Stripe
+// sends the payer back to pages under public_url.
+func (c *Config) checkStripe() error {
+	if c.Stripe == nil {
+		return nil
+	}
+	if !c.Billing.Enabled {
+		return config.Invalid("stripe", "top-ups need [billing] enabled = true")
+	}
+	if err := c.Stripe.SetCurrency(c.Billing.Currency, c.HTTP.PublicURL); err != nil {
+		var ke *config.KeyError
+		if errors.As(err, &ke) {
+			return config.Invalid("stripe."+ke.Key, "%s", ke.Msg)
+		}
+		return err
+	}
+	return nil
 }
 
 // checkSandboxAlone refuses the sandbox beside real traffic: another

@@ -82,7 +82,7 @@ func (g *Gateway) renewalNotice(ctx context.Context, r billing.Renewal) {
 	default:
 		return
 	}
-	if err := g.comp.Notify(ctx, r.Account.ID, text); err != nil {
+	if err := g.comp.Notify(ctx, r.Account.ID, "⚠️ "+text); err != nil {
 		g.log.Warn("app: cannot tell a user about their plan's renewal", "err", err)
 	}
 }

@@ -98,7 +98,8 @@ func TestTopLevel(t *testing.T) {
 //     softphone, pion's WebRTC stack, sipgo); component reads Jingle
 //     stanzas (package jingle) only to hand them on;
 //   - the Jingle protocol package knows nothing of SIP;
-//   - the ledger (billing) knows nothing of carriers or Jingle;
+//   - the ledger (billing) knows nothing of carriers or Jingle, and the
+//     ledger package itself nothing of payment providers (billing/topup);
 //   - nothing imports cmd.
 func TestImportRules(t *testing.T) {
 	pkgs := listModule(t)
@@ -146,9 +147,16 @@ func TestImportRules(t *testing.T) {
 			}
 		}
 	}
-	for _, must := range []string{"component", "carriers/twilio", "jingle", "jingle/bridge", "internal/app"} {
+	for _, must := range []string{"component", "carriers/twilio", "jingle", "jingle/bridge", "internal/app", "billing", "billing/topup"} {
 		if _, ok := pkgs[must]; !ok {
 			t.Errorf("package %s not found; the rules above check nothing", must)
+		}
+	}
+	// The ledger itself (not its subfolders) knows no payment provider:
+	// billing/topup depends on it, never the reverse.
+	for _, dep := range pkgs["billing"].Deps {
+		if under(rel(dep), "billing/topup", "github.com/stripe") {
+			t.Errorf("billing reaches %s: the ledger knows nothing of payment providers", dep)
 		}
 	}
 }
