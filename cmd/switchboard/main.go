@@ -50,6 +50,9 @@ const usage = `usage:
   switchboard accounts credit -c FILE JID AMOUNT REASON...
                                           credit (or, with a negative AMOUNT, debit)
                                           an account, recorded with the reason
+  switchboard billing export -c FILE --from DAY [--to DAY] [-o FILE]
+                                          the ledger's postings as CSV for accounting
+                                          (DAY: 2026-11-01 UTC, or an RFC 3339 time)
 `
 
 func main() {
@@ -92,6 +95,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		return cmdAccounts(ctx, args[1], args[2:], stdout)
+	case "billing":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdBilling(ctx, args[1], args[2:], stdout)
 	case "carriers":
 		if len(args) < 2 || args[1] != "probe" {
 			return fmt.Errorf("%w: carriers probe -c FILE", errUsage)

@@ -249,6 +249,13 @@ func TestAccountsCommands(t *testing.T) {
 		{"no reason", []string{"accounts", "credit", "-c", billed, "alice@example.org", "1.00"}, "needs JID, AMOUNT and a REASON", true},
 		{"bad jid", []string{"accounts", "show", "-c", billed, "example.org"}, "JID: not a bare user JID", true},
 		{"unknown account", []string{"accounts", "credit", "-c", billed, "bob@example.org", "1.00", "x"}, "JID: billing: no such account", true},
+		{"export", []string{"billing", "export", "-c", billed, "--from", "2000-01-01"}, "admin,-1.25,USD,3.75,0,0,-,refund reversed", false},
+		{"export to a file", []string{"billing", "export", "-c", billed, "--from", "2000-01-01", "-o", filepath.Join(t.TempDir(), "postings.csv")}, "2 postings written to", false},
+		{"export nothing yet", []string{"billing", "export", "-c", billed, "--from", "2000-01-01", "--to", "2000-01-02"}, "time,account,posting,kind", false},
+		{"export without from", []string{"billing", "export", "-c", billed}, "needs --from", true},
+		{"export bad day", []string{"billing", "export", "-c", billed, "--from", "01/11/2026"}, "--from: \"01/11/2026\" is neither a day", true},
+		{"export backwards", []string{"billing", "export", "-c", billed, "--from", "2030-01-01", "--to", "2029-01-01"}, "is not before --to", true},
+		{"export billing off", []string{"billing", "export", "-c", free, "--from", "2000-01-01"}, "billing is off", true},
 		{"billing off", []string{"accounts", "show", "-c", free, "alice@example.org"}, "billing is off", true},
 		{"unknown sub", []string{"accounts", "close", "-c", billed, "alice@example.org"}, "unknown accounts command", true},
 	}
