@@ -192,11 +192,17 @@ func policyText(err error) string {
 	return "This number is refused by this gateway's destination policy."
 }
 
+// Hint tells a user who writes to the gateway at domain how to text a
+// phone; the chat-text help starts with it too.
+func Hint(domain string) string {
+	return "This is an SMS gateway. To text a phone number, write to +<country code><number>@" +
+		domain + ", for example +12015550123@" + domain + "."
+}
+
 // help answers messages to the gateway itself that are no command, with
 // more at the end.
 func (c *Component) help(ctx context.Context, st *inbound, more string) {
-	body := "This is an SMS gateway. To text a phone number, write to +<country code><number>@" +
-		c.set.Domain.Domainpart() + ", for example +12015550123@" + c.set.Domain.Domainpart() + "." + more
+	body := Hint(c.set.Domain.Domainpart()) + more
 	if err := c.send(ctx, outMessage{Type: "chat", ID: randomID(), From: st.To, To: st.From, Body: body}.tokens()); err != nil {
 		c.log.Warn("component: could not send help", "err", err)
 	}

@@ -84,6 +84,9 @@ func (s *Server) chatIdle(ctx context.Context, who jid.JID, word string) (string
 	}
 	switch word {
 	case wordHelp, "?", "commands", "menu":
+		if s.set.Intro != "" {
+			return s.set.Intro + "\n\n" + menu(cmds), true
+		}
 		return menu(cmds), true
 	case wordCancel, wordBack, wordNext, wordFinish:
 		return "No command is running. Reply help for the list.", true

@@ -29,7 +29,9 @@ type Settings struct {
 	// each for Expiry.
 	Sessions Sessions
 	// Roles says who is registered or admin; nil: everyone is Anyone.
-	Roles  Roles
+	Roles Roles
+	// Intro heads the chat-text list of commands: what the JID is for.
+	Intro  string
 	Logger *slog.Logger
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/component/commands"
 )
@@ -22,6 +23,7 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 		// In Redis: sessions outlive a restart.
 		Sessions: adhoc.NewStored(g.store, cfg.Component.CommandExpiry, adhoc.DefaultPerOwner),
 		Roles:    commands.Roles(admins, g.store),
+		Intro:    component.Hint(domain.Domainpart()),
 		Logger:   g.log,
 	})
 	err = commands.Register(g.cmds, commands.Options{
