@@ -128,15 +128,15 @@ func New(o Options) *Accounts {
 
 // Nodes of the commands.
 const (
-	NodeBalance  = "balance"
-	NodeUsage    = "usage"
-	NodeTopUp    = "top-up"
-	NodeChange   = "change-jid"
-	NodeAccept   = "accept-jid"
-	NodeCancel   = "cancel-number"
-	NodeCredit   = "credit"
-	NodeSuspend  = "suspend"
-	NodeResume   = "resume"
+	NodeBalance = "balance"
+	NodeUsage   = "usage"
+	NodeTopUp   = "top-up"
+	NodeChange  = "change-jid"
+	NodeAccept  = "accept-jid"
+	NodeCancel  = "cancel-number"
+	NodeCredit  = "credit"
+	NodeSuspend = "suspend"
+	NodeResume  = "resume"
 )
 
 // Commands are the commands that make sense with a's options, in the

@@ -47,7 +47,7 @@ func (a *Accounts) cancel(ctx context.Context, r *adhoc.Request) (*adhoc.Step, e
 		}
 		return &adhoc.Step{Stage: stageConfirm, Final: true, Form: &adhoc.Form{Type: adhoc.TypeForm, Title: "Cancel my number",
 			Instructions: what,
-			Fields: []adhoc.Field{{Var: fieldConfirm, Type: adhoc.Boolean, Label: "Cancel " + list + "?", Required: true, Values: []string{adhoc.Bool(false)}}},
+			Fields:       []adhoc.Field{{Var: fieldConfirm, Type: adhoc.Boolean, Label: "Cancel " + list + "?", Required: true, Values: []string{adhoc.Bool(false)}}},
 		}}, nil
 	case stageConfirm:
 		if !r.Values.Bool(fieldConfirm) {
