@@ -85,7 +85,9 @@ func (a *Accounts) periodEnd(ctx context.Context, owner string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	if acct.Plan == "" || acct.PeriodEnd.IsZero() || !acct.PeriodEnd.After(a.o.Now()) {
+	// An unpaid renewal has no paid period left to wait for. (A period
+	// just over, not yet renewed, is released by the next sweep.)
+	if acct.Plan == "" || acct.PeriodEnd.IsZero() || acct.State != billing.Active {
 		return "", nil
 	}
 	return acct.PeriodEnd.Format(dateTime), nil

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/billing"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -174,4 +176,70 @@ func TestAccountCommands(t *testing.T) {
 			t.Fatalf("a suspended account's text: %s", r.Raw)
 		}
 	})
+}
+
+// TestAccountCancelAtPeriodEnd: with [billing] cancel = "period_end", a
+// user who cancels keeps the number until the paid period ends; the
+// renewal schedule then releases it instead of charging, and says so.
+func TestAccountCancelAtPeriodEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prosody and Redis")
+	}
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
+	e := &env{now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}}
+	e.redis = testenv.StartRedis(t)
+	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
+	e.serverLog = e.prosody.LogTail
+	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, envOptions{})
+	e.cfg.Billing = billing.Config{Enabled: true, Plan: "basic", Cancel: billing.CancelPeriodEnd,
+		Plans: []billing.PlanConfig{{Name: "basic", Fee: "1.00"}}}
+	if err := e.cfg.Billing.Check(); err != nil {
+		t.Fatal(err)
+	}
+	e.launch(t, nil)
+	gw := e.prosody.ComponentDomain
+	alice := e.user(t, "alice", aliceNum, "sandbox")
+	account := "alice@" + e.prosody.Domain
+	bg := context.Background()
+	if err := OpenAccount(bg, e.cfg, e.store, account); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := billing.ParseMoney("5.00", "USD")
+	if _, err := e.gw.ledger.Credit(bg, billing.Adjustment{Account: account, ID: "cancel-test", Kind: billing.Admin, Amount: m, Note: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := runCommand(t, alice, gw, "cancel-number", "", "execute", "")
+	a, raw := runCommand(t, alice, gw, "cancel-number", a.Command.SessionID, "complete", submit(map[string]string{"confirm": "true"}))
+	if a.Command.Status != "completed" || len(a.Command.Notes) != 1 || !strings.Contains(a.Command.Notes[0], "stays yours until 10 Feb 2026") {
+		t.Fatalf("cancel: %s", raw.Raw)
+	}
+	if err := e.gw.RenewDue(bg); err != nil {
+		t.Fatal(err)
+	}
+	if bs, _ := e.store.Numbers(bg, account); len(bs) != 1 {
+		t.Fatal("released before the period end")
+	}
+	mu.Lock()
+	now = now.AddDate(0, 1, 1)
+	mu.Unlock()
+	if err := e.gw.RenewDue(bg); err != nil {
+		t.Fatal(err)
+	}
+	if bs, _ := e.store.Numbers(bg, account); len(bs) != 0 {
+		t.Fatalf("still holds %+v after the period end", bs)
+	}
+	if _, err := alice.Expect(ctxT(t), func(s testenv.Stanza) bool {
+		return s.Name == "message" && s.From == gw && strings.Contains(s.Body(), aliceNum+" is released")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := e.gw.ledger.Account(bg, account)
+	if err != nil || acct.Plan != "" || acct.Balance.String() != "4.00 USD" {
+		t.Fatalf("account after the period end %+v %v", acct, err)
+	}
 }
