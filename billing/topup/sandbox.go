@@ -166,16 +166,25 @@ func (s *Sandbox) write(w http.ResponseWriter, code int, title, text, form strin
 	_, _ = fmt.Fprintf(w, sandboxPage, html.EscapeString(title), html.EscapeString(text), form)
 }
 
-func (s *Sandbox) page(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
+// open reads the payment r's path names, or answers r itself (ok false).
+func (s *Sandbox) open(w http.ResponseWriter, r *http.Request) (p sandboxPayment, token string, ok bool) {
+	token = r.PathValue("token")
 	p, err := s.payment(r.Context(), token)
 	switch {
 	case errors.Is(err, errNoPayment):
 		s.write(w, http.StatusNotFound, "No such payment", "This payment page is unknown, already paid or expired. Start a new top-up from your chat.", "")
-		return
+		return p, token, false
 	case err != nil:
-		s.log.Error("topup: sandbox page", "err", err)
+		s.log.Error("topup: sandbox payment", "err", err)
 		s.write(w, http.StatusInternalServerError, "Try again", "The payment cannot be read right now.", "")
+		return p, token, false
+	}
+	return p, token, true
+}
+
+func (s *Sandbox) page(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.open(w, r)
+	if !ok {
 		return
 	}
 	m := billing.Money{Amount: p.Amount, Currency: p.Cur}
@@ -188,15 +197,8 @@ func (s *Sandbox) page(w http.ResponseWriter, r *http.Request) {
 // is then forgotten, and later POSTs find nothing.
 func (s *Sandbox) pay(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	token := r.PathValue("token")
-	p, err := s.payment(ctx, token)
-	switch {
-	case errors.Is(err, errNoPayment):
-		s.write(w, http.StatusNotFound, "No such payment", "This payment page is unknown, already paid or expired.", "")
-		return
-	case err != nil:
-		s.log.Error("topup: sandbox payment", "err", err)
-		s.write(w, http.StatusInternalServerError, "Try again", "The payment cannot be read right now.", "")
+	p, token, ok := s.open(w, r)
+	if !ok {
 		return
 	}
 	sum := sha256.Sum256([]byte(token))

@@ -178,9 +178,18 @@ func TestAdminCredit(t *testing.T) {
 	if e != nil || !strings.Contains(out, "Debited 2.50 USD") {
 		t.Fatalf("debit: %v %s", e, out)
 	}
-	out, e = f.twoStep(t, root+"/r", NodeCredit, []field{{"jid", alice + "/phone"}, {"amount", "5.00"}, {"reason", "goodwill"}})
+	_, sid, e := f.run(t, root+"/r", NodeCredit, "", "", nil)
+	if e != nil {
+		t.Fatal(e)
+	}
+	goodwill := []field{{"jid", alice + "/phone"}, {"amount", "5.00"}, {"reason", "goodwill"}}
+	out, _, e = f.run(t, root+"/r", NodeCredit, sid, "complete", goodwill)
 	if e != nil || !strings.Contains(out, "Credited 5.00 USD to alice@example.org") || !strings.Contains(out, "12.50 USD") {
 		t.Fatalf("credit: %v %s", e, out)
+	}
+	// The same request again (a client's retry) credits nothing more.
+	if _, _, e := f.run(t, root+"/r", NodeCredit, sid, "complete", goodwill); e == nil {
+		t.Fatal("a completed credit was answered again")
 	}
 	if msgs := f.told.to(alice); len(msgs) != 2 || !strings.Contains(msgs[1], "goodwill") {
 		t.Errorf("alice was told %q", msgs)

@@ -21,13 +21,9 @@ const (
 // paid period running) at the period's end, when the renewal schedule
 // calls Close instead of renewing.
 func (a *Accounts) cancel(ctx context.Context, r *adhoc.Request) (*adhoc.Step, error) {
-	owner := r.From.Bare().String()
-	bs, err := a.o.Store.Numbers(ctx, owner)
-	if err != nil {
-		return nil, err
-	}
-	if len(bs) == 0 {
-		return done(adhoc.Info, "You have no phone number on this gateway."), nil
+	owner, bs, none, err := a.numbers(ctx, r)
+	if none != nil || err != nil {
+		return none, err
 	}
 	list := numberList(bs)
 	end, err := a.periodEnd(ctx, owner)

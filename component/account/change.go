@@ -27,13 +27,9 @@ const (
 // vouches for it); the new JID confirms by running accept-jid with the
 // code the gateway sent it, within ChangeTTL. Nothing moves before both.
 func (a *Accounts) change(ctx context.Context, r *adhoc.Request) (*adhoc.Step, error) {
-	owner := r.From.Bare().String()
-	bs, err := a.o.Store.Numbers(ctx, owner)
-	if err != nil {
-		return nil, err
-	}
-	if len(bs) == 0 {
-		return done(adhoc.Info, "You have no phone number on this gateway."), nil
+	owner, bs, none, err := a.numbers(ctx, r)
+	if none != nil || err != nil {
+		return none, err
 	}
 	list := numberList(bs)
 	switch r.Stage {
@@ -167,6 +163,19 @@ func (a *Accounts) move(ctx context.Context, c store.JIDChange) (*adhoc.Step, er
 	a.log.Info("account: jid changed", "from", c.From, "to", c.To)
 	a.notify(ctx, c.From, "🔑 "+list+" now belongs to "+c.To+", as you asked, with your balance and settings.")
 	return done(adhoc.Info, "Done: "+list+" is yours now, with its balance and settings."), nil
+}
+
+// numbers are the numbers of the user running r, or none, a step saying
+// they have none.
+func (a *Accounts) numbers(ctx context.Context, r *adhoc.Request) (owner string, bs []store.Binding, none *adhoc.Step, err error) {
+	owner = r.From.Bare().String()
+	if bs, err = a.o.Store.Numbers(ctx, owner); err != nil {
+		return owner, nil, nil, err
+	}
+	if len(bs) == 0 {
+		return owner, nil, done(adhoc.Info, "You have no phone number on this gateway."), nil
+	}
+	return owner, bs, nil, nil
 }
 
 func numberList(bs []store.Binding) string {

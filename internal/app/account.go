@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -25,14 +24,8 @@ func (g *Gateway) newSandboxPay(mux *http.ServeMux, st *store.Store) error {
 		return nil
 	}
 	p, err := topup.NewSandbox(g.ledger, st.Client(), st.Prefix(), g.cfg.HTTP.PublicURL, g.ledger.Currency(), nil, topup.Options{
-		Logger: g.log,
-		OnCredit: func(ctx context.Context, c topup.Credited) {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := g.comp.Notify(ctx, c.Account, "💳 "+c.Text()); err != nil {
-				g.log.Warn("app: cannot tell a user of their top-up", "err", err)
-			}
-		},
+		Logger:   g.log,
+		OnCredit: g.tellTopUp,
 	})
 	if err != nil {
 		return fmt.Errorf("app: sandbox payments: %w", err)
