@@ -26,6 +26,7 @@ type Store interface {
 	PutJIDChange(ctx context.Context, c store.JIDChange) error
 	JIDChangeFor(ctx context.Context, to string) (store.JIDChange, error)
 	DropJIDChange(ctx context.Context, to string) error
+	CountJIDChange(ctx context.Context, from string, window time.Duration) (int64, error)
 }
 
 // Ledger is what the commands need of *billing.Ledger.
@@ -153,7 +154,7 @@ func (a *Accounts) Commands() []adhoc.Command {
 		}
 	}
 	cs = append(cs,
-		adhoc.Command{Node: NodeChange, Name: "Change Jabber ID", Access: adhoc.Registered, Step: a.change, Aliases: []string{"change jid"}},
+		adhoc.Command{Node: NodeChange, Name: "Change Jabber ID", Access: adhoc.Registered, Step: a.change, Aliases: []string{"change jid", "jid-switch"}},
 		adhoc.Command{Node: NodeAccept, Name: "Accept a change of Jabber ID", Access: adhoc.Anyone, Step: a.accept, Aliases: []string{"accept"}},
 		adhoc.Command{Node: NodeCancel, Name: "Cancel my number", Access: adhoc.Registered, Step: a.cancel},
 	)

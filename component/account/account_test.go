@@ -336,8 +336,22 @@ func TestChangeJID(t *testing.T) {
 		t.Fatalf("accept again: %s", out)
 	}
 
+	t.Run("at most three an hour", func(t *testing.T) {
+		for i, want := range []bool{true, true, true, false} {
+			_, e := f.twoStep(t, bob, NodeChange, []field{{"jid", "frank@example.org"}})
+			if (e == nil) != want {
+				t.Fatalf("change %d: %v", i+1, e)
+			}
+		}
+		if n := len(f.told.to("frank@example.org")); n != 3 {
+			t.Fatalf("frank was told %d times", n)
+		}
+	})
 	t.Run("expired", func(t *testing.T) {
-		if out, e := f.twoStep(t, bob, NodeChange, []field{{"jid", "erin@example.org"}}); e != nil {
+		if err := f.st.Assign(ctx, store.Binding{Number: "+12015550188", JID: "erin2@example.org", Carrier: "sandbox"}); err != nil {
+			t.Fatal(err)
+		}
+		if out, e := f.twoStep(t, "erin2@example.org", NodeChange, []field{{"jid", "erin@example.org"}}); e != nil {
 			t.Fatalf("change: %v %s", e, out)
 		}
 		f.clk.Add(2 * time.Hour)

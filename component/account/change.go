@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -15,6 +16,10 @@ import (
 	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
+
+// maxChangesAnHour bounds the changes one user may ask for an hour: each
+// sends a message to a JID of their choosing.
+const maxChangesAnHour = 3
 
 const (
 	stageJID  = "jid"
@@ -43,6 +48,13 @@ func (a *Accounts) change(ctx context.Context, r *adhoc.Request) (*adhoc.Step, e
 		to, err := a.newJID(ctx, owner, r.Values.Get(fieldJID))
 		if err != nil {
 			return nil, err
+		}
+		asked, err := a.o.Store.CountJIDChange(ctx, owner, time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		if asked > maxChangesAnHour {
+			return nil, adhoc.Invalid(fieldJID, "you asked for %d changes of Jabber ID this hour; try again later", maxChangesAnHour)
 		}
 		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 		if err != nil {

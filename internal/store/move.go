@@ -110,3 +110,21 @@ func (s *Store) DropJIDChange(ctx context.Context, to string) error {
 	}
 	return nil
 }
+
+// CountJIDChange counts one more change of Jabber ID asked by from and
+// returns how many it asked in the current window (which starts with its
+// first): each sends a message to a JID of the asker's choosing, so the
+// caller bounds them.
+func (s *Store) CountJIDChange(ctx context.Context, from string, window time.Duration) (int64, error) {
+	key := s.key("jidchange:n", from)
+	var n *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, key)
+		p.ExpireNX(ctx, key, window)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: jid change: %w", err)
+	}
+	return n.Val(), nil
+}
