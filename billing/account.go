@@ -39,6 +39,9 @@ type Account struct {
 	// messages, Call seconds.
 	Allowances map[Kind]int64
 	LowBalance Money // the user's own low-balance threshold; zero: none
+	// CancelAtEnd: the user cancelled; the numbers go at PeriodEnd
+	// (Renew says Closing then) instead of being renewed.
+	CancelAtEnd bool
 }
 
 // Available is the balance less reservations in flight.
@@ -93,15 +96,16 @@ func (l *Ledger) Account(ctx context.Context, account string) (Account, error) {
 	num := func(k string) int64 { n, _ := strconv.ParseInt(f[k], 10, 64); return n }
 	cur := f["cur"]
 	a := Account{
-		ID:         account,
-		State:      Active,
-		Balance:    Money{num("bal"), cur},
-		Reserved:   Money{num("res"), cur},
-		Plan:       f["plan"],
-		Numbers:    num("nums"),
-		Allowances: map[Kind]int64{},
-		LowBalance: Money{num("lowuser"), cur},
-		Note:       f["susp"],
+		ID:          account,
+		State:       Active,
+		Balance:     Money{num("bal"), cur},
+		Reserved:    Money{num("res"), cur},
+		Plan:        f["plan"],
+		Numbers:     num("nums"),
+		Allowances:  map[Kind]int64{},
+		LowBalance:  Money{num("lowuser"), cur},
+		Note:        f["susp"],
+		CancelAtEnd: f["cancel"] != "",
 	}
 	if p := num("pend"); p > 0 {
 		a.PeriodEnd = time.UnixMilli(p).UTC()

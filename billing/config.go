@@ -33,13 +33,23 @@ type Config struct {
 	// shorter step asks the ledger more often and leaves less unpaid when
 	// the balance runs out; it must be shorter than HoldTTL.
 	CallStep time.Duration `toml:"call_step"`
-	Rates    []RateConfig  `toml:"rates"`
-	Plans    []PlanConfig  `toml:"plans"`
+	// Cancel is when a user's cancelled number is released:
+	// CancelImmediate (default) or CancelPeriodEnd, when the period the
+	// user has paid for ends.
+	Cancel string       `toml:"cancel"`
+	Rates  []RateConfig `toml:"rates"`
+	Plans  []PlanConfig `toml:"plans"`
 
 	tariff *Tariff
 	plans  map[string]Plan
 	low    []int64
 }
+
+// Cancel policies.
+const (
+	CancelImmediate = "immediate"  // release the number at once
+	CancelPeriodEnd = "period_end" // keep it until the paid period ends
+)
 
 // RateConfig is one [[billing.rates]] entry: prices toward numbers
 // starting with Prefix. Amounts are decimal strings in the section's
@@ -98,6 +108,13 @@ func (c *Config) Check() error {
 	}
 	if c.CallStep < time.Second || c.CallStep%time.Second != 0 || c.CallStep >= c.HoldTTL {
 		return config.Invalid("call_step", "%s is not whole seconds from 1s up to less than hold_ttl (%s)", c.CallStep, c.HoldTTL)
+	}
+	switch c.Cancel {
+	case "":
+		c.Cancel = CancelImmediate
+	case CancelImmediate, CancelPeriodEnd:
+	default:
+		return config.Invalid("cancel", "%q is not %q or %q", clip(c.Cancel), CancelImmediate, CancelPeriodEnd)
 	}
 	c.low = c.low[:0]
 	for i, s := range c.LowBalance {

@@ -7,7 +7,8 @@ import "github.com/redis/go-redis/v9"
 //
 //	KEYS[1] A  hash    cur, bal, res (reserved), plan, pend (period end, unix ms;
 //	               0: never paid), grace (unpaid renewal: sending stops at, ms),
-//	               susp (suspension reason), nums, lowuser, lastms, al:<kind>
+//	               susp (suspension reason), nums, lowuser, lastms, al:<kind>,
+//	               cancel (release at the period end), movedfrom (Move's source)
 //	KEYS[2] H  hash    <kind>:<id> -> hold "allowance units allow amount pend where kind"
 //	KEYS[3] E  zset    <kind>:<id> scored by the hold's expiry (ms)
 //	KEYS[4] P  hash    <kind>:<id> -> the posting's stream entry id (idempotence)

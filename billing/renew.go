@@ -27,6 +27,11 @@ type Renewal struct {
 	// Low, LowCrossed: the renewal took the balance below a threshold.
 	Low        Money
 	LowCrossed bool
+	// Closing: the account asked to cancel at the end of its period
+	// (CancelAtEnd) and the period is over. Nothing was charged; the
+	// caller releases the numbers and then calls Closed. Until it does,
+	// the account stays due and comes back an hour later.
+	Closing bool
 }
 
 // Text is a sentence for the user when the renewal went unpaid, or ""
@@ -60,6 +65,10 @@ func (l *Ledger) Renew(ctx context.Context, account string) (Renewal, error) {
 			return r, err
 		}
 		r.Account = a
+		if a.CancelAtEnd && (a.Plan == "" || a.PeriodEnd.IsZero() || !l.now().Before(a.PeriodEnd)) {
+			r.Closing = true
+			return r, l.fileAt(ctx, a.ID, l.now().Add(unpaidRetry))
+		}
 		if a.Plan == "" {
 			return r, l.fileDue(ctx, a, false)
 		}
@@ -139,7 +148,12 @@ func (l *Ledger) fileDue(ctx context.Context, a Account, unpaid bool) error {
 	case at.IsZero():
 		at = l.now()
 	}
-	if err := l.rdb.ZAdd(ctx, l.dueKey(), redis.Z{Score: float64(at.UnixMilli()), Member: a.ID}).Err(); err != nil {
+	return l.fileAt(ctx, a.ID, at)
+}
+
+// fileAt files account in the renewal index at at.
+func (l *Ledger) fileAt(ctx context.Context, account string, at time.Time) error {
+	if err := l.rdb.ZAdd(ctx, l.dueKey(), redis.Z{Score: float64(at.UnixMilli()), Member: account}).Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrRedis, err)
 	}
 	return nil

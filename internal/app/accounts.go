@@ -40,6 +40,12 @@ func OpenAccount(ctx context.Context, cfg *Config, st *store.Store, user string)
 	if _, err := l.Open(ctx, user, cfg.Billing.Plan); err != nil {
 		return fmt.Errorf("app: open account: %w", err)
 	}
+	// A threshold the user set before the account opened.
+	if u, err := st.Settings(ctx, user); err != nil {
+		return err
+	} else if err := lowBalanceToLedger(ctx, l, user, u.LowBalance); err != nil {
+		return err
+	}
 	bs, err := st.List(ctx)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/component/account"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
@@ -39,6 +40,11 @@ type Gateway struct {
 	sb     *sandbox.Carrier // nil without the sandbox
 	ledger *billing.Ledger  // nil unless [billing] enabled
 	topups *topup.Stripe    // nil without [stripe]
+	// sandboxPay: pretend top-ups beside the sandbox carrier without
+	// [stripe]; nil otherwise.
+	sandboxPay   *topup.Sandbox
+	accounts     *account.Accounts               // the account commands
+	numberStores map[string]carriers.NumberStore // carriers that sell numbers, by name
 	// runners are the carriers holding a connection of their own (SMPP),
 	// run beside the component with the receiver the webhooks get.
 	runners []carriers.Runner
@@ -67,6 +73,7 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 	}
 
 	var cs []carriers.Carrier
+	g.numberStores = map[string]carriers.NumberStore{}
 	mux := http.NewServeMux()
 	for _, s := range cfg.Carriers.enabled() {
 		c, err := s.Open(carriers.Env{PublicURL: cfg.HTTP.PublicURL, Numbers: g.numbersOf(s.name), Logger: log})
@@ -74,6 +81,9 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 			return nil, fmt.Errorf("app: carriers.%s: %w", s.name, err)
 		}
 		cs = append(cs, c)
+		if ns, ok := c.(carriers.NumberStore); ok {
+			g.numberStores[c.Name()] = ns
+		}
 		if sb, ok := c.(*sandbox.Carrier); ok {
 			g.sb = sb
 		}
@@ -104,6 +114,9 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 		g.ledger = ledger
 	}
 	if err := g.newTopUps(mux, st); err != nil {
+		return nil, err
+	}
+	if err := g.newSandboxPay(mux, st); err != nil {
 		return nil, err
 	}
 	g.outbox = outbox.New(cfg.Outbox, st, g.comp.OutboxHandler(), log)

@@ -27,7 +27,7 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 		Logger:   g.log,
 	})
 	err = commands.Register(g.cmds, commands.Options{
-		Store:       g.store,
+		Store:       ledgerSettings{g.store, g.ledger}, // the low-balance threshold reaches the ledger
 		Domain:      domain.Domainpart(),
 		Region:      cfg.Numbers.DefaultRegion,
 		Calls:       cfg.Policy.Calls(),
@@ -37,6 +37,9 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 		GroupJIDs:   cfg.Component.GroupJIDs,
 	})
 	if err != nil {
+		return err
+	}
+	if err := g.newAccounts(domain); err != nil {
 		return err
 	}
 	g.comp.SetCommands(g.cmds)

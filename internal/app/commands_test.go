@@ -138,9 +138,10 @@ func TestCommands(t *testing.T) {
 			who       *testenv.Client
 			want, not []string
 		}{
-			{alice, []string{`node="info"`, `node="settings"`}, []string{`node="list-users"`}},
+			// Billing is off: no balance, usage, top-up or admin credit.
+			{alice, []string{`node="info"`, `node="settings"`, `node="cancel-number"`, `node="change-jid"`}, []string{`node="list-users"`, `node="balance"`, `node="top-up"`}},
 			{bob, []string{`node="info"`}, []string{`node="settings"`, `node="list-users"`}},
-			{root, []string{`node="info"`, `node="list-users"`}, nil},
+			{root, []string{`node="info"`, `node="list-users"`}, []string{`node="credit"`, `node="suspend"`}},
 		} {
 			id := "items-" + tt.who.JID.Localpart()
 			if err := tt.who.Send(ctx, `<iq type="get" id="`+id+`" to="`+gw+`"><query xmlns="http://jabber.org/protocol/disco#items" node="http://jabber.org/protocol/commands"/></iq>`); err != nil {

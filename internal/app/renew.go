@@ -75,6 +75,9 @@ func (g *Gateway) RenewDue(ctx context.Context) error {
 func (g *Gateway) renewalNotice(ctx context.Context, r billing.Renewal) {
 	var text string
 	switch {
+	case r.Closing:
+		g.closeCancelled(ctx, r)
+		return
 	case r.Notice:
 		text = r.Text()
 	case r.LowCrossed:

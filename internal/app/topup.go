@@ -18,14 +18,8 @@ func (g *Gateway) newTopUps(mux *http.ServeMux, st *store.Store) error {
 		return nil
 	}
 	t, err := topup.New(g.cfg.Stripe, g.ledger, st.Client(), st.Prefix(), topup.Options{
-		Logger: g.log,
-		OnCredit: func(ctx context.Context, c topup.Credited) {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := g.comp.Notify(ctx, c.Account, "💳 "+c.Text()); err != nil {
-				g.log.Warn("app: cannot tell a user of their top-up", "err", err)
-			}
-		},
+		Logger:   g.log,
+		OnCredit: g.tellTopUp,
 	})
 	if err != nil {
 		return fmt.Errorf("app: stripe: %w", err)
@@ -35,6 +29,16 @@ func (g *Gateway) newTopUps(mux *http.ServeMux, st *store.Store) error {
 	mux.Handle("GET "+topup.PaidPath, textPage("Thank you: your payment was received. Your balance is updated in a moment, and the gateway tells you so in your chat."))
 	mux.Handle("GET "+topup.CancelledPath, textPage("Payment cancelled: nothing was charged."))
 	return nil
+}
+
+// tellTopUp tells a user, from the gateway's JID, that their top-up
+// (Stripe's or the sandbox's) was credited.
+func (g *Gateway) tellTopUp(ctx context.Context, c topup.Credited) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := g.comp.Notify(ctx, c.Account, "💳 "+c.Text()); err != nil {
+		g.log.Warn("app: cannot tell a user of their top-up", "err", err)
+	}
 }
 
 // TopUps starts top-ups through Stripe Checkout; nil without [stripe].

@@ -25,6 +25,9 @@
 //	sb:{vm}:expiry        zset   entry id scored by expiry (unix ms)   ... shrinks as entries expire
 //	sb:{vm}:size          hash   entry id -> bytes                   ... (voicemail.go)
 //	sb:{vm}:num:<E164>    zset   entry id scored by time; expires after 1 h  recordings per number per hour
+//	sb:jidchange:<bare JID> string JSON change of Jabber ID waiting for this JID; expires  move.go
+//	sb:jidchange:n:<bare JID> string changes this JID asked for this hour; expires
+//	sb:topup:sandbox:<token> string account and amount of a sandbox payment; expires (billing/topup)
 //	sb:{bl:<account>}:*   hash, zset, stream  one billing account's ledger (package billing, doc.go)
 //	sb:{bl}:due           zset   billing accounts by plan renewal time
 //	sb:{bl}:accounts      set    every billing account
