@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/component/signup"
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -39,6 +40,7 @@ type Gateway struct {
 	sb     *sandbox.Carrier // nil without the sandbox
 	ledger *billing.Ledger  // nil unless [billing] enabled
 	topups *topup.Stripe    // nil without [stripe]
+	signup *signup.Signup   // nil unless [signup] enabled
 	// runners are the carriers holding a connection of their own (SMPP),
 	// run beside the component with the receiver the webhooks get.
 	runners []carriers.Runner
@@ -112,6 +114,9 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 		return nil, err
 	}
 	if err := g.newCommands(domain); err != nil {
+		return nil, err
+	}
+	if err := g.newSignup(domain, cs); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {

@@ -1,0 +1,50 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// holdScript gives KEYS[1] to ARGV[1] for ARGV[2] ms unless another
+// holder has it, and returns the holder: ARGV[1] when the hold is (now)
+// theirs. A holder taking it again extends it.
+var holdScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and cur ~= ARGV[1] then return cur end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+`)
+
+// unholdScript deletes KEYS[1] if ARGV[1] holds it.
+var unholdScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+func (s *Store) holdKey(name string) string { return s.key("hold", name) }
+
+// Hold gives the thing called name (a number a sign-up picked, "num:+1…")
+// to holder (a bare JID) for ttl, unless someone else holds it; it returns
+// who holds it now. The hold lapses by itself after ttl, so a sign-up left
+// half way frees its number; holding again extends it.
+func (s *Store) Hold(ctx context.Context, name, holder string, ttl time.Duration) (string, error) {
+	if holder == "" || ttl <= 0 {
+		return "", fmt.Errorf("store: hold %q: no holder or no time", name)
+	}
+	cur, err := holdScript.Run(ctx, s.rdb, []string{s.holdKey(name)}, holder, ttl.Milliseconds()).Text()
+	if err != nil {
+		return "", fmt.Errorf("store: hold: %w", err)
+	}
+	return cur, nil
+}
+
+// Unhold lets name go if holder holds it; otherwise it does nothing.
+func (s *Store) Unhold(ctx context.Context, name, holder string) error {
+	if err := unholdScript.Run(ctx, s.rdb, []string{s.holdKey(name)}, holder).Err(); err != nil {
+		return fmt.Errorf("store: unhold: %w", err)
+	}
+	return nil
+}
