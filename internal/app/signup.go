@@ -91,4 +91,3 @@ func (g *Gateway) payments() signup.Payments {
 // Signup is the gateway's sign-up, for `switchboard invites`; nil unless
 // [signup] is enabled.
 func (g *Gateway) Signup() *signup.Signup { return g.signup }
-
