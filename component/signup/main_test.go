@@ -122,8 +122,9 @@ func (p *payments) pay(t *testing.T, url, account string) {
 	p.mu.Lock()
 	m := p.last[url]
 	p.mu.Unlock()
-	if _, err := p.l.Credit(context.Background(), billing.Adjustment{Account: account, ID: url, Kind: billing.Payment, Amount: m}); err != nil {
-		t.Fatal(err)
+	d, err := p.l.Credit(context.Background(), billing.Adjustment{Account: account, ID: url, Kind: billing.Payment, Amount: m})
+	if err != nil || !d.Allowed {
+		t.Fatalf("pay: %+v %v", d, err)
 	}
 }
 

@@ -34,12 +34,13 @@ func (s *Store) inviteByKey(code string) string { return s.key("{inv}", "by", co
 func (s *Store) invitesKey() string             { return s.key("{inv}", "codes") }
 
 // createInviteScript: KEYS code hash, codes zset; ARGV code, uses, bonus,
-// currency, expires (unix s, 0 never), created (unix s), ttl ms (0 none).
+// currency, expires (unix s, 0 never), created (unix s), ttl ms (0 none),
+// created (unix ms, the index's order).
 var createInviteScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'uses', ARGV[2], 'left', ARGV[2], 'bonus', ARGV[3], 'cur', ARGV[4], 'expires', ARGV[5], 'created', ARGV[6])
 if tonumber(ARGV[7]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[7]) end
-redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
 return 1
 `)
 
@@ -60,7 +61,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv Invite) error {
 		}
 	}
 	n, err := createInviteScript.Run(ctx, s.rdb, []string{s.inviteKey(inv.Code), s.invitesKey()},
-		inv.Code, inv.Uses, inv.Bonus, inv.Currency, exp, inv.Created.Unix(), ttl).Int()
+		inv.Code, inv.Uses, inv.Bonus, inv.Currency, exp, inv.Created.Unix(), ttl, inv.Created.UnixMilli()).Int()
 	if err != nil {
 		return fmt.Errorf("store: create invite: %w", err)
 	}
