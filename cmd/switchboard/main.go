@@ -50,6 +50,9 @@ const usage = `usage:
   switchboard accounts credit -c FILE JID AMOUNT REASON...
                                           credit (or, with a negative AMOUNT, debit)
                                           an account, recorded with the reason
+  switchboard invites create -c FILE [--count N] [--uses N] [--bonus AMOUNT] [--days N]
+                                          issue sign-up invite codes ([signup])
+  switchboard invites list -c FILE        the invite codes and their uses left
 `
 
 func main() {
@@ -92,6 +95,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		return cmdAccounts(ctx, args[1], args[2:], stdout)
+	case "invites":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdInvites(ctx, args[1], args[2:], stdout)
 	case "carriers":
 		if len(args) < 2 || args[1] != "probe" {
 			return fmt.Errorf("%w: carriers probe -c FILE", errUsage)

@@ -109,17 +109,22 @@ const (
 	maxValidDays = 3650
 )
 
-// Issue creates count codes each admitting uses JIDs, with bonus credit
-// (in the ledger's currency; zero for none) and an expiry (zero: never),
-// for the admins' command and `switchboard invites create`.
-func (s *Signup) Issue(ctx context.Context, count, uses int, bonus billing.Money, expires time.Time) ([]store.Invite, error) {
+// Invites is where invite codes are kept; *store.Store implements it.
+type Invites interface {
+	CreateInvite(ctx context.Context, inv store.Invite) error
+}
+
+// Issue creates count codes in st, each admitting uses JIDs, with bonus
+// credit (zero for none) and an expiry (zero: never), for the admins'
+// command and `switchboard invites create`.
+func Issue(ctx context.Context, st Invites, count, uses int, bonus billing.Money, expires, now time.Time) ([]store.Invite, error) {
 	if count < 1 || count > maxCodes || uses < 1 || uses > maxCodeUses || bonus.Amount < 0 {
 		return nil, fmt.Errorf("signup: issue 1 to %d codes of 1 to %d uses, without negative bonus", maxCodes, maxCodeUses)
 	}
 	out := make([]store.Invite, 0, count)
 	for len(out) < count {
-		inv := store.Invite{Code: newCode(), Uses: int64(uses), Bonus: bonus.Amount, Currency: bonus.Currency, Expires: expires, Created: s.o.Now()}
-		err := s.o.Store.CreateInvite(ctx, inv)
+		inv := store.Invite{Code: newCode(), Uses: int64(uses), Bonus: bonus.Amount, Currency: bonus.Currency, Expires: expires, Created: now}
+		err := st.CreateInvite(ctx, inv)
 		if errors.Is(err, store.ErrInviteExists) {
 			continue // a collision: draw again
 		}
@@ -168,7 +173,7 @@ func (s *Signup) invitesStep(ctx context.Context, r *adhoc.Request) (*adhoc.Step
 			return nil, adhoc.Invalid("bonus", "give an amount such as 5.00, or nothing")
 		}
 	}
-	invs, err := s.Issue(ctx, count, uses, bonus, expires)
+	invs, err := Issue(ctx, s.o.Store, count, uses, bonus, expires, s.o.Now())
 	if err != nil {
 		return nil, err
 	}
