@@ -128,6 +128,20 @@ func (p *payments) pay(t *testing.T, url, account string) {
 	}
 }
 
+// fund opens who's account without a plan and credits it cents, as an
+// admin would.
+func (f *fixture) fund(t *testing.T, who string, cents int64) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.ledger.Open(ctx, who, ""); err != nil {
+		t.Fatal(err)
+	}
+	adj := billing.Adjustment{Account: who, ID: "fund-" + who, Kind: billing.Admin, Amount: billing.Money{Amount: cents, Currency: "USD"}, Note: "test"}
+	if d, err := f.ledger.Credit(ctx, adj); err != nil || !d.Allowed {
+		t.Fatalf("fund: %+v %v", d, err)
+	}
+}
+
 // form is a submitted command form; values of "\x00a\x00b" are given as
 // two values.
 func form(fields map[string]string) []byte {

@@ -107,12 +107,7 @@ func TestSignupRace(t *testing.T) {
 func TestSignupGone(t *testing.T) {
 	f := newFixture(t, setup{billing: true})
 	ctx := context.Background()
-	if _, err := f.ledger.Open(ctx, alice, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.ledger.Credit(ctx, billing.Adjustment{Account: alice, ID: "a1", Kind: billing.Admin, Amount: billing.Money{Amount: 2000, Currency: "USD"}, Note: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	f.fund(t, alice, 2000)
 	sid := f.toPick(t, alice)
 	f.must(t, alice, sid, "next", map[string]string{"number": "+12015550102"}, "Take +12015550102?")
 	if _, err := f.sb.BuyNumber(ctx, "+12015550102"); err != nil { // someone else, elsewhere
@@ -163,12 +158,7 @@ func TestSignupUndo(t *testing.T) {
 			f := newFixture(t, setup{billing: tt.billing, options: tt.break_})
 			ctx := context.Background()
 			if tt.billing {
-				if _, err := f.ledger.Open(ctx, alice, ""); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := f.ledger.Credit(ctx, billing.Adjustment{Account: alice, ID: "a1", Kind: billing.Admin, Amount: billing.Money{Amount: 2000, Currency: "USD"}, Note: "test"}); err != nil {
-					t.Fatal(err)
-				}
+				f.fund(t, alice, 2000)
 			}
 			sid := f.toPick(t, alice)
 			f.must(t, alice, sid, "next", map[string]string{"number": "+12015550104"}, "Take +12015550104?")

@@ -9,7 +9,6 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/testenv"
 )
 
-
 // textsFrom sends a text from c to phoneNum and returns the number the
 // sandbox saw it from.
 func (e *env) textsFrom(t *testing.T, c *testenv.Client, id string) string {
