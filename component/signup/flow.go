@@ -35,8 +35,9 @@ func (s *Signup) registered(ctx context.Context, owner string) (bool, error) {
 	return len(bs) > 0, err
 }
 
-// search lists numbers for q, within the configured country and limit.
-func (s *Signup) search(ctx context.Context, q carriers.NumberQuery) ([]carriers.AvailableNumber, error) {
+// search lists numbers for q, within the configured country and limit,
+// leaving out those another sign-up holds (owner's own are kept).
+func (s *Signup) search(ctx context.Context, owner string, q carriers.NumberQuery) ([]carriers.AvailableNumber, error) {
 	if q.Country == "" {
 		q.Country = s.o.Config.Country
 	}
@@ -45,7 +46,21 @@ func (s *Signup) search(ctx context.Context, q carriers.NumberQuery) ([]carriers
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCarrier, err)
 	}
-	return found, nil
+	names := make([]string, len(found))
+	for i, n := range found {
+		names[i] = numHold(n.Number)
+	}
+	holders, err := s.o.Store.Holders(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	free := found[:0]
+	for i, n := range found {
+		if holders[i] == "" || holders[i] == owner {
+			free = append(free, n)
+		}
+	}
+	return free, nil
 }
 
 // reserve holds number for owner for the configured time, and lets the

@@ -48,7 +48,7 @@ func (s *Signup) RegisterIQ(ctx context.Context, from jid.JID, set bool, forms [
 	case !set && has:
 		return registerQuery{Registered: &struct{}{}, Instructions: "You hold a number on this gateway already; run its My number command (info) to see it."}, nil
 	case !set:
-		return s.registerForm(ctx)
+		return s.registerForm(ctx, owner)
 	case has:
 		return nil, stanzaErr(stanza.Cancel, stanza.Conflict, "you hold a number on this gateway already")
 	case len(forms) != 1:
@@ -68,8 +68,8 @@ func (s *Signup) registerShape() *adhoc.Form {
 	}}
 }
 
-func (s *Signup) registerForm(ctx context.Context) (any, *stanza.Error) {
-	found, err := s.search(ctx, carriers.NumberQuery{})
+func (s *Signup) registerForm(ctx context.Context, owner string) (any, *stanza.Error) {
+	found, err := s.search(ctx, owner, carriers.NumberQuery{})
 	if err != nil {
 		s.log.Warn("signup: number search failed", "err", err)
 		return nil, stanzaErr(stanza.Wait, stanza.ServiceUnavailable, "the carrier's number search failed; try again shortly")

@@ -92,7 +92,8 @@ func TestSignupRace(t *testing.T) {
 		switch {
 		case strings.Contains(out, "Take +12015550105?"):
 			won++
-		case strings.Contains(out, "Someone else has just picked +12015550105. Here is a fresh list.") && strings.Contains(out, `var="number"`):
+		case strings.Contains(out, "Someone else has just picked +12015550105. Here is a fresh list.") && strings.Contains(out, `var="number"`) &&
+			!strings.Contains(out, "<value>+12015550105</value>"):
 			lost++
 		}
 	}

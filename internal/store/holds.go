@@ -48,3 +48,24 @@ func (s *Store) Unhold(ctx context.Context, name, holder string) error {
 	}
 	return nil
 }
+
+// Holders returns who holds each of names ("" for nobody), in one round
+// trip.
+func (s *Store) Holders(ctx context.Context, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = s.holdKey(n)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: holders: %w", err)
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i], _ = v.(string)
+	}
+	return out, nil
+}

@@ -35,6 +35,9 @@ func TestHold(t *testing.T) {
 		t.Fatalf("winners %v", winners)
 	}
 	w := winners[0]
+	if hs, err := s.Holders(ctx, []string{"num:+12015550101", "num:+12015550100"}); err != nil || len(hs) != 2 || hs[0] != "" || hs[1] != w {
+		t.Fatalf("holders %q %v", hs, err)
+	}
 	if h, _ := s.Hold(ctx, "num:+12015550100", w, time.Minute); h != w {
 		t.Fatal("the holder could not extend")
 	}
