@@ -21,7 +21,12 @@ var (
 	ErrFunds     = errors.New("signup: the balance does not cover the first period")
 	ErrBusy      = errors.New("signup: another sign-up of this JID is under way")
 	ErrCarrier   = errors.New("signup: the carrier could not sell the number")
+	ErrSearches  = errors.New("signup: too many number searches; try again later")
 )
+
+// searchesPerHour bounds the carrier searches one JID causes: anyone may
+// run sign-up, and each search is a call to the carrier's API.
+const searchesPerHour = 60
 
 // runHold is how long one completion may hold its JID's run: longer than
 // a carrier's purchase takes, short enough that a crash frees it soon.
@@ -42,6 +47,11 @@ func (s *Signup) search(ctx context.Context, owner string, q carriers.NumberQuer
 		q.Country = s.o.Config.Country
 	}
 	q.Limit = s.o.Config.SearchLimit
+	if n, err := s.o.Store.Count(ctx, "search:"+owner, time.Hour); err != nil {
+		return nil, err
+	} else if n > searchesPerHour {
+		return nil, ErrSearches
+	}
 	found, err := s.o.Numbers.SearchNumbers(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCarrier, err)

@@ -70,6 +70,9 @@ func (s *Signup) registerShape() *adhoc.Form {
 
 func (s *Signup) registerForm(ctx context.Context, owner string) (any, *stanza.Error) {
 	found, err := s.search(ctx, owner, carriers.NumberQuery{})
+	if errors.Is(err, ErrSearches) {
+		return nil, stanzaErr(stanza.Wait, stanza.ResourceConstraint, "too many number searches; try again in an hour")
+	}
 	if err != nil {
 		s.log.Warn("signup: number search failed", "err", err)
 		return nil, stanzaErr(stanza.Wait, stanza.ServiceUnavailable, "the carrier's number search failed; try again shortly")

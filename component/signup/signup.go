@@ -21,6 +21,7 @@ type Store interface {
 	Hold(ctx context.Context, name, holder string, ttl time.Duration) (string, error)
 	Unhold(ctx context.Context, name, holder string) error
 	Holders(ctx context.Context, names []string) ([]string, error)
+	Count(ctx context.Context, name string, window time.Duration) (int64, error)
 	CreateInvite(ctx context.Context, inv store.Invite) error
 	RedeemInvite(ctx context.Context, code, jid string, now time.Time) (store.Invite, bool, error)
 	Invites(ctx context.Context) ([]store.Invite, error)

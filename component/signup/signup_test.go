@@ -227,3 +227,17 @@ func TestSignupHostile(t *testing.T) {
 		t.Fatal("a hostile form bound a number")
 	}
 }
+
+// TestSignupSearchBudget: one JID cannot make the gateway search the
+// carrier without end.
+func TestSignupSearchBudget(t *testing.T) {
+	f := newFixture(t, setup{})
+	_, sid := f.must(t, alice, "", "execute", nil)
+	for range searchesPerHour {
+		f.must(t, alice, sid, "next", map[string]string{"area_code": "201"}, `var="number"`)
+		f.must(t, alice, sid, "prev", nil, `var="area_code"`)
+	}
+	f.must(t, alice, sid, "next", map[string]string{"area_code": "201"}, "You have searched very often")
+	// Others are not held back.
+	f.toPick(t, bob)
+}

@@ -159,6 +159,11 @@ func (s *Signup) redeemField(ctx context.Context, owner, field, typed string) (s
 func (s *Signup) pickStep(ctx context.Context, r *adhoc.Request, notes ...adhoc.Note) (*adhoc.Step, error) {
 	q := carriers.NumberQuery{Country: r.State[keyCountry], AreaCode: r.State[keyArea], Region: r.State[keyRegion], Contains: r.State[keyContains]}
 	found, err := s.search(ctx, r.From.Bare().String(), q)
+	if errors.Is(err, ErrSearches) {
+		st := s.searchStep()
+		st.Notes = append(notes, warn("You have searched very often; try again in an hour."))
+		return st, nil
+	}
 	if err != nil {
 		s.log.Warn("signup: number search failed", "err", err)
 		st := s.searchStep()

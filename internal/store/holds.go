@@ -69,3 +69,21 @@ func (s *Store) Holders(ctx context.Context, names []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// countScript adds one to KEYS[1], which lives ARGV[1] ms from its first
+// count, and returns the count.
+var countScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`)
+
+// Count counts one more of name (e.g. a JID's number searches) in a
+// window that starts at its first count, and returns the count so far.
+func (s *Store) Count(ctx context.Context, name string, window time.Duration) (int64, error) {
+	n, err := countScript.Run(ctx, s.rdb, []string{s.key("count", name)}, window.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("store: count: %w", err)
+	}
+	return n, nil
+}

@@ -29,6 +29,7 @@
 //	sb:{bl}:due           zset   billing accounts by plan renewal time
 //	sb:{bl}:accounts      set    every billing account
 //	sb:hold:<name>        string the bare JID holding a sign-up's pick or run; expires  holds.go
+//	sb:count:<name>       string a count in a window (a JID's number searches); expires
 //	sb:{inv}:code:<code>  hash   uses, left, bonus, currency, expires (unix s), created; expires  invites.go
 //	sb:{inv}:by:<code>    set    bare JIDs that redeemed the code; expires with it
 //	sb:{inv}:codes        zset   invite codes by creation time
