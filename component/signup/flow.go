@@ -149,7 +149,11 @@ func (s *Signup) complete(ctx context.Context, owner, number string) (carriers.O
 		}
 	}
 	log := s.log.With("account", owner, "carrier", s.o.Carrier)
-	owned, err := s.o.Numbers.BuyNumber(ctx, number)
+	// Well within the run's hold, so that no second run starts while this
+	// one may still buy.
+	bctx, cancel := context.WithTimeout(ctx, runHold/2)
+	owned, err := s.o.Numbers.BuyNumber(bctx, number)
+	cancel()
 	switch {
 	case errors.Is(err, carriers.ErrNumberGone):
 		_ = s.o.Store.Unhold(ctx, numHold(number), owner)
