@@ -79,6 +79,15 @@ func (g *Gateway) newSignup(domain jid.JID, cs []carriers.Carrier) error {
 	return nil
 }
 
+// signupHint tells users without a number how to get one when they can
+// sign up ("" for the commands' default: ask the operator).
+func signupHint(cfg *Config) string {
+	if !cfg.Signup.Enabled {
+		return ""
+	}
+	return "Run the Register command (or send register) to pick one."
+}
+
 // payments is where sign-up's pay step sends users: Stripe when
 // configured, else none (credit already on the account pays).
 func (g *Gateway) payments() signup.Payments {

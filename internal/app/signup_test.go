@@ -75,6 +75,9 @@ func TestSignup(t *testing.T) {
 	})
 
 	t.Run("command", func(t *testing.T) {
+		if a, _ := runCommand(t, alice, gw, "info", "", "execute", ""); !strings.Contains(strings.Join(a.Command.Notes, " "), "Run the Register command") {
+			t.Fatalf("info without a number: %+v", a)
+		}
 		a, _ := runCommand(t, alice, gw, "jabber:iq:register", "", "execute", "")
 		sid := a.Command.SessionID
 		if _, ok := a.value("area_code"); !ok || a.Command.Status != "executing" {
