@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzParseForm -fuzztime $(FUZZTIME)
 	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzChat -fuzztime $(FUZZTIME)
 	$(GO) test ./component/account -run '^$$' -fuzz FuzzCredit -fuzztime $(FUZZTIME)
+	$(GO) test ./component/signup -run '^$$' -fuzz FuzzSignupInput -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzLaMLMediaPath -fuzztime $(FUZZTIME)

@@ -20,13 +20,17 @@ func (c *Component) SetCommands(cmds *adhoc.Server) {
 	c.gatewayInfo = newEntity(gatewayIdentities(c.set.Name, c.calls != nil), c.gatewayFeatureList())
 }
 
-// gatewayFeatureList is gatewayFeatures, with commands when they are
-// served.
+// gatewayFeatureList is gatewayFeatures, with commands and registration
+// when they are served.
 func (c *Component) gatewayFeatureList() []string {
-	if c.cmds == nil {
-		return gatewayFeatures
+	fs := append([]string{}, gatewayFeatures...)
+	if c.cmds != nil {
+		fs = append(fs, nsCommands)
 	}
-	return append(append([]string{}, gatewayFeatures...), nsCommands)
+	if c.reg != nil {
+		fs = append(fs, nsRegister)
+	}
+	return fs
 }
 
 // command answers an XEP-0050 request to the gateway.

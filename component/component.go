@@ -142,6 +142,7 @@ type Component struct {
 	answers sync.Map      // id of an IQ we sent -> chan answer, fed by receive
 	calls   Calls         // nil without voice
 	cmds    *adhoc.Server // nil: no ad-hoc commands
+	reg     Registrar     // nil: no XEP-0077 registration
 	ob      Outbox        // nil: send at once
 
 	fpKey       []byte     // keys reaction fingerprints (reactions.go)

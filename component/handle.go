@@ -29,6 +29,8 @@ func (c *Component) handleIQ(ctx context.Context, st *inbound) {
 		c.jingle(ctx, st)
 	case st.Command != nil && st.Type == "set" && st.to.Localpart() == "" && c.cmds != nil:
 		c.command(ctx, st)
+	case st.Register != nil && st.to.Localpart() == "" && c.reg != nil:
+		c.register(ctx, st)
 	case st.Type == "get" && p.Space == nsDiscoInfo:
 		c.discoInfo(ctx, st)
 	case st.Type == "get" && p.Space == nsDiscoItems:

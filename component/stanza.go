@@ -53,6 +53,8 @@ type inbound struct {
 	Jingle *jingle.Jingle `xml:"urn:xmpp:jingle:1 jingle"`
 	// iq: an XEP-0050 command
 	Command *adhoc.Payload `xml:"http://jabber.org/protocol/commands command"`
+	// iq: XEP-0077 registration
+	Register *registerPayload `xml:"jabber:iq:register query"`
 
 	// iq: its first child
 	Payload iqPayload `xml:",any"`

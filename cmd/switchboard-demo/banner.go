@@ -63,5 +63,10 @@ Note: {{ . }}{{ end }}
    and call {{ .Number }}: your Jingle clients (Conversations, Dino, Movim...)
    ring. Call +12015550123@{{ .Gateway }} from them and the page rings.
 
+5. Sign up: {{ .NewJID }} (password {{ .NewPassword }}) has no number yet.
+   Log in as it and run the gateway's Register command on {{ .Gateway }}
+   (or just send it "register"): search, pick a number, finish, and text
+   from it at once. The number comes from the sandbox and shows on its page.
+
 Data, config and logs: {{ .Dir }}{{ if not .Keep }} (removed on exit; -keep keeps it){{ end }}
 `))

@@ -25,6 +25,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/component/signup"
 	"github.com/switchboard-gw/switchboard/internal/app"
 	"github.com/switchboard-gw/switchboard/internal/launch"
 	"github.com/switchboard-gw/switchboard/internal/mms"
@@ -35,6 +36,7 @@ import (
 
 const (
 	user        = "demo"
+	newcomer    = "newcomer"      // an account with no number yet, for sign-up
 	demoNumber  = "+12015550100"  // the demo user's number, through the sandbox
 	phoneNumber = "+12015550123"  // a phone to text, played on the sandbox page
 	gatewayJID  = "sms.localhost" // the component's domain
@@ -112,6 +114,11 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 	if err := prosody.Register(ctx, user, password); err != nil {
 		return err
 	}
+	// A second account without a number, to sign up with.
+	newPassword := readablePassword()
+	if err := prosody.Register(ctx, newcomer, newPassword); err != nil {
+		return err
+	}
 
 	httpPort, notes := preferPort(o.httpPort, "web", notes)
 	sipAddr, err := freeUDP()
@@ -125,6 +132,9 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		HTTP:      app.HTTP{Listen: launch.Loopback(httpPort)},
 		Numbers:   phone.Config{DefaultRegion: "US"},
 		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
+		// Self-service sign-up from the sandbox's numbers; billing is off
+		// in the demo, so nothing is charged.
+		Signup: signup.Config{Enabled: true},
 		// Everything in the demo is on this machine: the sandbox's pictures
 		// and Prosody's uploads are on loopback.
 		MMS: mms.Config{Dir: filepath.Join(dir, "media"), FetchAllow: []string{"127.0.0.1/32", "::1/128"}},
@@ -181,7 +191,7 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		"Standard": strings.HasSuffix(prosody.C2SAddr, ":5222"), "Cert": prosody.Cert,
 		"WebSocket": prosody.WebSocketURL(), "Number": demoNumber, "Phone": phoneNumber,
 		"Gateway": gatewayJID, "Upload": prosody.UploadDomain, "Sandbox": "http://" + g.Addr() + "/sandbox/?token=" + g.SandboxToken(), "Dir": dir,
-		"Keep": o.keep, "Notes": notes,
+		"Keep": o.keep, "Notes": notes, "NewJID": newcomer + "@" + prosody.Domain, "NewPassword": newPassword,
 	})
 	if err != nil {
 		return err

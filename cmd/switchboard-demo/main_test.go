@@ -146,6 +146,14 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo user got %q", got)
 	}
 
+	// The account without a number signs up by chat text and gets the
+	// first number the sandbox offers (the demo user holds +12015550100).
+	newJID := field(`Sign up: (newcomer@localhost) \(password`)
+	newPassword := field(`newcomer@localhost \(password (\S+)\)`)
+	if got := signUpByChat(t, c2s, strings.TrimSuffix(newJID, "@localhost"), newPassword, certFile); !strings.Contains(got, "Welcome! Your number is +12015550101.") {
+		t.Errorf("sign-up ended with %q", got)
+	}
+
 	cancel()
 	var rest strings.Builder
 	for l := range lines {
@@ -209,12 +217,11 @@ func colonHex(sum []byte) string {
 	return b.String()
 }
 
-// loginAndReceive logs in as demo@localhost over STARTTLS, trusting only the
-// demo's certificate, and returns the first message it gets as "from: body".
-func loginAndReceive(t *testing.T, addr, password, certFile string) string {
+// login logs user in over STARTTLS, trusting only certFile, and returns
+// the session, with the bodies of the messages it gets ("from: body") on
+// a channel, offline ones included.
+func login(t *testing.T, ctx context.Context, addr, user, password, certFile string) (*xmpp.Session, <-chan string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
 	pem, err := os.ReadFile(certFile)
 	if err != nil {
 		t.Fatal(err)
@@ -225,8 +232,8 @@ func loginAndReceive(t *testing.T, addr, password, certFile string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	origin := jid.MustParse("demo@localhost")
+	t.Cleanup(func() { conn.Close() })
+	origin := jid.MustParse(user + "@localhost")
 	s, err := xmpp.NewSession(ctx, origin.Domain(), origin, conn, 0,
 		xmpp.NewNegotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
 			return xmpp.StreamConfig{Features: []xmpp.StreamFeature{
@@ -236,14 +243,15 @@ func loginAndReceive(t *testing.T, addr, password, certFile string) string {
 			}}
 		}))
 	if err != nil {
-		t.Fatalf("log in as demo@localhost over STARTTLS: %v", err)
+		t.Fatalf("log in as %s over STARTTLS: %v", origin, err)
 	}
-	defer s.Close()
 	if s.State()&xmpp.Secure == 0 {
 		t.Error("session is not encrypted")
 	}
-	msgs := make(chan string, 1)
+	msgs := make(chan string, 16)
+	served := make(chan struct{})
 	go func() {
+		defer close(served)
 		_ = s.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
 			var m struct {
 				stanza.Message
@@ -266,10 +274,25 @@ func loginAndReceive(t *testing.T, addr, password, certFile string) string {
 		}))
 		close(msgs)
 	}()
+	t.Cleanup(func() {
+		s.Close()
+		conn.Close()
+		<-served
+	})
 	// Offline messages come with the first available presence.
 	if err := s.Send(ctx, stanza.Presence{}.Wrap(nil)); err != nil {
 		t.Fatal(err)
 	}
+	return s, msgs
+}
+
+// loginAndReceive logs in as the demo user and returns the first message
+// it gets ("from: body").
+func loginAndReceive(t *testing.T, addr, password, certFile string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, msgs := login(t, ctx, addr, "demo", password, certFile)
 	select {
 	case m := <-msgs:
 		return m
@@ -277,4 +300,27 @@ func loginAndReceive(t *testing.T, addr, password, certFile string) string {
 		t.Fatal("no message for the demo user")
 		return ""
 	}
+}
+
+// signUpByChat logs in as the banner's account without a number and
+// signs up by chatting with the gateway, as a client without a command UI
+// would; it returns the gateway's last answer.
+func signUpByChat(t *testing.T, addr, user, password, certFile string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	s, msgs := login(t, ctx, addr, user, password, certFile)
+	last := ""
+	for _, say := range []string{"register", "finish", "1", "finish"} {
+		body := xmlstream.Wrap(xmlstream.Token(xml.CharData(say)), xml.StartElement{Name: xml.Name{Local: "body"}})
+		if err := s.Send(ctx, stanza.Message{To: jid.MustParse(gatewayJID), Type: stanza.ChatMessage}.Wrap(body)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case last = <-msgs:
+		case <-ctx.Done():
+			t.Fatalf("no answer to %q (last: %q)", say, last)
+		}
+	}
+	return last
 }

@@ -53,6 +53,9 @@ const usage = `usage:
   switchboard billing export -c FILE --from DAY [--to DAY] [-o FILE]
                                           the ledger's postings as CSV for accounting
                                           (DAY: 2026-11-01 UTC, or an RFC 3339 time)
+  switchboard invites create -c FILE [--count N] [--uses N] [--bonus AMOUNT] [--days N]
+                                          issue sign-up invite codes ([signup])
+  switchboard invites list -c FILE        the invite codes and their uses left
 `
 
 func main() {
@@ -100,6 +103,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		return cmdBilling(ctx, args[1], args[2:], stdout)
+	case "invites":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdInvites(ctx, args[1], args[2:], stdout)
 	case "carriers":
 		if len(args) < 2 || args[1] != "probe" {
 			return fmt.Errorf("%w: carriers probe -c FILE", errUsage)

@@ -274,3 +274,34 @@ func TestAccountsCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestInvitesCommands: the operator issues invite codes and lists them
+// with their uses left.
+func TestInvitesCommands(t *testing.T) {
+	r := testenv.StartRedis(t)
+	billed := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n[billing]\nenabled = true\n[signup]\nenabled = true\n")
+	free := writeConfig(t, r.URL, "[carriers.sandbox]\nenabled = true\n")
+	out, err := sb("invites", "create", "-c", billed, "--count", "3", "--uses", "5", "--bonus", "2.50", "--days", "7")
+	if err != nil || len(strings.Fields(out)) != 3 {
+		t.Fatalf("create: %q %v", out, err)
+	}
+	code := strings.Fields(out)[0]
+	out, err = sb("invites", "list", "-c", free)
+	if err != nil || !strings.Contains(out, code) || !strings.Contains(out, "2.50 USD") || strings.Count(out, "\n") != 4 {
+		t.Fatalf("list: %q %v", out, err)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"invites", "create", "-c", free, "--bonus", "1.00"}, "billing is off"},
+		{[]string{"invites", "create", "-c", billed, "--bonus", "lots"}, "--bonus"},
+		{[]string{"invites", "create", "-c", billed, "--count", "1000"}, "1 to 100 codes"},
+		{[]string{"invites", "create", "-c", billed, "--days", "-1"}, "--days"},
+		{[]string{"invites", "revoke", "-c", billed}, "invites create|list"},
+	} {
+		if _, err := sb(bad.args...); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%v: %v, want %q", bad.args, err, bad.want)
+		}
+	}
+}

@@ -61,13 +61,6 @@ type Releaser interface {
 	ReleaseNumber(ctx context.Context, id string) error
 }
 
-// NumberIDs tells the carrier's id of a number bought through sign-up
-// (carriers.OwnedNumber.ID); "" and no error when none is known (a number
-// assigned by hand).
-type NumberIDs interface {
-	NumberID(ctx context.Context, number string) (string, error)
-}
-
 // Options configure the commands.
 type Options struct {
 	Store  Store
@@ -77,11 +70,11 @@ type Options struct {
 	Ledger Ledger
 	// Payments is nil without a payment provider: no top-up command.
 	Payments Payments
-	// Releasers give cancelled numbers back, by carrier name; IDs finds
-	// the carrier's id of a number. A number without either is only
+	// Releasers give cancelled numbers back, by carrier name, with the
+	// carrier's id that sign-up kept in the binding (store.Binding.
+	// CarrierID). A number without either (assigned by hand) is only
 	// unbound, and the log says so for the operator.
 	Releasers map[string]Releaser
-	IDs       NumberIDs
 	// Cancel is [billing] cancel: billing.CancelImmediate (default) or
 	// billing.CancelPeriodEnd.
 	Cancel string

@@ -125,14 +125,7 @@ func (a *Accounts) Close(ctx context.Context, user string) ([]string, error) {
 func (a *Accounts) releaseAtCarrier(ctx context.Context, b store.Binding) {
 	num := a.o.Redact(b.Number)
 	rel := a.o.Releasers[b.Carrier]
-	id := ""
-	if a.o.IDs != nil {
-		var err error
-		if id, err = a.o.IDs.NumberID(ctx, b.Number); err != nil {
-			a.log.Error("account: cannot read a number's carrier id; release it at the carrier by hand", "number", num, "carrier", b.Carrier, "err", err)
-			return
-		}
-	}
+	id := b.CarrierID
 	switch {
 	case rel == nil:
 		a.log.Warn("account: number unbound; its carrier cannot release numbers, release it there by hand if needed", "number", num, "carrier", b.Carrier)

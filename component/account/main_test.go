@@ -72,11 +72,6 @@ func (r *released) got() []string {
 	return append([]string(nil), r.ids...)
 }
 
-// ids are the carrier ids of numbers bought through sign-up.
-type ids map[string]string
-
-func (m ids) NumberID(_ context.Context, number string) (string, error) { return m[number], nil }
-
 // clock is the ledger's and commands' clock, moved by hand.
 type clock struct {
 	mu sync.Mutex
@@ -124,11 +119,11 @@ func setup(t *testing.T, so setupOptions) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
-	if err := st.Assign(ctx, store.Binding{Number: aliceNo, JID: alice, Carrier: "sandbox"}); err != nil {
+	if err := st.Assign(ctx, store.Binding{Number: aliceNo, JID: alice, Carrier: "sandbox", CarrierID: "PN1"}); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, told: &told{}, rel: &released{}, clk: &clock{t: time.Now()}}
-	o := Options{Store: st, Notify: f.told, Releasers: map[string]Releaser{"sandbox": f.rel}, IDs: ids{aliceNo: "PN1"},
+	o := Options{Store: st, Notify: f.told, Releasers: map[string]Releaser{"sandbox": f.rel},
 		Cancel: so.cancel, Domain: domain, Now: f.clk.Now}
 	if so.billing {
 		cfg := &billing.Config{Enabled: true, Cancel: so.cancel, Plans: []billing.PlanConfig{{Name: "basic", Fee: "4.00"}},

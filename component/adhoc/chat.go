@@ -281,7 +281,8 @@ func asked(f *Form) []Field {
 func readAnswer(fd Field, text string) (string, error) {
 	switch fd.kind() {
 	case ListSingle:
-		if n, err := strconv.Atoi(text); err == nil {
+		// Only digits are a choice's number: "+12015550123" is a value.
+		if n, err := strconv.Atoi(text); err == nil && text[0] != '+' && text[0] != '-' {
 			if n < 1 || n > len(fd.Options) {
 				return "", malformed(fd.Var, "choose a number from 1 to %d", len(fd.Options))
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/component/account"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/component/signup"
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -45,6 +46,7 @@ type Gateway struct {
 	sandboxPay   *topup.Sandbox
 	accounts     *account.Accounts               // the account commands
 	numberStores map[string]carriers.NumberStore // carriers that sell numbers, by name
+	signup       *signup.Signup                  // nil unless [signup] enabled
 	// runners are the carriers holding a connection of their own (SMPP),
 	// run beside the component with the receiver the webhooks get.
 	runners []carriers.Runner
@@ -125,6 +127,9 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 		return nil, err
 	}
 	if err := g.newCommands(domain); err != nil {
+		return nil, err
+	}
+	if err := g.newSignup(domain, cs); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {

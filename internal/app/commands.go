@@ -35,6 +35,7 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 		Voicemail:   cfg.Calls.Voicemail,
 		RingTimeout: cfg.Calls.RingTimeout,
 		GroupJIDs:   cfg.Component.GroupJIDs,
+		NoNumber:    signupHint(cfg),
 	})
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers/telnyx"
 	"github.com/switchboard-gw/switchboard/carriers/twilio"
 	"github.com/switchboard-gw/switchboard/component"
+	"github.com/switchboard-gw/switchboard/component/signup"
 	"github.com/switchboard-gw/switchboard/internal/config"
 	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/outbox"
@@ -46,6 +47,7 @@ type Config struct {
 	Outbox    outbox.Config    `toml:"outbox"`
 	Billing   billing.Config   `toml:"billing"`
 	Stripe    *topup.Config    `toml:"stripe"` // top-ups are enabled by this section
+	Signup    signup.Config    `toml:"signup"`
 	Log       Log              `toml:"log"`
 }
 
@@ -104,6 +106,9 @@ func (c *Config) Check() error {
 		return config.Invalid("carriers", "no carrier configured (add a [carriers.NAME] section; NAME is one of %s)", strings.Join(carrierKinds(), ", "))
 	}
 	if err := c.checkStripe(); err != nil {
+		return err
+	}
+	if err := c.checkSignup(); err != nil {
 		return err
 	}
 	return c.checkSandboxAlone()

@@ -19,14 +19,20 @@ type Binding struct {
 	Carrier  string
 	Assigned time.Time
 	Forward  string // where inbound calls go instead: a number or SIP URI; empty: to the owner
+	// CarrierID is the carrier's id of a number bought through it
+	// (carriers.OwnedNumber.ID, hash field carrier_id), which
+	// ReleaseNumber takes; empty for numbers assigned by hand.
+	CarrierID string
 }
 
 // assignScript binds KEYS[1] (number hash) to ARGV[2] (jid) unless another
-// JID holds it. KEYS[2] is the JID's zset, KEYS[3] the set of numbers.
+// JID holds it. KEYS[2] is the JID's zset, KEYS[3] the set of numbers;
+// ARGV[5], when not empty, is the carrier's id of the number.
 var assignScript = redis.NewScript(`
 local owner = redis.call('HGET', KEYS[1], 'jid')
 if owner and owner ~= ARGV[2] then return redis.error_reply('TAKEN ' .. owner) end
 redis.call('HSET', KEYS[1], 'jid', ARGV[2], 'carrier', ARGV[3], 'assigned', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'carrier_id', ARGV[5]) end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1
@@ -48,15 +54,16 @@ func (s *Store) numKey(number string) string { return s.key("{b}", "num", number
 func (s *Store) jidKey(jid string) string    { return s.key("{b}", "jid", jid) }
 func (s *Store) numbersKey() string          { return s.key("{b}", "numbers") }
 
-// Assign binds b.Number to b.JID through b.Carrier. Re-assigning a number to
-// its owner updates the carrier; a number owned by someone else is ErrTaken.
+// Assign binds b.Number to b.JID through b.Carrier (and keeps b.CarrierID
+// when set). Re-assigning a number to its owner updates the carrier; a
+// number owned by someone else is ErrTaken.
 func (s *Store) Assign(ctx context.Context, b Binding) error {
 	if b.Assigned.IsZero() {
 		b.Assigned = time.Now()
 	}
 	err := assignScript.Run(ctx, s.rdb,
 		[]string{s.numKey(b.Number), s.jidKey(b.JID), s.numbersKey()},
-		b.Number, b.JID, b.Carrier, b.Assigned.Unix()).Err()
+		b.Number, b.JID, b.Carrier, b.Assigned.Unix(), b.CarrierID).Err()
 	if err != nil {
 		var re redis.Error
 		if errors.As(err, &re) && len(re.Error()) > 6 && re.Error()[:6] == "TAKEN " {
@@ -190,7 +197,7 @@ func (s *Store) readBindings(ctx context.Context, nums []string, keep func(m map
 
 func bindingFrom(number string, m map[string]string) Binding {
 	sec, _ := strconv.ParseInt(m["assigned"], 10, 64)
-	return Binding{Number: number, JID: m["jid"], Carrier: m["carrier"], Assigned: time.Unix(sec, 0), Forward: m["forward"]}
+	return Binding{Number: number, JID: m["jid"], Carrier: m["carrier"], Assigned: time.Unix(sec, 0), Forward: m["forward"], CarrierID: m["carrier_id"]}
 }
 
 // forwardScript sets (ARGV[1] not empty) or clears the forward field of an

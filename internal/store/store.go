@@ -2,7 +2,7 @@
 //
 // Key layout (all keys start with the configured prefix, "sb:" by default):
 //
-//	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s), forward   number -> owner
+//	sb:{b}:num:<E164>     hash   jid, carrier, assigned (unix s), forward, carrier_id   number -> owner
 //	sb:{b}:jid:<bare JID> zset   E164 scored by assignment time     owner -> numbers
 //	sb:{b}:numbers        set    every bound number                  for listing
 //	sb:{b}:set:<bare JID> hash   voicemail, ring_timeout, group_texts, low_balance  a user's settings (settings.go)
@@ -31,6 +31,11 @@
 //	sb:{bl:<account>}:*   hash, zset, stream  one billing account's ledger (package billing, doc.go)
 //	sb:{bl}:due           zset   billing accounts by plan renewal time
 //	sb:{bl}:accounts      set    every billing account
+//	sb:hold:<name>        string the bare JID holding a sign-up's pick or run; expires  holds.go
+//	sb:count:<name>       string a count in a window (a JID's number searches); expires
+//	sb:{inv}:code:<code>  hash   uses, left, bonus, currency, expires (unix s), created; expires  invites.go
+//	sb:{inv}:by:<code>    set    bare JIDs that redeemed the code; expires with it
+//	sb:{inv}:codes        zset   invite codes by creation time
 //
 // The binding keys share the {b} hash tag so that one Lua script can update
 // them atomically on Redis Cluster too; the voicemail ledger's share {vm},

@@ -1,0 +1,243 @@
+package signup
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/billing"
+	"github.com/switchboard-gw/switchboard/internal/store"
+)
+
+// TestSignupBillingOff: search, pick, confirm, and the number is bought
+// and bound, its carrier id kept.
+func TestSignupBillingOff(t *testing.T) {
+	f := newFixture(t, setup{})
+	sid := f.toPick(t, alice)
+	f.must(t, alice, sid, "next", map[string]string{"number": "+12015550101"}, `Take +12015550101?`, `execute="complete"`)
+	f.must(t, alice, sid, "complete", nil, `status="completed"`, `<field var="tel" type="text-single" label="Number"><value>+12015550101</value>`, "Welcome")
+	b, ok := f.binding(t, alice)
+	if !ok || b.Number != "+12015550101" || b.Carrier != "sandbox" || !strings.HasPrefix(b.CarrierID, "PN") {
+		t.Fatalf("binding %+v", b)
+	}
+	if f.buyable(t, "+12015550101") {
+		t.Error("the sandbox would sell the number again")
+	}
+	// A JID holding a number is told so.
+	f.must(t, alice, "", "execute", nil, `status="completed"`, "You have a number on this gateway already")
+	// The released binding gives the carrier id back for cancel.
+	rel, err := f.st.Release(context.Background(), "+12015550101")
+	if err != nil || rel.CarrierID != b.CarrierID {
+		t.Fatalf("release: %+v %v", rel, err)
+	}
+}
+
+// TestSignupPays: the pay step offers top-ups, shows the link, re-checks
+// on next, and the first month is charged once the number is bought.
+func TestSignupPays(t *testing.T) {
+	f := newFixture(t, setup{billing: true})
+	ctx := context.Background()
+	sid := f.toPick(t, alice)
+	out, _ := f.must(t, alice, sid, "next", map[string]string{"number": "+12015550100"},
+		"The first month costs 5.99 USD (plan basic: 4.99 USD a month and 1.00 USD for the number)", "Your balance is 0.00 USD", `var="topup"`)
+	if strings.Contains(out, "complete") {
+		t.Fatalf("could complete without paying: %s", out)
+	}
+	// Next without paying: the same step, told the balance is short.
+	f.must(t, alice, sid, "next", nil, "does not cover 5.99 USD yet", `var="topup"`)
+	out, _ = f.must(t, alice, sid, "next", map[string]string{"topup": "10.00"}, `<x xmlns="jabber:x:oob"><url>https://pay.example.org/0?account=alice@example.org</url><desc>Pay 10.00 USD</desc>`)
+	_ = out
+	f.pay.pay(t, "https://pay.example.org/0?account=alice@example.org", alice)
+	f.must(t, alice, sid, "next", nil, "Take +12015550100?", "It is paid from your balance (10.00 USD)")
+	f.must(t, alice, sid, "complete", nil, `status="completed"`, "+12015550100")
+	a, err := f.ledger.Account(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Balance.Amount != 401 || a.Plan != "basic" || a.Numbers != 1 || a.PeriodEnd.IsZero() {
+		t.Fatalf("account %+v", a)
+	}
+	ps, err := f.ledger.Usage(ctx, alice, 10)
+	if err != nil || len(ps) != 2 || ps[0].Kind != billing.Fee || ps[0].Amount.Amount != -599 {
+		t.Fatalf("postings %+v %v", ps, err)
+	}
+}
+
+// TestSignupRace: two sign-ups pick one number at once; exactly one holds
+// it, the other gets a fresh list.
+func TestSignupRace(t *testing.T) {
+	f := newFixture(t, setup{})
+	sids := map[string]string{alice: f.toPick(t, alice), bob: f.toPick(t, bob)}
+	var wg sync.WaitGroup
+	outs := map[string]string{}
+	var mu sync.Mutex
+	for who, sid := range sids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, _, e := f.run(t, who, NodeRegister, sid, "next", map[string]string{"number": "+12015550105"})
+			if e != nil {
+				t.Error(e)
+			}
+			mu.Lock()
+			outs[who] = out
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	won, lost := 0, 0
+	for _, out := range outs {
+		switch {
+		case strings.Contains(out, "Take +12015550105?"):
+			won++
+		case strings.Contains(out, "Someone else has just picked +12015550105. Here is a fresh list.") && strings.Contains(out, `var="number"`) &&
+			!strings.Contains(out, "<value>+12015550105</value>"):
+			lost++
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Fatalf("won %d, lost %d: %v", won, lost, outs)
+	}
+}
+
+// TestSignupGone: the number is sold elsewhere between the pick and the
+// purchase: the user is told, nothing is bound or charged, and a fresh
+// list comes.
+func TestSignupGone(t *testing.T) {
+	f := newFixture(t, setup{billing: true})
+	ctx := context.Background()
+	f.fund(t, alice, 2000)
+	sid := f.toPick(t, alice)
+	f.must(t, alice, sid, "next", map[string]string{"number": "+12015550102"}, "Take +12015550102?")
+	if _, err := f.sb.BuyNumber(ctx, "+12015550102"); err != nil { // someone else, elsewhere
+		t.Fatal(err)
+	}
+	out, _ := f.must(t, alice, sid, "complete", nil, "+12015550102 was just taken by someone else; nothing was charged", `var="number"`)
+	if strings.Contains(out, `<option label="+12015550102`) {
+		t.Errorf("the fresh list offers the sold number: %s", out)
+	}
+	if _, ok := f.binding(t, alice); ok {
+		t.Fatal("bound a number")
+	}
+	if a, _ := f.ledger.Account(ctx, alice); a.Balance.Amount != 2000 {
+		t.Fatalf("charged: %+v", a)
+	}
+	// The next pick goes through.
+	f.must(t, alice, sid, "next", map[string]string{"number": "+12015550103"}, "Take +12015550103?")
+	f.must(t, alice, sid, "complete", nil, `status="completed"`)
+}
+
+// failingStore refuses to assign.
+type failingStore struct{ *store.Store }
+
+func (failingStore) Assign(context.Context, store.Binding) error {
+	return errors.New("store: assign: injected failure")
+}
+
+// failingLedger cannot move accounts onto a plan.
+type failingLedger struct{ *billing.Ledger }
+
+func (failingLedger) SetPlan(context.Context, string, string) (billing.Renewal, error) {
+	return billing.Renewal{}, errors.New("billing: injected failure")
+}
+
+// TestSignupUndo: whatever fails after the purchase gives the number back
+// and leaves no binding and no charge.
+func TestSignupUndo(t *testing.T) {
+	tests := []struct {
+		name    string
+		billing bool
+		break_  func(o *Options)
+	}{
+		{"assign fails", false, func(o *Options) { o.Store = failingStore{o.Store.(*store.Store)} }},
+		{"ledger fails", true, func(o *Options) { o.Ledger = failingLedger{o.Ledger.(*billing.Ledger)} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, setup{billing: tt.billing, options: tt.break_})
+			ctx := context.Background()
+			if tt.billing {
+				f.fund(t, alice, 2000)
+			}
+			sid := f.toPick(t, alice)
+			f.must(t, alice, sid, "next", map[string]string{"number": "+12015550104"}, "Take +12015550104?")
+			if _, _, e := f.run(t, alice, NodeRegister, sid, "complete", nil); e == nil || e.Condition != "internal-server-error" {
+				t.Fatalf("complete: %v", e)
+			}
+			if _, ok := f.binding(t, alice); ok {
+				t.Fatal("a binding was left")
+			}
+			if !f.buyable(t, "+12015550104") {
+				t.Fatal("the number was not released at the carrier")
+			}
+			if tt.billing {
+				a, err := f.ledger.Account(ctx, alice)
+				if err != nil || a.Balance.Amount != 2000 || a.Plan != "" || a.Numbers != 1 {
+					t.Fatalf("account %+v %v", a, err)
+				}
+			}
+		})
+	}
+}
+
+// TestSignupHostile: forms with bad, missing, duplicated, unknown or huge
+// fields are refused, naming the field, and change nothing.
+func TestSignupHostile(t *testing.T) {
+	f := newFixture(t, setup{})
+	huge := strings.Repeat("9", 5000)
+	tests := []struct {
+		name   string
+		pick   bool // at the pick step rather than the search
+		fields map[string]string
+		field  string // the field named; "" for a form-wide refusal
+	}{
+		{"area code letters", false, map[string]string{"area_code": "20a"}, "area_code"},
+		{"area code long", false, map[string]string{"area_code": "2011"}, "area_code"},
+		{"region digits", false, map[string]string{"region": "12"}, "region"},
+		{"pattern long", false, map[string]string{"contains": "12345678901"}, "contains"},
+		{"huge value", false, map[string]string{"contains": huge}, "contains"},
+		{"two values", false, map[string]string{"area_code": "201\x00202"}, "area_code"},
+		{"unknown field", false, map[string]string{"admin": "true"}, "admin"},
+		{"script", false, map[string]string{"region": "<b>"}, "region"},
+		{"unknown invite", false, map[string]string{"invite": "NOPE-NOPE"}, "invite"},
+		{"number not offered", true, map[string]string{"number": "+12015550999"}, "number"},
+		{"number missing", true, map[string]string{}, "number"},
+		{"number elsewhere", true, map[string]string{"number": "+14155550100"}, "number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var sid string
+			if tt.pick {
+				sid = f.toPick(t, alice)
+			} else {
+				_, sid = f.must(t, alice, "", "execute", nil)
+			}
+			if strings.Contains(tt.name, "script") {
+				tt.fields["region"] = "&lt;b&gt;"
+			}
+			_, _, e := f.run(t, alice, NodeRegister, sid, "next", tt.fields)
+			if e == nil || e.Condition != "bad-request" || e.Field != tt.field {
+				t.Fatalf("got %+v, want bad-request on %q", e, tt.field)
+			}
+		})
+	}
+	if _, ok := f.binding(t, alice); ok {
+		t.Fatal("a hostile form bound a number")
+	}
+}
+
+// TestSignupSearchBudget: one JID cannot make the gateway search the
+// carrier without end.
+func TestSignupSearchBudget(t *testing.T) {
+	f := newFixture(t, setup{})
+	_, sid := f.must(t, alice, "", "execute", nil)
+	for range searchesPerHour {
+		f.must(t, alice, sid, "next", map[string]string{"area_code": "201"}, `var="number"`)
+		f.must(t, alice, sid, "prev", nil, `var="area_code"`)
+	}
+	f.must(t, alice, sid, "next", map[string]string{"area_code": "201"}, "You have searched very often")
+	// Others are not held back.
+	f.toPick(t, bob)
+}
