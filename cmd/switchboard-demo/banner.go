@@ -65,8 +65,14 @@ Note: {{ . }}{{ end }}
 
 5. Sign up: {{ .NewJID }} (password {{ .NewPassword }}) has no number yet.
    Log in as it and run the gateway's Register command on {{ .Gateway }}
-   (or just send it "register"): search, pick a number, finish, and text
-   from it at once. The number comes from the sandbox and shows on its page.
+   (or just send it "register"): search, pick a number, then pay its first
+   month (1.00 USD) with a top-up link that opens the sandbox's pretend
+   payment page, finish, and text from it at once. The number comes from
+   the sandbox and shows on its page.
+
+6. Billing is on: texts and calls are charged to a prepaid balance (the
+   demo user starts with 5.00 USD). Send "help" to {{ .Gateway }} for the
+   commands: balance, usage, top up, settings, my number, cancel...
 
 Data, config and logs: {{ .Dir }}{{ if not .Keep }} (removed on exit; -keep keeps it){{ end }}
 `))

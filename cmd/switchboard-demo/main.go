@@ -121,6 +121,15 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 	}
 
 	httpPort, notes := preferPort(o.httpPort, "web", notes)
+	if httpPort == 0 {
+		// Payment links carry the address, so it is fixed before the
+		// gateway listens.
+		ports, err := launch.FreePorts(1)
+		if err != nil {
+			return err
+		}
+		httpPort = ports[0]
+	}
 	sipAddr, err := freeUDP()
 	if err != nil {
 		return err
@@ -132,9 +141,10 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		HTTP:      app.HTTP{Listen: launch.Loopback(httpPort)},
 		Numbers:   phone.Config{DefaultRegion: "US"},
 		Carriers:  app.Carriers{Sandbox: &sandbox.Config{Enabled: true}},
-		// Self-service sign-up from the sandbox's numbers; billing is off
-		// in the demo, so nothing is charged.
-		Signup: signup.Config{Enabled: true},
+		// Self-service sign-up from the sandbox's numbers, paid from a
+		// prepaid balance topped up with the sandbox's pretend payments.
+		Signup:  signup.Config{Enabled: true},
+		Billing: demoBilling(),
 		// Everything in the demo is on this machine: the sandbox's pictures
 		// and Prosody's uploads are on loopback.
 		MMS: mms.Config{Dir: filepath.Join(dir, "media"), FetchAllow: []string{"127.0.0.1/32", "::1/128"}},
@@ -157,6 +167,9 @@ func run(ctx context.Context, o options, out, logs io.Writer) (err error) {
 		return err
 	}
 	err = st.Assign(ctx, store.Binding{Number: demoNumber, JID: user + "@" + prosody.Domain, Carrier: "sandbox"})
+	if err == nil {
+		err = welcomeCredit(ctx, cfg, st, user+"@"+prosody.Domain)
+	}
 	st.Close()
 	if err != nil {
 		return err

@@ -153,6 +153,25 @@ func TestDemo(t *testing.T) {
 	if got := signUpByChat(t, c2s, strings.TrimSuffix(newJID, "@localhost"), newPassword, certFile); !strings.Contains(got, "Welcome! Your number is +12015550101.") {
 		t.Errorf("sign-up ended with %q", got)
 	}
+	// ...and its first text reached the phone network.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, sandbox+"api/messages", nil)
+		req.Header.Set("X-Sandbox-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), "hello from my new number") && strings.Contains(string(b), "+12015550101") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new number's text is not on the sandbox page: %s", b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
 	cancel()
 	var rest strings.Builder
@@ -304,23 +323,61 @@ func loginAndReceive(t *testing.T, addr, password, certFile string) string {
 
 // signUpByChat logs in as the banner's account without a number and
 // signs up by chatting with the gateway, as a client without a command UI
-// would; it returns the gateway's last answer.
+// would: it searches, picks the first number, pays on the sandbox's
+// payment page, finishes, and texts a phone from the new number. It
+// returns the sign-up's last answer.
 func signUpByChat(t *testing.T, addr, user, password, certFile string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	s, msgs := login(t, ctx, addr, user, password, certFile)
-	last := ""
-	for _, say := range []string{"register", "finish", "1", "finish"} {
-		body := xmlstream.Wrap(xmlstream.Token(xml.CharData(say)), xml.StartElement{Name: xml.Name{Local: "body"}})
-		if err := s.Send(ctx, stanza.Message{To: jid.MustParse(gatewayJID), Type: stanza.ChatMessage}.Wrap(body)); err != nil {
+	send := func(to, text string) {
+		t.Helper()
+		body := xmlstream.Wrap(xmlstream.Token(xml.CharData(text)), xml.StartElement{Name: xml.Name{Local: "body"}})
+		if err := s.Send(ctx, stanza.Message{To: jid.MustParse(to), Type: stanza.ChatMessage}.Wrap(body)); err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case last = <-msgs:
-		case <-ctx.Done():
-			t.Fatalf("no answer to %q (last: %q)", say, last)
+	}
+	// await returns the first message containing want.
+	await := func(want string) string {
+		t.Helper()
+		var seen []string
+		for {
+			select {
+			case m := <-msgs:
+				if strings.Contains(m, want) {
+					return m
+				}
+				seen = append(seen, m)
+			case <-ctx.Done():
+				t.Fatalf("no message with %q; got %q", want, seen)
+			}
 		}
 	}
+	say := func(text, want string) string {
+		t.Helper()
+		send(gatewayJID, text)
+		return await(want)
+	}
+	say("register", "Register")
+	say("finish", "+12015550101")     // search with no criteria: the list
+	say("1", "Top up by")             // pick the first: the pay step
+	link := say("1", "/sandbox/pay/") // 5.00: a payment link
+	url := regexp.MustCompile(`http://\S+/sandbox/pay/[A-Za-z0-9_-]+`).FindString(link)
+	if url == "" {
+		t.Fatalf("no payment link in %q", link)
+	}
+	resp, err := http.Post(url, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("paying on the sandbox page: %s", resp.Status)
+	}
+	await("5.00 USD") // the gateway tells of the credit
+	say("finish", "Take +12015550101?") // paid: the confirmation
+	last := say("finish", "Welcome!")
+	send("+12015550123@"+gatewayJID, "hello from my new number")
 	return last
 }
