@@ -70,6 +70,12 @@ func newTestServer(t *testing.T, now func() time.Time) (*Server, *Memory) {
 		}},
 		Command{Node: "admin", Name: "Admin only", Access: Admin, Step: twoSteps},
 		Command{Node: "memo", Name: "Memo", Access: Registered, Step: memo},
+		Command{Node: "pay", Name: "Pay", Step: func(_ context.Context, r *Request) (*Step, error) {
+			if r.Stage == "" {
+				return &Step{Stage: "pay", Final: true, Notes: []Note{{Type: Warn, Text: "Low."}}, Links: []Link{{URL: "https://pay.example/x", Desc: "Pay 5.00"}}}, nil
+			}
+			return &Step{Done: true}, nil
+		}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +143,10 @@ func TestExecute(t *testing.T) {
 		{name: "execute means the default action", who: user, steps: []req{
 			{p: Payload{Node: "two"}},
 			{p: Payload{Node: "two", Action: "execute"}, form: `<x xmlns="jabber:x:data" type="submit"><field var="color"><value>red</value></field></x>`},
-		}, status: statusExecuting, want: []string{`<actions execute="complete"><prev></prev><complete></complete></actions>`, `Almost.`}},
+		}, status: statusExecuting, want: []string{`<actions execute="complete"><prev></prev><complete></complete></actions>`, `<instructions>Almost.</instructions>`}},
+		{name: "a step without a form gets one, saying its notes and links", who: user, steps: []req{{p: Payload{Node: "pay"}}}, status: statusExecuting,
+			want: []string{`<x xmlns="jabber:x:data" type="form"><instructions>Warning: Low.</instructions><instructions>Pay 5.00: https://pay.example/x</instructions></x>`,
+				`<url>https://pay.example/x</url>`}},
 		{name: "complete too early", who: user, steps: []req{
 			{p: Payload{Node: "two"}},
 			{p: Payload{Node: "two", Action: "complete"}, form: `<x xmlns="jabber:x:data" type="submit"><field var="color"><value>red</value></field></x>`},

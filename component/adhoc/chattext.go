@@ -40,29 +40,37 @@ func stepText(st Step) []string {
 			parts = append(parts, f.Instructions)
 		}
 	}
-	for _, n := range st.Notes {
-		switch n.Type {
-		case Warn:
-			parts = append(parts, "Warning: "+n.Text)
-		case Error:
-			parts = append(parts, "Error: "+n.Text)
-		default:
-			parts = append(parts, n.Text)
-		}
-	}
-	for _, l := range st.Links {
-		if l.Desc != "" {
-			parts = append(parts, l.Desc+": "+l.URL)
-		} else {
-			parts = append(parts, l.URL)
-		}
-	}
+	parts = append(parts, noteLines(st)...)
 	if f := st.Form; f != nil && f.Type != TypeForm {
 		if r := results(f); r != "" {
 			parts = append(parts, r)
 		}
 	}
 	return parts
+}
+
+// noteLines are st's notes and links as text: "Warning: ...",
+// "Pay 5.00 USD: https://...".
+func noteLines(st Step) []string {
+	var lines []string
+	for _, n := range st.Notes {
+		switch n.Type {
+		case Warn:
+			lines = append(lines, "Warning: "+n.Text)
+		case Error:
+			lines = append(lines, "Error: "+n.Text)
+		default:
+			lines = append(lines, n.Text)
+		}
+	}
+	for _, l := range st.Links {
+		if l.Desc != "" {
+			lines = append(lines, l.Desc+": "+l.URL)
+		} else {
+			lines = append(lines, l.URL)
+		}
+	}
+	return lines
 }
 
 // results shows a result form's fields and table.

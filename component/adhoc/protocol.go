@@ -71,10 +71,21 @@ func response(sess *Session, status string) *Response {
 		}
 		r.Actions = a
 	}
-	for _, n := range st.Notes {
-		r.Notes = append(r.Notes, wireNote{Type: string(n.Type), Text: n.Text})
-	}
 	r.Form = st.Form.wire()
+	if status == statusExecuting {
+		// A step under way says what it has to say in its form's
+		// instructions, and always has a form: clients that show only
+		// forms (Profanity, Poezio) show no notes or links, and offer no
+		// way on without a form. Notes stay for the completed step.
+		if r.Form == nil {
+			r.Form = &wireForm{Type: string(TypeForm)}
+		}
+		r.Form.Instructions = append(r.Form.Instructions, noteLines(st)...)
+	} else {
+		for _, n := range st.Notes {
+			r.Notes = append(r.Notes, wireNote{Type: string(n.Type), Text: n.Text})
+		}
+	}
 	for _, l := range st.Links {
 		r.Links = append(r.Links, wireLink{URL: l.URL, Desc: l.Desc})
 	}

@@ -26,9 +26,10 @@ type cmdAnswer struct {
 		} `xml:"actions"`
 		Notes []string `xml:"note"`
 		Form  struct {
-			Type   string `xml:"type,attr"`
-			Title  string `xml:"title"`
-			Fields []struct {
+			Type         string   `xml:"type,attr"`
+			Title        string   `xml:"title"`
+			Instructions []string `xml:"instructions"`
+			Fields       []struct {
 				Var    string   `xml:"var,attr"`
 				Type   string   `xml:"type,attr"`
 				Values []string `xml:"value"`
@@ -36,6 +37,12 @@ type cmdAnswer struct {
 			Items []struct{} `xml:"item"`
 		} `xml:"jabber:x:data x"`
 	} `xml:"http://jabber.org/protocol/commands command"`
+}
+
+// text is what the answer says: its notes (a completed command) or its
+// form's instructions (a step under way).
+func (a cmdAnswer) text() string {
+	return strings.Join(append(append([]string(nil), a.Command.Notes...), a.Command.Form.Instructions...), " ")
 }
 
 func (a cmdAnswer) value(name string) (string, bool) {

@@ -75,7 +75,7 @@ func TestSignup(t *testing.T) {
 	})
 
 	t.Run("command", func(t *testing.T) {
-		if a, _ := runCommand(t, alice, gw, "info", "", "execute", ""); !strings.Contains(strings.Join(a.Command.Notes, " "), "Run the Register command") {
+		if a, _ := runCommand(t, alice, gw, "info", "", "execute", ""); !strings.Contains(a.text(), "Run the Register command") {
 			t.Fatalf("info without a number: %+v", a)
 		}
 		a, _ := runCommand(t, alice, gw, "jabber:iq:register", "", "execute", "")
@@ -88,12 +88,12 @@ func TestSignup(t *testing.T) {
 			t.Fatalf("search: %+v", a)
 		}
 		a, _ = runCommand(t, alice, gw, "jabber:iq:register", sid, "next", submit(map[string]string{"number": "+12015550101"}))
-		if !strings.Contains(strings.Join(a.Command.Notes, " "), "The first month costs 5.99 USD") {
+		if !strings.Contains(a.text(), "The first month costs 5.99 USD") {
 			t.Fatalf("pay: %+v", a)
 		}
 		e.credit(t, aliceJID, "signup-alice", 1000)
 		a, _ = runCommand(t, alice, gw, "jabber:iq:register", sid, "next", "")
-		if a.Command.Actions.Complete == nil || !strings.Contains(strings.Join(a.Command.Notes, " "), "Take +12015550101?") {
+		if a.Command.Actions.Complete == nil || !strings.Contains(a.text(), "Take +12015550101?") {
 			t.Fatalf("confirm: %+v", a)
 		}
 		a, _ = runCommand(t, alice, gw, "jabber:iq:register", sid, "complete", "")
