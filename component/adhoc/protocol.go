@@ -1,6 +1,9 @@
 package adhoc
 
-import "encoding/xml"
+import (
+	"encoding/xml"
+	"strings"
+)
 
 // Payload is an XEP-0050 <command/> request, as encoding/xml decodes it
 // from the IQ.
@@ -80,7 +83,11 @@ func response(sess *Session, status string) *Response {
 		if r.Form == nil {
 			r.Form = &wireForm{Type: string(TypeForm)}
 		}
-		r.Form.Instructions = append(r.Form.Instructions, noteLines(st)...)
+		// One <instructions> element: XEP-0004 prefers one per line, but
+		// Profanity and Cheogram show only the first.
+		if lines := append(r.Form.Instructions, noteLines(st)...); len(lines) > 0 {
+			r.Form.Instructions = []string{strings.Join(lines, "\n\n")}
+		}
 	} else {
 		for _, n := range st.Notes {
 			r.Notes = append(r.Notes, wireNote{Type: string(n.Type), Text: n.Text})

@@ -2,7 +2,6 @@ package adhoc
 
 import (
 	"encoding/xml"
-	"strings"
 )
 
 // wireForm is a data form as XML. Fields' children carry no namespace of
@@ -47,7 +46,7 @@ func (f *Form) wire() *wireForm {
 		w.Title = []string{f.Title}
 	}
 	if f.Instructions != "" {
-		w.Instructions = strings.Split(f.Instructions, "\n")
+		w.Instructions = []string{f.Instructions}
 	}
 	for _, fd := range f.Fields {
 		w.Fields = append(w.Fields, fd.wire())
