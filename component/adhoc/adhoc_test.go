@@ -145,7 +145,7 @@ func TestExecute(t *testing.T) {
 			{p: Payload{Node: "two", Action: "execute"}, form: `<x xmlns="jabber:x:data" type="submit"><field var="color"><value>red</value></field></x>`},
 		}, status: statusExecuting, want: []string{`<actions execute="complete"><prev></prev><complete></complete></actions>`, `<instructions>Almost.</instructions>`}},
 		{name: "a step without a form gets one, saying its notes and links", who: user, steps: []req{{p: Payload{Node: "pay"}}}, status: statusExecuting,
-			want: []string{`<x xmlns="jabber:x:data" type="form"><instructions>Warning: Low.&#xA;&#xA;Pay 5.00: https://pay.example/x</instructions></x>`,
+			want: []string{`<x xmlns="jabber:x:data" type="form"><title>Pay</title><instructions>Warning: Low.&#xA;&#xA;Pay 5.00: https://pay.example/x</instructions></x>`,
 				`<url>https://pay.example/x</url>`}},
 		{name: "complete too early", who: user, steps: []req{
 			{p: Payload{Node: "two"}},

@@ -38,7 +38,13 @@ func (s *Server) answer(ctx context.Context, sess *Session) (*Response, *Err) {
 	if e := s.keep(ctx, sess); e != nil {
 		return nil, e
 	}
-	return response(sess, statusExecuting), nil
+	r := response(sess, statusExecuting)
+	// A form the step did not title (one made for its notes) is titled
+	// with the command's name, not the client's guess.
+	if c, ok := s.Command(sess.Node); ok && r.Form != nil && len(r.Form.Title) == 0 {
+		r.Form.Title = []string{c.Name}
+	}
+	return r, nil
 }
 
 func (s *Server) keep(ctx context.Context, sess *Session) *Err {
