@@ -29,6 +29,10 @@ type Config struct {
 	// number; default 1 (a US long code). Twilio queues what comes faster,
 	// but a number over its carriers' rate gets messages filtered.
 	PerNumberRate float64 `toml:"per_number_rate"`
+	// TrunkSID is an Elastic SIP Trunk (TK…) that numbers bought through
+	// sign-up are put on, so that their calls reach the gateway's [sip]
+	// trunk; empty leaves their voice routing alone.
+	TrunkSID string `toml:"trunk_sid"`
 }
 
 var _ carriers.Section = (*Config)(nil)
@@ -40,6 +44,9 @@ func (c *Config) Check() error {
 	}
 	if c.AuthToken == "" {
 		return config.Invalid("auth_token", "missing")
+	}
+	if c.TrunkSID != "" && !isSID(c.TrunkSID, "TK") {
+		return config.Invalid("trunk_sid", "must be TK followed by 32 hexadecimal digits")
 	}
 	if err := api.CheckBase("api_url", &c.APIURL, defaultAPIURL); err != nil {
 		return err
@@ -59,6 +66,7 @@ func (c *Config) Open(env carriers.Env) (carriers.Carrier, error) {
 		PublicURL:     env.PublicURL,
 		Timeout:       c.Timeout,
 		PerNumberRate: c.PerNumberRate,
+		TrunkSID:      c.TrunkSID,
 		Logger:        env.Logger,
 	})
 }

@@ -82,7 +82,8 @@ func (c *Carrier) SearchNumbers(ctx context.Context, q carriers.NumberQuery) ([]
 // its own StatusCallback. The number's own StatusCallback is Twilio's
 // call-progress callback, which the gateway does not serve, and its
 // VoiceUrl is left alone: the gateway's calls come over its SIP trunk, not
-// TwiML (route the number to an Elastic SIP Trunk in the console).
+// TwiML; with trunk_sid the number is put on that Elastic SIP Trunk
+// (TrunkSid), otherwise route it in the console.
 func (c *Carrier) BuyNumber(ctx context.Context, number string) (carriers.OwnedNumber, error) {
 	if err := carriers.CheckNumber(number); err != nil {
 		return carriers.OwnedNumber{}, err
@@ -93,6 +94,9 @@ func (c *Carrier) BuyNumber(ctx context.Context, number string) (carriers.OwnedN
 	}
 	p := &openapi.CreateIncomingPhoneNumberParams{}
 	p.SetPhoneNumber(number).SetSmsUrl(c.set.PublicURL + "/" + c.d.Name + "/sms").SetSmsMethod(http.MethodPost)
+	if c.set.TrunkSID != "" {
+		p.SetTrunkSid(c.set.TrunkSID)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
 	defer cancel()
 	api, rt := c.service(ctx)

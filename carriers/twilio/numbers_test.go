@@ -89,6 +89,20 @@ func TestNumbersAgainstTwilioSpec(t *testing.T) {
 		}
 	})
 
+	t.Run("buy onto a SIP trunk", func(t *testing.T) {
+		const trunk = "TK0123456789abcdef0123456789abcdef"
+		ct, err := New(Settings{AccountSID: testSID, AuthToken: testToken, APIURL: prism.URL, PublicURL: "https://gw.example.org", Transport: rec, TrunkSID: trunk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ct.BuyNumber(ctx, "+18089255327"); err != nil {
+			t.Fatalf("BuyNumber: %v", err)
+		}
+		if f := rec.last(); f.Get("TrunkSid") != trunk || f.Get("SmsUrl") != "https://gw.example.org/twilio/sms" || f.Get("VoiceUrl") != "" {
+			t.Errorf("form %v, want TrunkSid %s beside SmsUrl", f, trunk)
+		}
+	})
+
 	t.Run("release", func(t *testing.T) {
 		if err := c.ReleaseNumber(ctx, testNumberSID); err != nil {
 			t.Fatalf("ReleaseNumber: %v", err)

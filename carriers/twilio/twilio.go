@@ -49,6 +49,9 @@ type Settings struct {
 	// PerNumberRate is the sends per second one sending number may make
 	// (Limits.PerNumber); default 1, a US long code's rate.
 	PerNumberRate float64
+	// TrunkSID, when set, is the Elastic SIP Trunk BuyNumber puts numbers
+	// on (the number's TrunkSid), so their calls reach the gateway.
+	TrunkSID string
 	// Transport is the HTTP transport under the SDK; default
 	// api.Transport().
 	Transport http.RoundTripper

@@ -220,6 +220,8 @@ func TestSettings(t *testing.T) {
 		{name: "no region", old: `default_region = "US"`, new: ``},
 		{name: "sid", old: `account_sid = "AC0123456789abcdef0123456789abcdef"`, new: `account_sid = "SK1"`, key: "carriers.twilio.account_sid"},
 		{name: "token", old: `auth_token = "token"`, key: "carriers.twilio.auth_token"},
+		{name: "twilio trunk", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TRUNK_SID=TK0123456789abcdef0123456789abcdef"}},
+		{name: "twilio trunk shape", env: []string{"SWITCHBOARD_CARRIERS_TWILIO_TRUNK_SID=TR0123456789abcdef0123456789abcdef"}, key: "carriers.twilio.trunk_sid"},
 		{name: "bandwidth", old: twilioSection, new: bandwidthSection},
 		{name: "bandwidth beside twilio", old: twilioSection, new: twilioSection + "\n" + bandwidthSection},
 		{name: "bandwidth account id", old: twilioSection, new: bandwidthWithout("account_id"), key: "carriers.bandwidth.account_id"},
