@@ -375,7 +375,7 @@ func signUpByChat(t *testing.T, addr, user, password, certFile string) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("paying on the sandbox page: %s", resp.Status)
 	}
-	await("5.00 USD") // the gateway tells of the credit
+	await("5.00 USD")                   // the gateway tells of the credit
 	say("finish", "Take +12015550101?") // paid: the confirmation
 	last := say("finish", "Welcome!")
 	send("+12015550123@"+gatewayJID, "hello from my new number")
