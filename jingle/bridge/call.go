@@ -57,6 +57,16 @@ type call struct {
 
 	mu        sync.Mutex
 	leg       *media.Leg
+	// the plain RTP leg, for clients without DTLS (plain.go): its
+	// candidates, our content's name and creator, the payload types
+	// offered, and the peer's ICE credentials
+	plain        *media.PlainLeg
+	plainLocal   []jingle.Candidate
+	plainContent string
+	plainCreator jingle.Creator
+	plainCodecs  []media.Codec
+	plainUfrag   string
+	plainPwd     string
 	rtp       *media.RTPConn
 	sip       PhoneCall
 	rtp2      *media.RTPConn            // forwarded calls: the socket towards the target
@@ -144,7 +154,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		return
 	}
 	c.reason = reason
-	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
+	sessionUp, sip, leg, plain, rtp, retracted := c.sessionUp, c.sip, c.leg, c.plain, c.rtp, c.retracted
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
 	c.cancel()
@@ -172,6 +182,9 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	hangupAll(ctx, sip2) // Hangup does nothing to a leg that has ended
 	if rtp2 != nil {
 		_ = rtp2.Close()
+	}
+	if plain != nil {
+		_ = plain.Close()
 	}
 	if leg != nil {
 		_ = leg.Close()

@@ -222,10 +222,7 @@ func (c *call) answer(in Incoming) error {
 	}
 	// Answer the phone with what the client accepted, in the phone's
 	// payload types.
-	c.mu.Lock()
-	leg := c.leg
-	c.mu.Unlock()
-	web, err := leg.Codecs()
+	web, err := c.clientLeg().Codecs()
 	if err != nil {
 		_ = in.Reject(500, "Server Internal Error")
 		return err

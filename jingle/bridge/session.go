@@ -44,6 +44,9 @@ func (c *call) newLeg() (*media.Leg, error) {
 // it gives the offer to a new WebRTC leg. The answer waits for the phone to
 // answer (sendAccept), so that it can carry the trunk's codec.
 func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
+	if plainOffer(j) {
+		return c.acceptPlainOffer(j)
+	}
 	sd, err := jingle.ToSDP(j, jingle.Initiator)
 	if err != nil {
 		return badRequest("cannot use this session-initiate: %v", err)
@@ -84,8 +87,11 @@ const noG711 = "this gateway passes G.711 (PCMU/PCMA) through and does not trans
 // and completes the session.
 func (c *call) sendAccept() error {
 	c.mu.Lock()
-	leg, sipCs := c.leg, c.sipCodecs
+	leg, sipCs, plain := c.leg, c.sipCodecs, c.plain != nil
 	c.mu.Unlock()
+	if plain {
+		return c.sendPlainAccept()
+	}
 	pc := leg.PC()
 	if err := leg.PreferCodecs(codecNames(sipCs)...); err != nil {
 		return err
@@ -175,8 +181,11 @@ func (c *call) sendInitiate() error {
 // offered.
 func (c *call) takeAnswer(j *jingle.Jingle) *stanza.Error {
 	c.mu.Lock()
-	leg, remote := c.leg, c.remote
+	leg, remote, plain := c.leg, c.remote, c.plain != nil
 	c.mu.Unlock()
+	if plain {
+		return c.takePlainAnswer(j)
+	}
 	if leg == nil || remote {
 		return refusal(stanza.Cancel, stanza.UnexpectedRequest, "no session-accept expected")
 	}
@@ -234,6 +243,12 @@ func (c *call) remoteReady() {
 
 // remoteCandidates takes a transport-info from the user.
 func (c *call) remoteCandidates(j *jingle.Jingle) *stanza.Error {
+	c.mu.Lock()
+	plain := c.plain
+	c.mu.Unlock()
+	if plain != nil {
+		return c.plainCandidates(plain, j)
+	}
 	ts, err := jingle.TrickleCandidates(j)
 	if err != nil {
 		return badRequest("bad candidate: %v", err)
