@@ -155,4 +155,3 @@ func TestPlainNoDowngrade(t *testing.T) {
 	call.HangupByPhone()
 	e.st.WaitCDRFor(t, "dtls-out")
 }
-
