@@ -155,3 +155,16 @@ func TestPlainNoDowngrade(t *testing.T) {
 	call.HangupByPhone()
 	e.st.WaitCDRFor(t, "dtls-out")
 }
+
+// TestDescriptionInfoAcknowledged: Gajim sends description-info with its
+// final codec parameters after the session-accept; the bridge
+// acknowledges it instead of refusing it.
+func TestDescriptionInfoAcknowledged(t *testing.T) {
+	e := newEnv(t, nil)
+	oc := e.callPhone(t, "desc-info", false)
+	e.answer(t, oc)
+	e.jingle(t, alice, phoneJID, &jingle.Jingle{Action: jingle.DescriptionInfo, SID: oc.sid, Contents: []jingle.Content{{
+		Creator: jingle.CreatorInitiator, Name: "0", Senders: jingle.SendersBoth,
+		Description: &jingle.RTPDescription{Media: "audio", PayloadTypes: []jingle.PayloadType{{ID: 0, Name: "PCMU", ClockRate: 8000}}},
+	}}})
+}
