@@ -105,6 +105,7 @@ func (c *call) ring(in Incoming) {
 	if err := in.Ringing(); err != nil {
 		c.log.Debug("bridge: 180 not sent", "err", err)
 	}
+	c.ringDirect()
 	t := time.NewTimer(c.ringFor)
 	defer t.Stop()
 	var user = c.owner

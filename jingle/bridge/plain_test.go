@@ -168,3 +168,92 @@ func TestDescriptionInfoAcknowledged(t *testing.T) {
 		Description: &jingle.RTPDescription{Media: "audio", PayloadTypes: []jingle.PayloadType{{ID: 0, Name: "PCMU", ClockRate: 8000}}},
 	}}})
 }
+
+// gajimFeatures is what Gajim 1.7's disco#info says about Jingle: RTP audio
+// over ICE-UDP, neither DTLS nor XEP-0353.
+var gajimFeatures = []string{jingle.NS, jingle.NSRTP, jingle.NSAudio, jingle.NSICEUDP}
+
+// TestPhoneCallsGajim: a phone calls bob, whose only online client is
+// Gajim (no XEP-0353, no DTLS). The <propose/> would never ring it, so the
+// bridge sends it a plain RTP session-initiate (no fingerprint,
+// candidates of both components); its session-accept answers the phone,
+// audio flows both ways, and the phone's BYE ends the session.
+func TestPhoneCallsGajim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ICE on loopback")
+	}
+	e := newEnvClients(t, withPlain(t), map[string][]string{bobLaptop.String(): gajimFeatures})
+	trunk, _ := udpSocket(t, "127.0.0.1")
+	ic := &inCall{in: bridgetest.NewIncoming(phoneNumber, bobNumber, sdpFor(t, trunk))}
+	ic.done = e.ring(ic.in)
+	ini := e.x.WaitJingle(t, jingle.SessionInitiate, bobLaptop.String()).Jingle
+	ct := ini.Contents[0]
+	if len(ct.Transport.Fingerprints) != 0 {
+		t.Fatal("session-initiate to a client without DTLS carries a fingerprint")
+	}
+	comps := map[uint8]bool{}
+	for _, c := range ct.Transport.Candidates {
+		comps[c.Component] = true
+	}
+	if !comps[1] || !comps[2] {
+		t.Errorf("offer candidates %+v: want components 1 and 2", ct.Transport.Candidates)
+	}
+	client := bridgetest.NewPlainClient(t)
+	e.jingle(t, bobLaptop, phoneJID, client.Accept(t, ini))
+	call, ans := ic.in.WaitAnswer(t)
+	client.Peer.Connected(t, 10*time.Second)
+	gw, err := bridge.ParsePlainSDP(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := client.Peer.Conn(1)
+	got := false
+	for i := range 100 {
+		if _, err := up.Write(pcmu(t, i)); err != nil {
+			t.Fatal(err)
+		}
+		if got = receives(trunk, 20*time.Millisecond); got {
+			break
+		}
+	}
+	if !got {
+		t.Fatal("Gajim's audio did not reach the phone")
+	}
+	got = false
+	buf := make([]byte, 1500)
+	for i := range 100 {
+		if _, err := trunk.WriteToUDPAddrPort(pcmu(t, i), gw.Addr); err != nil {
+			t.Fatal(err)
+		}
+		_ = up.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := up.Read(buf); err == nil {
+			got = true
+			break
+		}
+	}
+	if !got {
+		t.Fatal("the phone's audio did not reach Gajim")
+	}
+	call.HangupByPhone()
+	e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String())
+	ic.waitDone(t)
+}
+
+// TestPhoneCallsJMIAndGajim: with a client that does XEP-0353 online too,
+// the call rings with <propose/> only (Gajim is not sent a session), and
+// the client that proceeds gets DTLS-SRTP as always.
+func TestPhoneCallsJMIAndGajim(t *testing.T) {
+	e := newEnvClients(t, withPlain(t), map[string][]string{
+		bobLaptop.String(): gajimFeatures,
+		bobPhone.String():  jingle.Features,
+	})
+	ic := e.callBob(t)
+	call := e.take(t, ic, bobPhone) // the pion client refuses an offer without DTLS
+	for _, q := range e.x.IQs() {
+		if q.To == bobLaptop.String() {
+			t.Errorf("Gajim was sent %s", q.Action())
+		}
+	}
+	call.HangupByPhone()
+	ic.waitDone(t)
+}

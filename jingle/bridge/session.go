@@ -143,6 +143,9 @@ func offersG711(sd *sdp.SessionDescription) bool {
 
 // sendInitiate offers a session to the resource that took a phone's call.
 func (c *call) sendInitiate() error {
+	if c.wantsPlain() {
+		return c.sendPlainInitiate()
+	}
 	leg, err := c.newLeg()
 	if err != nil {
 		return err
