@@ -247,16 +247,7 @@ func (c *call) sendPlainInitiate() error {
 	sipCs := c.sipCodecs
 	c.plainCodecs = sipCs
 	c.mu.Unlock()
-	j := c.plainJingle(jingle.SessionInitiate, sipCs)
-	j.Initiator = c.self()
-	c.mu.Lock()
-	c.sessionUp = true
-	c.mu.Unlock()
-	if err := c.sendJingle(c.ctx, j); err != nil {
-		return fmt.Errorf("bridge: session-initiate: %w", err)
-	}
-	c.signalledNow(j)
-	return nil
+	return c.initiate(c.plainJingle(jingle.SessionInitiate, sipCs))
 }
 
 // takePlainAnswer applies the user's session-accept to the plain offer.

@@ -1,9 +1,12 @@
 package bridge_test
 
 import (
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"mellium.im/xmpp/stanza"
 
@@ -53,36 +56,7 @@ func TestPlainClientCallsPhone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Client → phone.
-			up := client.Peer.Conn(1)
-			got := false
-			for i := range 100 {
-				if _, err := up.Write(pcmu(t, i)); err != nil {
-					t.Fatal(err)
-				}
-				if got = receives(trunk, 20*time.Millisecond); got {
-					break
-				}
-			}
-			if !got {
-				t.Fatal("the client's audio did not reach the trunk")
-			}
-			// Phone → client.
-			got = false
-			buf := make([]byte, 1500)
-			for i := range 100 {
-				if _, err := trunk.WriteToUDPAddrPort(pcmu(t, i), gw.Addr); err != nil {
-					t.Fatal(err)
-				}
-				_ = up.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-				if _, err := up.Read(buf); err == nil {
-					got = true
-					break
-				}
-			}
-			if !got {
-				t.Fatal("the phone's audio did not reach the client")
-			}
+			audioBothWays(t, client.Peer.Conn(1), trunk, gw.Addr)
 			call.HangupByPhone()
 			if r := e.x.WaitJingle(t, jingle.SessionTerminate, alice.String()).Reason(); r != jingle.Success {
 				t.Errorf("session-terminate reason %q, want success", r)
@@ -206,34 +180,7 @@ func TestPhoneCallsGajim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := client.Peer.Conn(1)
-	got := false
-	for i := range 100 {
-		if _, err := up.Write(pcmu(t, i)); err != nil {
-			t.Fatal(err)
-		}
-		if got = receives(trunk, 20*time.Millisecond); got {
-			break
-		}
-	}
-	if !got {
-		t.Fatal("Gajim's audio did not reach the phone")
-	}
-	got = false
-	buf := make([]byte, 1500)
-	for i := range 100 {
-		if _, err := trunk.WriteToUDPAddrPort(pcmu(t, i), gw.Addr); err != nil {
-			t.Fatal(err)
-		}
-		_ = up.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-		if _, err := up.Read(buf); err == nil {
-			got = true
-			break
-		}
-	}
-	if !got {
-		t.Fatal("the phone's audio did not reach Gajim")
-	}
+	audioBothWays(t, client.Peer.Conn(1), trunk, gw.Addr)
 	call.HangupByPhone()
 	e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String())
 	ic.waitDone(t)
@@ -256,4 +203,34 @@ func TestPhoneCallsJMIAndGajim(t *testing.T) {
 	}
 	call.HangupByPhone()
 	ic.waitDone(t)
+}
+
+// audioBothWays checks that RTP from the client's ICE connection reaches
+// the trunk's socket, and RTP from the trunk to the gateway's address gw
+// reaches the client.
+func audioBothWays(t *testing.T, up *ice.Conn, trunk *net.UDPConn, gw netip.AddrPort) {
+	t.Helper()
+	got := false
+	for i := range 100 {
+		if _, err := up.Write(pcmu(t, i)); err != nil {
+			t.Fatal(err)
+		}
+		if got = receives(trunk, 20*time.Millisecond); got {
+			break
+		}
+	}
+	if !got {
+		t.Fatal("the client's audio did not reach the trunk")
+	}
+	buf := make([]byte, 1500)
+	for i := range 100 {
+		if _, err := trunk.WriteToUDPAddrPort(pcmu(t, i), gw); err != nil {
+			t.Fatal(err)
+		}
+		_ = up.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := up.Read(buf); err == nil {
+			return
+		}
+	}
+	t.Fatal("the trunk's audio did not reach the client")
 }

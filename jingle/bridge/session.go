@@ -169,6 +169,11 @@ func (c *call) sendInitiate() error {
 	if err != nil {
 		return err
 	}
+	return c.initiate(j)
+}
+
+// initiate sends our session-initiate j, from the number's JID.
+func (c *call) initiate(j *jingle.Jingle) error {
 	j.Initiator = c.self()
 	c.mu.Lock()
 	c.sessionUp = true

@@ -44,7 +44,6 @@ func NewPlain(set WebRTCSettings) (*Plain, error) {
 			return nil, fmt.Errorf("media: public ip %q: %w", set.PublicIP, err)
 		}
 	}
-	set.ListenIPs = append([]netip.Addr(nil), set.ListenIPs...)
 	return &Plain{set: set}, nil
 }
 
@@ -58,7 +57,7 @@ func NewPlain(set WebRTCSettings) (*Plain, error) {
 // 1's selected pair: see iceGate.
 type PlainLeg struct {
 	log         *slog.Logger
-	expire      time.Duration
+	ct          connectTimer
 	controlling bool
 	ufrag, pwd  string
 	agents      [2]*ice.Agent
@@ -71,13 +70,11 @@ type PlainLeg struct {
 	drained                   chan struct{}
 	dl                        *deadline.Deadline
 
-	mu       sync.Mutex
-	conns    [2]*ice.Conn
-	codecs   []Codec
-	readDL   time.Time
-	timer    *time.Timer
-	deferred bool
-	wbuf     []byte
+	mu     sync.Mutex
+	conns  [2]*ice.Conn
+	codecs []Codec
+	readDL time.Time
+	wbuf   []byte
 }
 
 // NewLeg creates a leg; controlling is true when the bridge offers (it
@@ -85,7 +82,6 @@ type PlainLeg struct {
 func (p *Plain) NewLeg(controlling bool) (*PlainLeg, error) {
 	l := &PlainLeg{
 		log:         p.set.Logger,
-		expire:      p.set.ConnectTimeout,
 		controlling: controlling,
 		ufrag:       randomICEString(16),
 		pwd:         randomICEString(32),
@@ -96,6 +92,7 @@ func (p *Plain) NewLeg(controlling bool) (*PlainLeg, error) {
 		drained:     make(chan struct{}),
 		dl:          deadline.New(),
 	}
+	l.ct = connectTimer{expire: p.set.ConnectTimeout, connected: l.connected, closed: l.closed, fail: l.fail}
 	for i, name := range []string{"rtp", "rtcp"} {
 		l.gates[i] = &iceGate{name: name, log: p.set.Logger}
 		a, err := p.newAgent(l.ufrag, l.pwd, l.gates[i])
@@ -125,11 +122,7 @@ func (p *Plain) NewLeg(controlling bool) (*PlainLeg, error) {
 			switch s {
 			case ice.ConnectionStateConnected:
 				l.connOnce.Do(func() { close(l.connected) })
-				l.mu.Lock()
-				if l.timer != nil {
-					l.timer.Stop()
-				}
-				l.mu.Unlock()
+				l.ct.stop()
 			case ice.ConnectionStateFailed:
 				l.fail("ice failed")
 			case ice.ConnectionStateClosed:
@@ -176,19 +169,7 @@ func (p *Plain) newAgent(ufrag, pwd string, g *iceGate) (*ice.Agent, error) {
 	}
 	opts = append(opts, ice.WithNetworkTypes(networks))
 	if len(p.set.ListenIPs) > 0 {
-		allowed := p.set.ListenIPs
-		opts = append(opts, ice.WithIPFilter(func(ip net.IP) bool {
-			a, ok := netip.AddrFromSlice(ip)
-			if !ok {
-				return false
-			}
-			for _, w := range allowed {
-				if w.Unmap() == a.Unmap() {
-					return true
-				}
-			}
-			return false
-		}))
+		opts = append(opts, ice.WithIPFilter(onlyIPs(p.set.ListenIPs)))
 	}
 	a, err := ice.NewAgentWithOptions(opts...)
 	if err != nil {
@@ -330,10 +311,8 @@ func (l *PlainLeg) Start(remoteUfrag, remotePwd string) error {
 		if !l.readDL.IsZero() {
 			_ = conns[0].SetReadDeadline(l.readDL)
 		}
-		if !l.deferred {
-			l.armLocked()
-		}
 		l.mu.Unlock()
+		l.ct.arm()
 		close(l.started)
 		// RTCP is not relayed: read it so pion's buffer never fills.
 		go func() {
@@ -351,39 +330,11 @@ func (l *PlainLeg) Start(remoteUfrag, remotePwd string) error {
 
 // DeferConnectTimeout keeps Start from starting the connect timeout;
 // StartConnectTimeout starts it.
-func (l *PlainLeg) DeferConnectTimeout() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.deferred = true
-}
+func (l *PlainLeg) DeferConnectTimeout() { l.ct.deferStart() }
 
 // StartConnectTimeout starts the connect timeout now, unless it runs
 // already or the leg is connected or closed.
-func (l *PlainLeg) StartConnectTimeout() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.armLocked()
-}
-
-func (l *PlainLeg) armLocked() {
-	if l.timer != nil {
-		return
-	}
-	select {
-	case <-l.connected:
-		return
-	case <-l.closed:
-		return
-	default:
-	}
-	l.timer = time.AfterFunc(l.expire, func() {
-		select {
-		case <-l.connected:
-		default:
-			l.fail("not connected within " + l.expire.String())
-		}
-	})
-}
+func (l *PlainLeg) StartConnectTimeout() { l.ct.start() }
 
 func (l *PlainLeg) fail(why string) {
 	l.failOnce.Do(func() {
@@ -503,11 +454,7 @@ func (l *PlainLeg) Close() error {
 	var errs []error
 	l.closeOnce.Do(func() {
 		close(l.closed)
-		l.mu.Lock()
-		if l.timer != nil {
-			l.timer.Stop()
-		}
-		l.mu.Unlock()
+		l.ct.stop()
 		for _, a := range l.agents {
 			if err := a.GracefulClose(); err != nil {
 				errs = append(errs, err)

@@ -66,10 +66,14 @@ func candAddr(t *testing.T, s string) (netip.AddrPort, int) {
 
 // connectPlain runs the ICE exchange between l and a farstream stand-in
 // and waits for both; extra are candidates the peer "signals" besides its
-// own (the attacker's, in TestPlainLegSignalledStranger).
-func connectPlain(t *testing.T, l *PlainLeg, controlling bool, extra ...string) (*rtctest.ICEPeer, []string) {
+// own (the attacker's, in TestPlainLegStranger); before, when set, runs
+// with the leg's candidates before anything else.
+func connectPlain(t *testing.T, l *PlainLeg, controlling bool, before func([]string), extra ...string) (*rtctest.ICEPeer, []string) {
 	t.Helper()
 	legCands := gatherLeg(t, l)
+	if before != nil {
+		before(legCands)
+	}
 	peer := rtctest.NewICEPeer(t)
 	for _, c := range append(peer.Gather(t), extra...) {
 		if err := l.AddRemoteCandidate(c); err != nil {
@@ -130,7 +134,7 @@ func TestPlainLegCall(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newPlainLeg(t, testPlain(t, WebRTCSettings{ConnectTimeout: 10 * time.Second}), tc.controlling)
-			peer, cands := connectPlain(t, l, tc.controlling)
+			peer, cands := connectPlain(t, l, tc.controlling, nil)
 			comps := map[int]bool{}
 			for _, c := range cands {
 				_, comp := candAddr(t, c)
@@ -270,30 +274,13 @@ func TestPlainLegStranger(t *testing.T) {
 				// A higher priority than the peer's own, so it is tried first.
 				extra = append(extra, "candidate:999 1 udp 2130706431 "+ap.Addr().String()+" "+strconv.Itoa(int(ap.Port()))+" typ host")
 			}
-			legCands := gatherLeg(t, l)
 			// Before the call is set up nothing passes.
-			for _, c := range legCands {
-				a, _ := candAddr(t, c)
-				bad.spray(t, a, 5)
-			}
-			peer := rtctest.NewICEPeer(t)
-			for _, c := range append(peer.Gather(t), extra...) {
-				if err := l.AddRemoteCandidate(c); err != nil {
-					t.Fatal(err)
+			peer, legCands := connectPlain(t, l, false, func(cands []string) {
+				for _, c := range cands {
+					a, _ := candAddr(t, c)
+					bad.spray(t, a, 5)
 				}
-			}
-			for _, c := range legCands {
-				peer.AddRemote(t, c)
-			}
-			l.SetCodecs(plainCodecs)
-			u, p := peer.Credentials()
-			if err := l.Start(u, p); err != nil {
-				t.Fatal(err)
-			}
-			lu, lp := l.Credentials()
-			peer.Start(t, true, lu, lp)
-			<-l.Connected()
-			peer.Connected(t, 10*time.Second)
+			}, extra...)
 
 			// During the call: the stranger sprays, the peer speaks, the
 			// leg answers.

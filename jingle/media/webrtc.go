@@ -110,19 +110,7 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 	}
 	se.SetNetworkTypes(networks)
 	if len(set.ListenIPs) > 0 {
-		allowed := append([]netip.Addr(nil), set.ListenIPs...)
-		se.SetIPFilter(func(ip net.IP) bool {
-			a, ok := netip.AddrFromSlice(ip)
-			if !ok {
-				return false
-			}
-			for _, w := range allowed {
-				if w.Unmap() == a.Unmap() {
-					return true
-				}
-			}
-			return false
-		})
+		se.SetIPFilter(onlyIPs(set.ListenIPs))
 	}
 
 	api := webrtc.NewAPI(
@@ -131,4 +119,21 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 		webrtc.WithSettingEngine(se),
 	)
 	return &WebRTC{api: api, timeout: set.ConnectTimeout, log: set.Logger}, nil
+}
+
+// onlyIPs is an ICE IP filter that keeps the addresses given (ListenIPs).
+func onlyIPs(ips []netip.Addr) func(net.IP) bool {
+	allowed := append([]netip.Addr(nil), ips...)
+	return func(ip net.IP) bool {
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			return false
+		}
+		for _, w := range allowed {
+			if w.Unmap() == a.Unmap() {
+				return true
+			}
+		}
+		return false
+	}
 }
