@@ -30,13 +30,7 @@ type Plain struct {
 
 // NewPlain checks the settings shared with NewWebRTC.
 func NewPlain(set WebRTCSettings) (*Plain, error) {
-	if set.ConnectTimeout <= 0 {
-		set.ConnectTimeout = defaultConnectTimeout
-	}
-	if set.Logger == nil {
-		set.Logger = slog.New(slog.DiscardHandler)
-	}
-	if err := set.Ports.validate(); err != nil {
+	if err := set.defaults(); err != nil {
 		return nil, err
 	}
 	if set.PublicIP != "" {

@@ -36,6 +36,17 @@ type WebRTCSettings struct {
 
 const defaultConnectTimeout = 20 * time.Second
 
+// defaults fills in ConnectTimeout and Logger and checks Ports.
+func (set *WebRTCSettings) defaults() error {
+	if set.ConnectTimeout <= 0 {
+		set.ConnectTimeout = defaultConnectTimeout
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	return set.Ports.validate()
+}
+
 // WebRTC creates Jingle legs sharing one pion API.
 type WebRTC struct {
 	api     *webrtc.API
@@ -56,13 +67,7 @@ var legCodecs = []webrtc.RTPCodecParameters{
 // XEP-0176 cannot signal), and mDNS in query-only mode so remote .local
 // candidates resolve while ours stay plain IPs.
 func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
-	if set.ConnectTimeout <= 0 {
-		set.ConnectTimeout = defaultConnectTimeout
-	}
-	if set.Logger == nil {
-		set.Logger = slog.New(slog.DiscardHandler)
-	}
-	if err := set.Ports.validate(); err != nil {
+	if err := set.defaults(); err != nil {
 		return nil, err
 	}
 
