@@ -159,7 +159,10 @@ func (c *call) newPlainLeg(controlling bool) (*media.PlainLeg, []jingle.Candidat
 // a phone from Gajim): a plain leg answers it once the phone answers.
 func (c *call) acceptPlainOffer(j *jingle.Jingle) *stanza.Error {
 	if c.b.set.Plain == nil {
-		return badRequest(noDTLS)
+		// The session exists: it ends with the reason, as for no G.711,
+		// and nothing may dial.
+		c.refuseSession(jingle.NewReason(jingle.SecurityError, noDTLS))
+		return nil
 	}
 	ct := audioContent(j)
 	if ct == nil || ct.Transport.Ufrag == "" || ct.Transport.Pwd == "" {
@@ -167,11 +170,7 @@ func (c *call) acceptPlainOffer(j *jingle.Jingle) *stanza.Error {
 	}
 	offered := jingleCodecs(ct.Description)
 	if !hasG711(offered) {
-		c.mu.Lock()
-		c.sessionUp = true
-		c.mu.Unlock()
-		c.cancel()
-		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, noG711))
+		c.refuseSession(jingle.NewReason(jingle.IncompatibleParameters, noG711))
 		return nil
 	}
 	leg, cands, err := c.newPlainLeg(false)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
-	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
@@ -105,13 +104,14 @@ func pcmu(t *testing.T, i int) []byte {
 }
 
 // TestPlainRefusedWhenOff: with [media] plain_rtp = false (no
-// Settings.Plain) an offer without DTLS is refused and nothing is dialled.
+// Settings.Plain) an offer without DTLS is ended with <security-error/>
+// and nothing is dialled.
 func TestPlainRefusedWhenOff(t *testing.T) {
 	e := newEnv(t, nil)
 	client := bridgetest.NewPlainClient(t)
-	se := e.b.Jingle(t.Context(), alice, phoneJID, client.Offer(t, "plain-off"))
-	if se == nil || se.Condition != stanza.BadRequest {
-		t.Fatalf("plain offer with plain RTP off: %v, want bad-request", se)
+	e.jingle(t, alice, phoneJID, client.Offer(t, "plain-off"))
+	if r := e.x.WaitJingle(t, jingle.SessionTerminate, alice.String()).Reason(); r != jingle.SecurityError {
+		t.Errorf("session-terminate reason %q, want security-error", r)
 	}
 	e.st.WaitCDRFor(t, "plain-off")
 	if n := e.d.Dials(); n != 0 {

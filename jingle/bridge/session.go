@@ -57,11 +57,7 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 		return badRequest("cannot use this session-initiate: %v", err)
 	}
 	if !offersG711(sd) {
-		c.mu.Lock()
-		c.sessionUp = true // the client's session exists: terminate it
-		c.mu.Unlock()
-		c.cancel() // nothing may dial for this call
-		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, noG711))
+		c.refuseSession(jingle.NewReason(jingle.IncompatibleParameters, noG711))
 		return nil
 	}
 	leg, err := c.newLeg()
@@ -78,6 +74,17 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	c.mu.Unlock()
 	close(c.jingleReady)
 	return nil
+}
+
+// refuseSession ends a call whose session-initiate was acknowledged but
+// cannot be served: the client's session exists, so it gets a
+// session-terminate with reason, and nothing may dial for the call.
+func (c *call) refuseSession(reason *jingle.Reason) {
+	c.mu.Lock()
+	c.sessionUp = true
+	c.mu.Unlock()
+	c.cancel()
+	go c.end(sideNone, reason)
 }
 
 // noG711 explains why a client that offers no G.711 cannot call.
