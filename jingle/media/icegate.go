@@ -15,21 +15,41 @@ import (
 
 // iceGate is the plain leg's source check, one per ICE component. pion/ice
 // hands the application every non-STUN datagram from any of the peer's
-// candidates, including those the XMPP session named but the checks did
-// not select. Plain RTP has no authentication of its own, so the gate is
-// stricter: media is taken only from the remote address of the selected
-// pair, the one that answered (or sent) a STUN check carrying
-// MESSAGE-INTEGRITY with the credentials of the authenticated XMPP
-// session. Everything else that is not STUN (pion checks STUN itself and
-// never answers a check without our password) is dropped and counted.
+// candidates, including those the XMPP session named but no check ever
+// came from. Plain RTP has no authentication of its own, so the gate is
+// stricter: media is taken only from addresses that proved they hold the
+// ICE password exchanged in the authenticated XMPP session — the remote
+// of the selected pair, and every address a connectivity check with valid
+// MESSAGE-INTEGRITY came from (libnice may send media from the pair *it*
+// selected, which need not be the one pion selected). Everything else
+// that is not STUN (pion checks STUN itself and never answers a check
+// without our password) is dropped and counted.
 type iceGate struct {
 	name string // "rtp" or "rtcp", for the log
 
 	mu       sync.Mutex
-	peer     netip.AddrPort // the selected pair's remote; zero: none yet
+	peer     netip.AddrPort          // the selected pair's remote; zero: none yet
+	checked  map[netip.AddrPort]bool // sources of authenticated checks
 	rejected uint64
 	logged   time.Time
 	log      *slog.Logger
+}
+
+// maxChecked bounds the authenticated sources remembered: a peer has a
+// handful of candidates.
+const maxChecked = 64
+
+// checkedFrom records the source of a check pion authenticated.
+func (g *iceGate) checkedFrom(addr netip.AddrPort) {
+	addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.checked == nil {
+		g.checked = map[netip.AddrPort]bool{}
+	}
+	if len(g.checked) < maxChecked {
+		g.checked[addr] = true
+	}
 }
 
 // select makes addr the only source media is taken from.
@@ -45,7 +65,7 @@ func (g *iceGate) allow(src netip.AddrPort) bool {
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.peer.IsValid() && src == g.peer {
+	if (g.peer.IsValid() && src == g.peer) || g.checked[src] {
 		return true
 	}
 	g.rejected++

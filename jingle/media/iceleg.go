@@ -16,6 +16,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
+	"github.com/pion/stun/v4"
 	"github.com/pion/transport/v5/deadline"
 )
 
@@ -135,6 +136,14 @@ func (p *Plain) newAgent(ufrag, pwd string, g *iceGate) (*ice.Agent, error) {
 	networks := []ice.NetworkType{ice.NetworkTypeUDP4, ice.NetworkTypeUDP6}
 	opts := []ice.AgentOption{
 		ice.WithNet(gn),
+		// pion calls this for checks whose USERNAME and MESSAGE-INTEGRITY
+		// it verified with our credentials: their sources may send media.
+		ice.WithBindingRequestHandler(func(_ *stun.Message, _, remote ice.Candidate, _ *ice.CandidatePair) bool {
+			if a, err := netip.ParseAddr(remote.Address()); err == nil {
+				g.checkedFrom(netip.AddrPortFrom(a, uint16(remote.Port())))
+			}
+			return false // pion's own nomination rules pick the pair
+		}),
 		ice.WithLocalCredentials(ufrag, pwd),
 		ice.WithCandidateTypes([]ice.CandidateType{ice.CandidateTypeHost}),
 		// farstream's candidates are plain IPs; mDNS would also need a

@@ -344,3 +344,34 @@ func TestPlainLegTimeout(t *testing.T) {
 		t.Fatal("ReadRTP after Close succeeded")
 	}
 }
+
+// TestICEGate: before ICE selects a pair nothing passes; the source of an
+// authenticated check and the selected pair's remote pass; any other
+// source is dropped and counted.
+func TestICEGate(t *testing.T) {
+	g := &iceGate{name: "rtp"}
+	peer := netip.MustParseAddrPort("127.0.0.1:4000")
+	checked := netip.MustParseAddrPort("[fe80::1]:5000")
+	stranger := netip.MustParseAddrPort("127.0.0.2:4000")
+	if g.allow(peer) {
+		t.Fatal("media passed before any check or selection")
+	}
+	g.checkedFrom(checked)
+	g.selectPeer(netip.MustParseAddrPort("[::ffff:127.0.0.1]:4000"))
+	for _, tc := range []struct {
+		src  netip.AddrPort
+		want bool
+	}{
+		{peer, true},
+		{checked, true},
+		{stranger, false},
+		{netip.MustParseAddrPort("127.0.0.1:4001"), false}, // another port of the peer's IP
+	} {
+		if got := g.allow(tc.src); got != tc.want {
+			t.Errorf("allow(%s) = %v, want %v", tc.src, got, tc.want)
+		}
+	}
+	if n := g.count(); n != 3 {
+		t.Errorf("rejected %d, want 3", n)
+	}
+}
