@@ -38,4 +38,3 @@ func TestFarstreamCallsPhone(t *testing.T) {
 		t.Errorf("call record: %+v", cdr)
 	}
 }
-
