@@ -3,10 +3,11 @@
 (GStreamer's fsrtpconference with farstream's libnice transmitter: plain
 RTP/AVP over ICE-UDP, RTP on component 1 and RTCP on component 2, no DTLS)
 driven over slixmpp instead of nbxmpp. It calls --to with a bare
-session-initiate (Gajim has no XEP-0353), sends a 440 Hz tone, counts the
-RTP buffers farstream decodes from the other side, hangs up after
+session-initiate (Gajim has no XEP-0353), or with --answer adds that
+contact and answers its session-initiate; it sends a 440 Hz tone, counts
+the RTP buffers farstream decodes from the other side, hangs up after
 --seconds and prints one JSON line: {"accepted", "received", "states",
-"error"}.
+"error"} (before it, {"ready": true} once an --answer contact is added).
 """
 import argparse
 import asyncio
@@ -43,7 +44,7 @@ def q(ns, tag):
 class Media:
     """The farstream side, built as gajim/common/jingle_rtp.py builds it."""
 
-    def __init__(self):
+    def __init__(self, controlling):
         self.pipeline = Gst.Pipeline()
         self.conference = Gst.ElementFactory.make("fsrtpconference", None)
         self.pipeline.add(self.conference)
@@ -56,7 +57,7 @@ class Media:
         self.stream = self.session.new_stream(participant, Farstream.StreamDirection.BOTH)
         self.stream.connect("src-pad-added", self.on_src_pad)
         # Gajim: controlling-mode is whether we initiated.
-        self.stream.set_transmitter_ht("nice", {"controlling-mode": True, "debug": False})
+        self.stream.set_transmitter_ht("nice", {"controlling-mode": controlling, "debug": False})
         src = Gst.parse_bin_from_description(
             "audiotestsrc is-live=true wave=sine freq=440 samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1"
             " ! audioconvert ! audioresample", True)
@@ -126,7 +127,7 @@ class Media:
                           id=str(uuid.uuid4()))
         return t
 
-    def take_answer(self, content):
+    def take_remote(self, content):
         codecs = []
         for pt in content.find(q(NS_RTP, "description")).findall(q(NS_RTP, "payload-type")):
             c = Farstream.Codec.new(int(pt.get("id")), pt.get("name"), AUDIO, int(pt.get("clockrate")))
@@ -154,6 +155,7 @@ class Caller(slixmpp.ClientXMPP):
         super().__init__(args.jid + "/fspeer", args.password)
         self.args = args
         self.sid = uuid.uuid4().hex
+        self.peer = None
         self.media = None
         self.accepted = asyncio.Event()
         self.ended = asyncio.Event()
@@ -161,6 +163,9 @@ class Caller(slixmpp.ClientXMPP):
         self.result = {"accepted": False, "received": 0, "states": {}, "error": ""}
         self["feature_mechanisms"].unencrypted_plain = True
         self.add_event_handler("session_start", self.on_start)
+        # What Gajim 1.7 tells disco#info about Jingle: no XEP-0353, no DTLS.
+        self.register_plugin("xep_0030")
+        self.add_event_handler("presence_subscribe", self.on_subscribe)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
         self.register_handler(Callback("jingle", MatchXPath("{jabber:client}iq/{%s}jingle" % NS_JINGLE), self.on_jingle))
 
@@ -169,27 +174,59 @@ class Caller(slixmpp.ClientXMPP):
         self.done.set()
 
     async def on_start(self, _):
+        for f in ("urn:xmpp:jingle:1", NS_RTP, "urn:xmpp:jingle:apps:rtp:audio", NS_ICE):
+            self["xep_0030"].add_feature(f)
+        self["xep_0030"].add_identity(category="client", itype="pc", name="fspeer")
         self.send_presence()
+        if self.args.answer:
+            # Add the contact as a user does; its subscription back is
+            # granted (on_subscribe), so the user's presence reaches it.
+            self.send_presence(pto=self.args.answer, ptype="subscribe")
+            return
         try:
             await self.call()
         except Exception as e:  # noqa: BLE001 - reported to the test
             self.fail("%s: %s" % (type(e).__name__, e))
         self.done.set()
 
+    def on_subscribe(self, p):
+        self.send_presence(pto=p["from"].bare, ptype="subscribed")
+        self.send_presence(pto=p["from"].bare)
+        print(json.dumps({"ready": True}), flush=True)
+
+    async def answer(self, iq, j):
+        """Answers a session-initiate as Gajim does when its user clicks
+        Accept: farstream takes the offer and its answer goes back."""
+        try:
+            self.sid, self.peer = j.get("sid"), iq["from"].full
+            m = self.media = Media(controlling=False)
+            content = j.find(q(NS_JINGLE, "content"))
+            m.take_remote(content)
+            await self.prepared(m)
+            a = ET.Element(q(NS_JINGLE, "jingle"), action="session-accept", sid=self.sid,
+                           initiator=j.get("initiator"), responder=self.boundjid.full)
+            c = ET.SubElement(a, q(NS_JINGLE, "content"), creator=content.get("creator"),
+                              name=content.get("name"), senders="both")
+            c.append(m.description())
+            c.append(m.transport())
+            r = self.make_iq_set(ito=self.peer)
+            r.xml.append(a)
+            await r.send(timeout=30)
+            self.result["accepted"] = True
+            await self.talk(m)
+        except Exception as e:  # noqa: BLE001 - reported to the test
+            self.fail("%s: %s" % (type(e).__name__, e))
+        self.done.set()
+
     async def call(self):
-        m = self.media = Media()
-        for _ in range(500):
-            m.poll()
-            if m.prepared and m.codecs_ready:
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise RuntimeError("farstream gave no candidates or codecs (errors: %s)" % m.errors)
+        m = self.media = Media(controlling=True)
+        await self.prepared(m)
         j = ET.Element(q(NS_JINGLE, "jingle"), action="session-initiate", sid=self.sid, initiator=self.boundjid.full)
         content = ET.SubElement(j, q(NS_JINGLE, "content"), creator="initiator", name="voice", senders="both")
         content.append(m.description())
         content.append(m.transport())
-        iq = self.make_iq_set(ito=self.args.to)
+        self.peer = self.args.to
+        iq = self.make_iq_set(ito=self.peer)
         iq.xml.append(j)
         try:
             await iq.send(timeout=30)
@@ -197,6 +234,19 @@ class Caller(slixmpp.ClientXMPP):
             raise RuntimeError("session-initiate refused: %s" % e)
         await asyncio.wait_for(self.accepted.wait(), 30)
         self.result["accepted"] = True
+        await self.talk(m)
+
+    async def prepared(self, m):
+        for _ in range(500):
+            m.poll()
+            if m.prepared and m.codecs_ready:
+                return
+            await asyncio.sleep(0.01)
+        raise RuntimeError("farstream gave no candidates or codecs (errors: %s)" % m.errors)
+
+    async def talk(self, m):
+        """Lets the call run for --seconds (or until the peer ends it),
+        then records what farstream saw and hangs up."""
         for _ in range(int(self.args.seconds * 100)):
             m.poll()
             if self.ended.is_set():
@@ -209,7 +259,7 @@ class Caller(slixmpp.ClientXMPP):
         if not self.ended.is_set():
             j = ET.Element(q(NS_JINGLE, "jingle"), action="session-terminate", sid=self.sid)
             ET.SubElement(ET.SubElement(j, q(NS_JINGLE, "reason")), q(NS_JINGLE, "success"))
-            iq = self.make_iq_set(ito=self.args.to)
+            iq = self.make_iq_set(ito=self.peer)
             iq.xml.append(j)
             try:
                 await iq.send(timeout=10)
@@ -222,10 +272,13 @@ class Caller(slixmpp.ClientXMPP):
         j = iq.xml.find(q(NS_JINGLE, "jingle"))
         action = j.get("action")
         iq.reply(clear=True).send()
+        if action == "session-initiate" and self.args.answer and self.media is None:
+            asyncio.ensure_future(self.answer(iq, j))
+            return
         if j.get("sid") != self.sid or self.media is None:
             return
         if action == "session-accept":
-            self.media.take_answer(j.find(q(NS_JINGLE, "content")))
+            self.media.take_remote(j.find(q(NS_JINGLE, "content")))
             self.accepted.set()
         elif action == "transport-info":
             for c in j.findall(q(NS_JINGLE, "content")):
@@ -240,7 +293,7 @@ async def run(args):
     host, _, port = args.server.rpartition(":")
     c.connect(address=(host, int(port)), force_starttls=False, disable_starttls=True)
     try:
-        await asyncio.wait_for(c.done.wait(), args.seconds + 60)
+        await asyncio.wait_for(c.done.wait(), args.seconds + (240 if args.answer else 60))
     except asyncio.TimeoutError:
         c.result["error"] = c.result["error"] or "timed out"
     if c.media is not None:
@@ -257,7 +310,8 @@ def main():
     p.add_argument("--jid", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--server", required=True, help="host:port of plain c2s")
-    p.add_argument("--to", required=True, help="full JID to call")
+    p.add_argument("--to", default="", help="full JID to call")
+    p.add_argument("--answer", default="", help="instead of calling: add this contact and answer its call")
     p.add_argument("--seconds", type=float, default=4)
     args = p.parse_args()
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
