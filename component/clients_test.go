@@ -77,3 +77,19 @@ func TestOnlineClientsNoAnswer(t *testing.T) {
 	}
 	w.next(t) // the second query
 }
+
+// FuzzReadFeatures: any IQ result payload gives a list of features and
+// never panics or loops; a well-formed query gives each var once per
+// <feature/>.
+func FuzzReadFeatures(f *testing.F) {
+	f.Add(`<query xmlns="http://jabber.org/protocol/disco#info"><feature var="urn:xmpp:jingle:1"/></query>`)
+	f.Add(`<query xmlns="http://jabber.org/protocol/disco#info"><identity category="client"/><feature/><feature var=""/></query>`)
+	f.Add(`<jingle xmlns="urn:xmpp:jingle:1"><feature var="x"/></jingle>`)
+	f.Add(`<query xmlns="http://jabber.org/protocol/disco#info"><feature var="a"`)
+	f.Fuzz(func(t *testing.T, payload string) {
+		fs := readFeatures(xml.NewDecoder(strings.NewReader(payload)))
+		if n := strings.Count(payload, "<"); len(fs) > n {
+			t.Fatalf("%d features from %d elements", len(fs), n)
+		}
+	})
+}
