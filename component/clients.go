@@ -8,10 +8,13 @@ import (
 	"mellium.im/xmpp/jid"
 )
 
-// maxTrackedUsers bounds the users whose resources are remembered: presence
-// reaches number JIDs only from users who subscribed to them, but a bound
-// keeps a flood of accounts from growing the table without end.
-const maxTrackedUsers = 100_000
+// maxTrackedUsers and maxResources bound the table: presence reaches
+// number JIDs only from users who subscribed to them, but a bound keeps a
+// flood of accounts or logins from growing it without end.
+const (
+	maxTrackedUsers = 100_000
+	maxResources    = 16 // per user
+)
 
 // clientTable remembers users' online resources, from the presence their
 // servers send to number JIDs, and each resource's disco#info features once
@@ -40,7 +43,7 @@ func (t *clientTable) available(full jid.JID) {
 		m = map[string][]string{}
 		t.res[bare] = m
 	}
-	if _, ok := m[full.String()]; !ok {
+	if _, ok := m[full.String()]; !ok && len(m) < maxResources {
 		m[full.String()] = nil
 	}
 }
