@@ -48,6 +48,7 @@ fuzz:
 	$(GO) test ./component -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
 	$(GO) test ./component -run '^$$' -fuzz FuzzCleanNick -fuzztime $(FUZZTIME)
+	$(GO) test ./component -run '^$$' -fuzz FuzzReadFeatures -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers -run '^$$' -fuzz FuzzNumberQuery -fuzztime $(FUZZTIME)
 	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzParseForm -fuzztime $(FUZZTIME)
 	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzChat -fuzztime $(FUZZTIME)

@@ -11,7 +11,10 @@ import (
 
 // answer is the reply to an IQ the component sent: nil for a result, the
 // stanza error otherwise.
-type answer struct{ err *stanza.Error }
+type answer struct {
+	err      *stanza.Error
+	features []string // disco#info features in a result, if any
+}
 
 // takeAnswer reports whether start (with its children in r) answers an IQ
 // the component is waiting for, and hands it over. Answers bypass the
@@ -28,6 +31,8 @@ func (c *Component) takeAnswer(r xml.TokenReader, start *xml.StartElement) bool 
 	var a answer
 	if typ == "error" {
 		a.err = readStanzaError(r)
+	} else {
+		a.features = readFeatures(r)
 	}
 	ch.(chan answer) <- a // buffered; each id is taken once
 	return true
@@ -55,21 +60,27 @@ func readStanzaError(r xml.TokenReader) *stanza.Error {
 // for its answer. A stanza error in the answer is returned as a
 // *stanza.Error (use errors.As).
 func (c *Component) IQ(ctx context.Context, typ stanza.IQType, from, to string, payload any) error {
+	_, err := c.iq(ctx, string(typ), from, to, payload)
+	return err
+}
+
+// iq sends an IQ and returns its answer; a stanza error is the error.
+func (c *Component) iq(ctx context.Context, typ, from, to string, payload any) (answer, error) {
 	id := "sb-" + randomID()
 	ch := make(chan answer, 1)
 	c.answers.Store(id, ch)
 	defer c.answers.Delete(id)
-	if err := c.encode(ctx, outIQ{ID: id, Type: string(typ), From: from, To: to, Payload: payload}); err != nil {
-		return err
+	if err := c.encode(ctx, outIQ{ID: id, Type: typ, From: from, To: to, Payload: payload}); err != nil {
+		return answer{}, err
 	}
 	select {
 	case a := <-ch:
 		if a.err != nil {
-			return a.err
+			return a, a.err
 		}
-		return nil
+		return a, nil
 	case <-ctx.Done():
-		return fmt.Errorf("component: no answer from %s: %w", to, ctx.Err())
+		return answer{}, fmt.Errorf("component: no answer from %s: %w", to, ctx.Err())
 	}
 }
 

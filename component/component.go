@@ -145,10 +145,11 @@ type Component struct {
 	reg     Registrar     // nil: no XEP-0077 registration
 	ob      Outbox        // nil: send at once
 
-	fpKey       []byte     // keys reaction fingerprints (reactions.go)
-	gatewayInfo entity     // disco#info and caps of the gateway's JID
-	numberInfo  entity     // … of number JIDs
-	names       *nameCache // callers' names the carriers gave, for XEP-0172
+	fpKey       []byte      // keys reaction fingerprints (reactions.go)
+	gatewayInfo entity      // disco#info and caps of the gateway's JID
+	numberInfo  entity      // … of number JIDs
+	names       *nameCache  // callers' names the carriers gave, for XEP-0172
+	clients     clientTable // users' online resources (clients.go)
 }
 
 // New returns a Component that relays through the given carriers (by name)

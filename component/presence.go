@@ -45,9 +45,16 @@ func (c *Component) handlePresence(ctx context.Context, st *inbound) {
 		out = []xml.TokenReader{presence("unsubscribed", contact, user), presence("unavailable", contact+"/"+Resource, user)}
 	case "unsubscribed":
 		out = []xml.TokenReader{presence("unsubscribe", contact, user)}
+	case "":
+		// The user's own presence: remembered, so that calls from phones
+		// can reach clients that do not understand <propose/>.
+		c.clients.available(st.from)
+		return
+	case "unavailable":
+		c.clients.unavailable(st.from)
+		return
 	default:
-		// subscribed: our request was granted; available and unavailable:
-		// the user's own presence, which the gateway does not track.
+		// subscribed: our request was granted.
 		return
 	}
 	for _, p := range out {

@@ -38,6 +38,10 @@ if [ "${1:-test}" = test ]; then
 	want tshark tshark
 	/usr/bin/python3 -c 'import aiortc' >/dev/null 2>&1 || need+=(python3-aiortc)
 	/usr/bin/python3 -c 'import slixmpp' >/dev/null 2>&1 || need+=(python3-slixmpp)
+	# internal/fspeer: Gajim's media stack (farstream, libnice) for
+	# TestFarstreamCallsPhone
+	/usr/bin/python3 -c 'import gi; gi.require_version("Farstream", "0.2"); from gi.repository import Farstream' >/dev/null 2>&1 ||
+		need+=(python3-gi gir1.2-farstream-0.2 gstreamer1.0-nice gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 fi
 GO_TOOLCHAIN=v0.0.1-go1.26.8.linux-amd64
 install_go() {

@@ -46,7 +46,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 	// ranges when trunk_ports is set, so that a firewall can open the
 	// trunk's to the carrier only.
 	ice, plain := cfg.Media.Ports(), cfg.Media.TrunkRange()
-	rtc, err := media.NewWebRTC(media.WebRTCSettings{
+	legs := media.WebRTCSettings{
 		Ports:    ice,
 		PublicIP: cfg.Media.PublicIP,
 		// A gateway bound to loopback (tests, the demo) has only loopback
@@ -54,9 +54,18 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		Loopback:       rtpAddr.IsLoopback(),
 		ConnectTimeout: cfg.Media.ConnectTimeout,
 		Logger:         g.log,
-	})
+	}
+	rtc, err := media.NewWebRTC(legs)
 	if err != nil {
 		return nil, err
+	}
+	// Clients without DTLS (Gajim) get plain RTP over ICE on the same
+	// ports, unless [media] plain_rtp = false.
+	var plainLegs *media.Plain
+	if cfg.Media.AllowPlain() {
+		if plainLegs, err = media.NewPlain(legs); err != nil {
+			return nil, err
+		}
 	}
 	v := &voiceParts{}
 	var meter bridge.Meter // a nil *billing.Ledger must not become a Meter
@@ -71,6 +80,7 @@ func (g *Gateway) newVoice(domain jid.JID) (*voiceParts, error) {
 		PublicIP:      public,
 		Ports:         plain,
 		WebRTC:        rtc,
+		Plain:         plainLegs,
 		RingTimeout:   cfg.Calls.RingTimeout,
 		Voicemail:     cfg.Calls.Voicemail,
 		VoicemailMax:  cfg.Calls.VoicemailMax,

@@ -228,6 +228,13 @@ func walk(v reflect.Value, prefix, keyPath string, env map[string]string) error 
 				return fmt.Errorf("%w: %s: %s=%q is not true or false", ErrInvalid, key, envName, s)
 			}
 			fv.SetBool(b)
+		case fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.Bool:
+			// A *bool tells "unset" (the owner's default) from false.
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %s=%q is not true or false", ErrInvalid, key, envName, s)
+			}
+			fv.Set(reflect.ValueOf(&b).Convert(fv.Type()))
 		case fv.CanInt():
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || fv.OverflowInt(n) {

@@ -61,6 +61,11 @@ type Settings struct {
 	PublicIP netip.Addr      // advertised in SDP to the trunk instead of RTPAddr
 	Ports    media.PortRange // RTP ports for the SIP side
 	WebRTC   *media.WebRTC   // makes the Jingle-side legs
+	// Plain makes plain RTP legs for clients whose offer has no DTLS
+	// fingerprint (Gajim), and for calls to clients whose disco#info
+	// lacks DTLS; nil ([media] plain_rtp = false): such offers are
+	// refused and every client is offered DTLS.
+	Plain *media.Plain
 	// TrustedMedia accepts the IPs, besides the one in the peer's SDP,
 	// that a SIP-side RTP socket may lock onto (symmetric RTP behind NAT;
 	// see media.RTPConn); nil: the SDP's IP only.

@@ -55,25 +55,35 @@ type call struct {
 	ctx    context.Context // ends with the call
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	leg       *media.Leg
-	rtp       *media.RTPConn
-	sip       PhoneCall
-	rtp2      *media.RTPConn            // forwarded calls: the socket towards the target
-	sip2      PhoneCall                 // forwarded calls: the target's leg
-	sipCodecs []media.Codec             // the trunk's payload types
-	remote    bool                      // the Jingle leg has the peer's description
-	early     []webrtc.ICECandidateInit // peer candidates before that
-	signalled bool                      // our session-initiate/accept was acknowledged
-	local     []string                  // our candidates before that
-	mid       string                    // our content's name, ufrag and pwd, for trickling
-	ufrag     string
-	pwd       string
-	ringing   map[string]bool // inbound: resources that rang
-	sessionUp bool            // a Jingle session exists (initiate sent or received)
-	held      bool            // the phone has put the call on hold
-	retracted bool            // inbound: the owner's clients were told to stop ringing
-	reason    *jingle.Reason  // why it ended; nil while it goes on
+	mu  sync.Mutex
+	leg *media.Leg
+	// the plain RTP leg, for clients without DTLS (plain.go): its
+	// candidates, our content's name and creator, the payload types
+	// offered, and the peer's ICE credentials
+	plain        *media.PlainLeg
+	plainLocal   []jingle.Candidate
+	plainContent string
+	plainCreator jingle.Creator
+	plainCodecs  []media.Codec
+	plainUfrag   string
+	plainPwd     string
+	rtp          *media.RTPConn
+	sip          PhoneCall
+	rtp2         *media.RTPConn            // forwarded calls: the socket towards the target
+	sip2         PhoneCall                 // forwarded calls: the target's leg
+	sipCodecs    []media.Codec             // the trunk's payload types
+	remote       bool                      // the Jingle leg has the peer's description
+	early        []webrtc.ICECandidateInit // peer candidates before that
+	signalled    bool                      // our session-initiate/accept was acknowledged
+	local        []string                  // our candidates before that
+	mid          string                    // our content's name, ufrag and pwd, for trickling
+	ufrag        string
+	pwd          string
+	ringing      map[string]bool // inbound: resources that rang
+	sessionUp    bool            // a Jingle session exists (initiate sent or received)
+	held         bool            // the phone has put the call on hold
+	retracted    bool            // inbound: the owner's clients were told to stop ringing
+	reason       *jingle.Reason  // why it ended; nil while it goes on
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
 	proceeded   chan jid.JID  // inbound: the resource that took the call
@@ -144,7 +154,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		return
 	}
 	c.reason = reason
-	sessionUp, sip, leg, rtp, retracted := c.sessionUp, c.sip, c.leg, c.rtp, c.retracted
+	sessionUp, sip, leg, plain, rtp, retracted := c.sessionUp, c.sip, c.leg, c.plain, c.rtp, c.retracted
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
 	c.cancel()
@@ -172,6 +182,9 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	hangupAll(ctx, sip2) // Hangup does nothing to a leg that has ended
 	if rtp2 != nil {
 		_ = rtp2.Close()
+	}
+	if plain != nil {
+		_ = plain.Close()
 	}
 	if leg != nil {
 		_ = leg.Close()

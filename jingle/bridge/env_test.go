@@ -50,6 +50,30 @@ type env struct {
 // newEnv starts a bridge; set, when not nil, adjusts its settings.
 func newEnv(t *testing.T, set func(*bridge.Settings), bindings ...store.Binding) *env {
 	t.Helper()
+	return newEnvClients(t, set, nil, bindings...)
+}
+
+// xmppClients is the fake XMPP side that also knows users' online
+// resources and their features (bridge.Clients), as the component does.
+type xmppClients struct {
+	*bridgetest.XMPP
+	clients map[string][]string // full JID -> disco#info features
+}
+
+func (x xmppClients) OnlineClients(_ context.Context, user, _ string) map[string][]string {
+	out := map[string][]string{}
+	for full, fs := range x.clients {
+		if jid.MustParse(full).Bare().String() == user {
+			out[full] = fs
+		}
+	}
+	return out
+}
+
+// newEnvClients is newEnv with an XMPP side that reports clients (full
+// JID -> features) online; nil: it cannot tell, as bridgetest.XMPP.
+func newEnvClients(t *testing.T, set func(*bridge.Settings), clients map[string][]string, bindings ...store.Binding) *env {
+	t.Helper()
 	if len(bindings) == 0 {
 		bindings = []store.Binding{aliceOwner, bobOwner}
 	}
@@ -65,7 +89,11 @@ func newEnv(t *testing.T, set func(*bridge.Settings), bindings ...store.Binding)
 	if set != nil {
 		set(&s)
 	}
-	e.b = bridge.New(s, e.x, e.d, e.st)
+	var x bridge.XMPP = e.x
+	if clients != nil {
+		x = xmppClients{XMPP: e.x, clients: clients}
+	}
+	e.b = bridge.New(s, x, e.d, e.st)
 	ctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
 	go func() {

@@ -66,6 +66,12 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 	case jingle.SessionInfoAction:
 		c.sessionInfo(j.SessionInfo())
 		return nil
+	case jingle.DescriptionInfo:
+		// Gajim (farstream) sends its final codec parameters after the
+		// session-accept; the payload types were agreed already and
+		// nothing in them changes what the relay maps, so it is only
+		// acknowledged (an error would make Gajim log a failure).
+		return nil
 	}
 	return refusal(stanza.Cancel, stanza.FeatureNotImplemented, "the gateway does not support "+string(j.Action))
 }

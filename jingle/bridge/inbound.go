@@ -105,6 +105,7 @@ func (c *call) ring(in Incoming) {
 	if err := in.Ringing(); err != nil {
 		c.log.Debug("bridge: 180 not sent", "err", err)
 	}
+	c.ringDirect()
 	t := time.NewTimer(c.ringFor)
 	defer t.Stop()
 	var user = c.owner
@@ -222,10 +223,7 @@ func (c *call) answer(in Incoming) error {
 	}
 	// Answer the phone with what the client accepted, in the phone's
 	// payload types.
-	c.mu.Lock()
-	leg := c.leg
-	c.mu.Unlock()
-	web, err := leg.Codecs()
+	web, err := c.clientLeg().Codecs()
 	if err != nil {
 		_ = in.Reject(500, "Server Internal Error")
 		return err

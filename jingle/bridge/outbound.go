@@ -197,8 +197,9 @@ func (c *call) ringingNow() {
 // bridgeMedia relays RTP between the legs once the WebRTC leg connects.
 func (c *call) bridgeMedia() {
 	c.mu.Lock()
-	leg, conn, sipCs := c.leg, c.rtp, c.sipCodecs
+	conn, sipCs := c.rtp, c.sipCodecs
 	c.mu.Unlock()
+	leg := c.clientLeg()
 	select {
 	case <-leg.Connected():
 	case <-leg.Failed():

@@ -44,6 +44,9 @@ func (c *call) newLeg() (*media.Leg, error) {
 // it gives the offer to a new WebRTC leg. The answer waits for the phone to
 // answer (sendAccept), so that it can carry the trunk's codec.
 func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
+	if plainOffer(j) {
+		return c.acceptPlainOffer(j)
+	}
 	sd, err := jingle.ToSDP(j, jingle.Initiator)
 	if err != nil {
 		return badRequest("cannot use this session-initiate: %v", err)
@@ -54,11 +57,7 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 		return badRequest("cannot use this session-initiate: %v", err)
 	}
 	if !offersG711(sd) {
-		c.mu.Lock()
-		c.sessionUp = true // the client's session exists: terminate it
-		c.mu.Unlock()
-		c.cancel() // nothing may dial for this call
-		go c.end(sideNone, jingle.NewReason(jingle.IncompatibleParameters, noG711))
+		c.refuseSession(jingle.NewReason(jingle.IncompatibleParameters, noG711))
 		return nil
 	}
 	leg, err := c.newLeg()
@@ -77,6 +76,17 @@ func (c *call) acceptOffer(j *jingle.Jingle) *stanza.Error {
 	return nil
 }
 
+// refuseSession ends a call whose session-initiate was acknowledged but
+// cannot be served: the client's session exists, so it gets a
+// session-terminate with reason, and nothing may dial for the call.
+func (c *call) refuseSession(reason *jingle.Reason) {
+	c.mu.Lock()
+	c.sessionUp = true
+	c.mu.Unlock()
+	c.cancel()
+	go c.end(sideNone, reason)
+}
+
 // noG711 explains why a client that offers no G.711 cannot call.
 const noG711 = "this gateway passes G.711 (PCMU/PCMA) through and does not transcode; enable PCMU or PCMA"
 
@@ -84,8 +94,11 @@ const noG711 = "this gateway passes G.711 (PCMU/PCMA) through and does not trans
 // and completes the session.
 func (c *call) sendAccept() error {
 	c.mu.Lock()
-	leg, sipCs := c.leg, c.sipCodecs
+	leg, sipCs, plain := c.leg, c.sipCodecs, c.plain != nil
 	c.mu.Unlock()
+	if plain {
+		return c.sendPlainAccept()
+	}
 	pc := leg.PC()
 	if err := leg.PreferCodecs(codecNames(sipCs)...); err != nil {
 		return err
@@ -137,6 +150,9 @@ func offersG711(sd *sdp.SessionDescription) bool {
 
 // sendInitiate offers a session to the resource that took a phone's call.
 func (c *call) sendInitiate() error {
+	if c.wantsPlain() {
+		return c.sendPlainInitiate()
+	}
 	leg, err := c.newLeg()
 	if err != nil {
 		return err
@@ -160,6 +176,11 @@ func (c *call) sendInitiate() error {
 	if err != nil {
 		return err
 	}
+	return c.initiate(j)
+}
+
+// initiate sends our session-initiate j, from the number's JID.
+func (c *call) initiate(j *jingle.Jingle) error {
 	j.Initiator = c.self()
 	c.mu.Lock()
 	c.sessionUp = true
@@ -175,8 +196,11 @@ func (c *call) sendInitiate() error {
 // offered.
 func (c *call) takeAnswer(j *jingle.Jingle) *stanza.Error {
 	c.mu.Lock()
-	leg, remote := c.leg, c.remote
+	leg, remote, plain := c.leg, c.remote, c.plain != nil
 	c.mu.Unlock()
+	if plain {
+		return c.takePlainAnswer(j)
+	}
 	if leg == nil || remote {
 		return refusal(stanza.Cancel, stanza.UnexpectedRequest, "no session-accept expected")
 	}
@@ -234,6 +258,12 @@ func (c *call) remoteReady() {
 
 // remoteCandidates takes a transport-info from the user.
 func (c *call) remoteCandidates(j *jingle.Jingle) *stanza.Error {
+	c.mu.Lock()
+	plain := c.plain
+	c.mu.Unlock()
+	if plain != nil {
+		return c.plainCandidates(plain, j)
+	}
 	ts, err := jingle.TrickleCandidates(j)
 	if err != nil {
 		return badRequest("bad candidate: %v", err)

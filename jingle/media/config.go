@@ -23,7 +23,17 @@ type Config struct {
 	// ConnectTimeout bounds ICE and DTLS set-up of a call's WebRTC leg,
 	// counted from the answer; default 20s.
 	ConnectTimeout time.Duration `toml:"connect_timeout"`
+	// PlainRTP lets clients whose offer has no DTLS fingerprint (Gajim)
+	// call with unencrypted RTP over ICE; nil: true (see AllowPlain).
+	PlainRTP *bool `toml:"plain_rtp"`
 }
+
+// AllowPlain reports whether plain RTP legs are allowed: plain_rtp, true
+// when unset. The call's other leg, to the trunk, is plain RTP anyway;
+// the plain leg is never offered to a client that can do DTLS, and ICE
+// ties its media to the address the signed-in client proved with its
+// password, so refusing it by default would only keep Gajim from calling.
+func (c *Config) AllowPlain() bool { return c.PlainRTP == nil || *c.PlainRTP }
 
 // Check fills in the default and validates the section.
 func (c *Config) Check() error {

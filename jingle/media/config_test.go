@@ -47,3 +47,27 @@ func TestConfigTrunkRange(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigAllowPlain: plain_rtp defaults to true and can be turned off.
+func TestConfigAllowPlain(t *testing.T) {
+	yes, no := true, false
+	for _, tt := range []struct {
+		name string
+		set  *bool
+		want bool
+	}{
+		{"unset", nil, true},
+		{"true", &yes, true},
+		{"false", &no, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Config{PlainRTP: tt.set}
+			if err := c.Check(); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.AllowPlain(); got != tt.want {
+				t.Fatalf("AllowPlain() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

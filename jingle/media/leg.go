@@ -26,10 +26,10 @@ import (
 // OnSignalingStateChange handlers: do not replace them (pion keeps one
 // handler per event); use Connected and Failed instead.
 type Leg struct {
-	pc     *webrtc.PeerConnection
-	track  *rawTrack
-	log    *slog.Logger
-	expire time.Duration
+	pc    *webrtc.PeerConnection
+	track *rawTrack
+	log   *slog.Logger
+	ct    connectTimer
 
 	connected, failed, closed chan struct{}
 	connOnce, failOnce        sync.Once
@@ -42,8 +42,6 @@ type Leg struct {
 	mu         sync.Mutex
 	remote     *webrtc.TrackRemote
 	readDL     time.Time
-	timer      *time.Timer // connect timeout, armed when negotiation completes
-	deferred   bool        // the timer waits for StartConnectTimeout
 	senderDone chan struct{}
 }
 
@@ -58,7 +56,6 @@ func (w *WebRTC) NewLeg() (*Leg, error) {
 		pc:         pc,
 		track:      newRawTrack("audio", "switchboard"),
 		log:        w.log,
-		expire:     w.timeout,
 		connected:  make(chan struct{}),
 		failed:     make(chan struct{}),
 		closed:     make(chan struct{}),
@@ -66,6 +63,7 @@ func (w *WebRTC) NewLeg() (*Leg, error) {
 		dl:         deadline.New(),
 		senderDone: make(chan struct{}),
 	}
+	l.ct = connectTimer{expire: w.timeout, connected: l.connected, closed: l.closed, fail: l.fail}
 	tr, err := pc.AddTransceiverFromTrack(l.track, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendrecv,
 	})
@@ -121,11 +119,7 @@ func (l *Leg) onState(s webrtc.PeerConnectionState) {
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
 		l.connOnce.Do(func() { close(l.connected) })
-		l.mu.Lock()
-		if l.timer != nil {
-			l.timer.Stop()
-		}
-		l.mu.Unlock()
+		l.ct.stop()
 	case webrtc.PeerConnectionStateFailed:
 		l.fail("peer connection failed")
 	case webrtc.PeerConnectionStateClosed:
@@ -141,12 +135,7 @@ func (l *Leg) onSignaling(s webrtc.SignalingState) {
 	if s != webrtc.SignalingStateStable || l.pc.RemoteDescription() == nil || l.pc.LocalDescription() == nil {
 		return
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.deferred {
-		return
-	}
-	l.armLocked()
+	l.ct.arm()
 }
 
 // DeferConnectTimeout keeps the connect timeout from starting when the
@@ -154,39 +143,11 @@ func (l *Leg) onSignaling(s webrtc.SignalingState) {
 // that reaches the peer later (the sandbox phone holds its answer to the
 // page's call until the call is answered). Call it before the descriptions
 // are set.
-func (l *Leg) DeferConnectTimeout() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.deferred = true
-}
+func (l *Leg) DeferConnectTimeout() { l.ct.deferStart() }
 
 // StartConnectTimeout starts the connect timeout now, unless it runs
 // already or the leg is connected or closed.
-func (l *Leg) StartConnectTimeout() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.armLocked()
-}
-
-func (l *Leg) armLocked() {
-	if l.timer != nil {
-		return
-	}
-	select {
-	case <-l.connected:
-		return
-	case <-l.closed:
-		return
-	default:
-	}
-	l.timer = time.AfterFunc(l.expire, func() {
-		select {
-		case <-l.connected:
-		default:
-			l.fail("not connected within " + l.expire.String())
-		}
-	})
-}
+func (l *Leg) StartConnectTimeout() { l.ct.start() }
 
 func (l *Leg) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	if t.Kind() != webrtc.RTPCodecTypeAudio {
@@ -283,11 +244,7 @@ func (l *Leg) WriteRTP(p *rtp.Packet) error {
 func (l *Leg) Close() error {
 	l.closeOnce.Do(func() {
 		close(l.closed)
-		l.mu.Lock()
-		if l.timer != nil {
-			l.timer.Stop()
-		}
-		l.mu.Unlock()
+		l.ct.stop()
 		if err := l.pc.GracefulClose(); err != nil {
 			l.closeErr = fmt.Errorf("media: close peer connection: %w", err)
 		}

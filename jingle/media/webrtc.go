@@ -36,6 +36,17 @@ type WebRTCSettings struct {
 
 const defaultConnectTimeout = 20 * time.Second
 
+// defaults fills in ConnectTimeout and Logger and checks Ports.
+func (set *WebRTCSettings) defaults() error {
+	if set.ConnectTimeout <= 0 {
+		set.ConnectTimeout = defaultConnectTimeout
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	return set.Ports.validate()
+}
+
 // WebRTC creates Jingle legs sharing one pion API.
 type WebRTC struct {
 	api     *webrtc.API
@@ -56,13 +67,7 @@ var legCodecs = []webrtc.RTPCodecParameters{
 // XEP-0176 cannot signal), and mDNS in query-only mode so remote .local
 // candidates resolve while ours stay plain IPs.
 func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
-	if set.ConnectTimeout <= 0 {
-		set.ConnectTimeout = defaultConnectTimeout
-	}
-	if set.Logger == nil {
-		set.Logger = slog.New(slog.DiscardHandler)
-	}
-	if err := set.Ports.validate(); err != nil {
+	if err := set.defaults(); err != nil {
 		return nil, err
 	}
 
@@ -110,19 +115,7 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 	}
 	se.SetNetworkTypes(networks)
 	if len(set.ListenIPs) > 0 {
-		allowed := append([]netip.Addr(nil), set.ListenIPs...)
-		se.SetIPFilter(func(ip net.IP) bool {
-			a, ok := netip.AddrFromSlice(ip)
-			if !ok {
-				return false
-			}
-			for _, w := range allowed {
-				if w.Unmap() == a.Unmap() {
-					return true
-				}
-			}
-			return false
-		})
+		se.SetIPFilter(onlyIPs(set.ListenIPs))
 	}
 
 	api := webrtc.NewAPI(
@@ -131,4 +124,21 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 		webrtc.WithSettingEngine(se),
 	)
 	return &WebRTC{api: api, timeout: set.ConnectTimeout, log: set.Logger}, nil
+}
+
+// onlyIPs is an ICE IP filter that keeps the addresses given (ListenIPs).
+func onlyIPs(ips []netip.Addr) func(net.IP) bool {
+	allowed := append([]netip.Addr(nil), ips...)
+	return func(ip net.IP) bool {
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			return false
+		}
+		for _, w := range allowed {
+			if w.Unmap() == a.Unmap() {
+				return true
+			}
+		}
+		return false
+	}
 }

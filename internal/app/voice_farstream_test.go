@@ -1,0 +1,76 @@
+package app
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/internal/fspeer"
+	"github.com/switchboard-gw/switchboard/internal/siptest"
+)
+
+// TestFarstreamCallsPhone: a caller with Gajim's media stack (farstream
+// and libnice: plain RTP over ICE, RTCP on component 2, no DTLS) calls a
+// phone with a bare session-initiate through Prosody. The gateway answers
+// with its plain RTP leg, both ICE components come up, SIPp (the trunk)
+// echoes the caller's audio, and farstream decodes it: the audio crossed
+// the bridge both ways.
+func TestFarstreamCallsPhone(t *testing.T) {
+	sipp := siptest.Start(t, siptest.Options{Scenario: "uas_answer.xml", RTPEcho: true})
+	e := startEnv(t, envOptions{env: voiceEnv(t, sipp.Addr)})
+	e.prosody.Register(t, "alice", "pw-alice")
+	e.assign(t, "alice", callerNumber)
+	r := fspeer.Run(t, fspeer.Call{JID: "alice@" + e.prosody.Domain, Password: "pw-alice", Server: e.prosody.C2SAddr,
+		To: e.numberFull("+15551234567"), Seconds: 4})
+	if r.Error != "" || !r.Accepted {
+		t.Fatalf("farstream call: %+v", r)
+	}
+	if r.States["1"] != "ready" || r.States["2"] != "ready" {
+		t.Errorf("ICE components %v, want 1 and 2 ready", r.States)
+	}
+	t.Logf("farstream: %+v", r)
+	if r.Received < 20 {
+		t.Errorf("farstream decoded %d RTP buffers of the echo, want at least 20", r.Received)
+	}
+	ctx := ctxTimeoutT(t, 30*time.Second)
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario: %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Reason != "success" || cdr.Answer.IsZero() || cdr.JID != "alice@localhost" {
+		t.Errorf("call record: %+v", cdr)
+	}
+}
+
+// TestPhoneCallsFarstream: a phone (SIPp playing 6 s of A-law) calls a
+// user whose only client has Gajim's media stack and disco#info (Jingle
+// RTP over ICE-UDP, neither XEP-0353 nor DTLS). The gateway learns the
+// client from its presence, asks its features and rings it with a plain
+// RTP session-initiate; the client accepts and farstream decodes the
+// phone's audio.
+func TestPhoneCallsFarstream(t *testing.T) {
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	e.prosody.Register(t, "alice", "pw-alice")
+	e.assign(t, "alice", "+12015550100")
+	peer := fspeer.Start(t, fspeer.Call{JID: "alice@" + e.prosody.Domain, Password: "pw-alice", Server: e.prosody.C2SAddr,
+		Answer: e.numberJID("+15557654321"), Seconds: 15}) // the phone hangs up first
+	peer.Ready(30 * time.Second)
+	time.Sleep(500 * time.Millisecond) // the presence that follows the subscription reaches the gateway
+	sipp := e.callGateway(t, "uac_call_long.xml", "+12015550100", nil)
+	r := peer.Wait()
+	if r.Error != "" || !r.Accepted {
+		t.Fatalf("farstream answer: %+v", r)
+	}
+	if r.States["1"] != "ready" || r.States["2"] != "ready" {
+		t.Errorf("ICE components %v, want 1 and 2 ready", r.States)
+	}
+	if r.Received < 50 {
+		t.Errorf("farstream decoded %d RTP buffers of the phone's audio, want at least 50", r.Received)
+	}
+	t.Logf("farstream: %+v", r)
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario: %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Direction != "inbound" || cdr.Answer.IsZero() || cdr.JID != "alice@localhost" {
+		t.Errorf("call record: %+v", cdr)
+	}
+}

@@ -1,0 +1,236 @@
+package bridge_test
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtp"
+
+	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/jingle"
+	"github.com/switchboard-gw/switchboard/jingle/bridge"
+	"github.com/switchboard-gw/switchboard/jingle/bridge/bridgetest"
+)
+
+func withPlain(t *testing.T) func(*bridge.Settings) {
+	return func(s *bridge.Settings) { s.Plain = bridgetest.NewPlain(t) }
+}
+
+// TestPlainClientCallsPhone: a client without DTLS (Gajim) calls a phone,
+// with a JMI proposal or a bare session-initiate. The bridge answers with
+// plain RTP over ICE: no fingerprint, only the G.711 codecs and
+// telephone-event of the offer, candidates for RTP and RTCP. Audio flows
+// both ways between the client's ICE pair and the trunk's RTP address,
+// and the phone's BYE ends the session.
+func TestPlainClientCallsPhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ICE on loopback")
+	}
+	for _, jmi := range []bool{true, false} {
+		t.Run(map[bool]string{true: "jmi", false: "bare"}[jmi], func(t *testing.T) {
+			e := newEnv(t, withPlain(t))
+			client := bridgetest.NewPlainClient(t)
+			sid := "plain-out"
+			if jmi {
+				e.jmi(alice, phoneJID, jingle.NewAudioPropose(sid))
+			} else {
+				e.jingle(t, alice, phoneJID, client.Offer(t, sid))
+			}
+			dial := e.d.Next(t)
+			trunk, _ := udpSocket(t, "127.0.0.1")
+			call := dial.Answer(sdpFor(t, trunk))
+			if jmi {
+				e.x.WaitJMI(t, "proceed", alice.String())
+				e.jingle(t, alice, phoneJID, client.Offer(t, sid))
+			}
+			acc := e.x.WaitJingle(t, jingle.SessionAccept, alice.String()).Jingle
+			checkPlainAnswer(t, acc)
+			client.TakeAnswer(t, acc)
+			client.Peer.Connected(t, 10*time.Second)
+
+			gw, err := bridge.ParsePlainSDP(dial.Offer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			audioBothWays(t, client.Peer.Conn(1), trunk, gw.Addr)
+			call.HangupByPhone()
+			if r := e.x.WaitJingle(t, jingle.SessionTerminate, alice.String()).Reason(); r != jingle.Success {
+				t.Errorf("session-terminate reason %q, want success", r)
+			}
+			checkCDR(t, e.st.WaitCDRFor(t, sid), store.CDR{Direction: "outbound", From: aliceNumber, To: phoneNumber,
+				JID: "alice@example.org", Reason: "success"}, true)
+		})
+	}
+}
+
+func checkPlainAnswer(t *testing.T, j *jingle.Jingle) {
+	t.Helper()
+	if len(j.Contents) != 1 || j.Contents[0].Transport == nil || j.Contents[0].Description == nil {
+		t.Fatalf("plain answer contents %+v", j.Contents)
+	}
+	ct := j.Contents[0]
+	if ct.Name != "voice" || ct.Creator != jingle.CreatorInitiator {
+		t.Errorf("answer content %q by %q, want the offer's voice by initiator", ct.Name, ct.Creator)
+	}
+	if len(ct.Transport.Fingerprints) != 0 {
+		t.Error("plain answer carries a DTLS fingerprint")
+	}
+	var names []string
+	for _, pt := range ct.Description.PayloadTypes {
+		names = append(names, pt.Name)
+	}
+	if len(names) != 3 || names[0] != "PCMU" || names[1] != "PCMA" || names[2] != "telephone-event" {
+		t.Errorf("answered payload types %v, want PCMU PCMA telephone-event", names)
+	}
+	comps := map[uint8]bool{}
+	for _, c := range ct.Transport.Candidates {
+		comps[c.Component] = true
+	}
+	if !comps[1] || !comps[2] {
+		t.Errorf("answer candidates %+v: want components 1 and 2", ct.Transport.Candidates)
+	}
+}
+
+func pcmu(t *testing.T, i int) []byte {
+	t.Helper()
+	b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(i), Timestamp: uint32(160 * i), SSRC: 77}, Payload: make([]byte, 160)}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPlainRefusedWhenOff: with [media] plain_rtp = false (no
+// Settings.Plain) an offer without DTLS is ended with <security-error/>
+// and nothing is dialled.
+func TestPlainRefusedWhenOff(t *testing.T) {
+	e := newEnv(t, nil)
+	client := bridgetest.NewPlainClient(t)
+	e.jingle(t, alice, phoneJID, client.Offer(t, "plain-off"))
+	if r := e.x.WaitJingle(t, jingle.SessionTerminate, alice.String()).Reason(); r != jingle.SecurityError {
+		t.Errorf("session-terminate reason %q, want security-error", r)
+	}
+	e.st.WaitCDRFor(t, "plain-off")
+	if n := e.d.Dials(); n != 0 {
+		t.Errorf("%d dials for a refused call", n)
+	}
+}
+
+// TestPlainNoDowngrade: with plain RTP allowed, a client that offers DTLS
+// still gets DTLS-SRTP (the pion client refuses an answer without a
+// fingerprint).
+func TestPlainNoDowngrade(t *testing.T) {
+	e := newEnv(t, withPlain(t))
+	oc := e.callPhone(t, "dtls-out", false)
+	call := e.answer(t, oc)
+	call.HangupByPhone()
+	e.st.WaitCDRFor(t, "dtls-out")
+}
+
+// TestDescriptionInfoAcknowledged: Gajim sends description-info with its
+// final codec parameters after the session-accept; the bridge
+// acknowledges it instead of refusing it.
+func TestDescriptionInfoAcknowledged(t *testing.T) {
+	e := newEnv(t, nil)
+	oc := e.callPhone(t, "desc-info", false)
+	e.answer(t, oc)
+	e.jingle(t, alice, phoneJID, &jingle.Jingle{Action: jingle.DescriptionInfo, SID: oc.sid, Contents: []jingle.Content{{
+		Creator: jingle.CreatorInitiator, Name: "0", Senders: jingle.SendersBoth,
+		Description: &jingle.RTPDescription{Media: "audio", PayloadTypes: []jingle.PayloadType{{ID: 0, Name: "PCMU", ClockRate: 8000}}},
+	}}})
+}
+
+// gajimFeatures is what Gajim 1.7's disco#info says about Jingle: RTP audio
+// over ICE-UDP, neither DTLS nor XEP-0353.
+var gajimFeatures = []string{jingle.NS, jingle.NSRTP, jingle.NSAudio, jingle.NSICEUDP}
+
+// TestPhoneCallsGajim: a phone calls bob, whose only online client is
+// Gajim (no XEP-0353, no DTLS). The <propose/> would never ring it, so the
+// bridge sends it a plain RTP session-initiate (no fingerprint,
+// candidates of both components); its session-accept answers the phone,
+// audio flows both ways, and the phone's BYE ends the session.
+func TestPhoneCallsGajim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ICE on loopback")
+	}
+	e := newEnvClients(t, withPlain(t), map[string][]string{bobLaptop.String(): gajimFeatures})
+	trunk, _ := udpSocket(t, "127.0.0.1")
+	ic := &inCall{in: bridgetest.NewIncoming(phoneNumber, bobNumber, sdpFor(t, trunk))}
+	ic.done = e.ring(ic.in)
+	ini := e.x.WaitJingle(t, jingle.SessionInitiate, bobLaptop.String()).Jingle
+	ct := ini.Contents[0]
+	if len(ct.Transport.Fingerprints) != 0 {
+		t.Fatal("session-initiate to a client without DTLS carries a fingerprint")
+	}
+	comps := map[uint8]bool{}
+	for _, c := range ct.Transport.Candidates {
+		comps[c.Component] = true
+	}
+	if !comps[1] || !comps[2] {
+		t.Errorf("offer candidates %+v: want components 1 and 2", ct.Transport.Candidates)
+	}
+	client := bridgetest.NewPlainClient(t)
+	e.jingle(t, bobLaptop, phoneJID, client.Accept(t, ini))
+	call, ans := ic.in.WaitAnswer(t)
+	client.Peer.Connected(t, 10*time.Second)
+	gw, err := bridge.ParsePlainSDP(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audioBothWays(t, client.Peer.Conn(1), trunk, gw.Addr)
+	call.HangupByPhone()
+	e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String())
+	ic.waitDone(t)
+}
+
+// TestPhoneCallsJMIAndGajim: with a client that does XEP-0353 online too,
+// the call rings with <propose/> only (Gajim is not sent a session), and
+// the client that proceeds gets DTLS-SRTP as always.
+func TestPhoneCallsJMIAndGajim(t *testing.T) {
+	e := newEnvClients(t, withPlain(t), map[string][]string{
+		bobLaptop.String(): gajimFeatures,
+		bobPhone.String():  jingle.Features,
+	})
+	ic := e.callBob(t)
+	call := e.take(t, ic, bobPhone) // the pion client refuses an offer without DTLS
+	for _, q := range e.x.IQs() {
+		if q.To == bobLaptop.String() {
+			t.Errorf("Gajim was sent %s", q.Action())
+		}
+	}
+	call.HangupByPhone()
+	ic.waitDone(t)
+}
+
+// audioBothWays checks that RTP from the client's ICE connection reaches
+// the trunk's socket, and RTP from the trunk to the gateway's address gw
+// reaches the client.
+func audioBothWays(t *testing.T, up *ice.Conn, trunk *net.UDPConn, gw netip.AddrPort) {
+	t.Helper()
+	got := false
+	for i := range 100 {
+		if _, err := up.Write(pcmu(t, i)); err != nil {
+			t.Fatal(err)
+		}
+		if got = receives(trunk, 20*time.Millisecond); got {
+			break
+		}
+	}
+	if !got {
+		t.Fatal("the client's audio did not reach the trunk")
+	}
+	buf := make([]byte, 1500)
+	for i := range 100 {
+		if _, err := trunk.WriteToUDPAddrPort(pcmu(t, i), gw); err != nil {
+			t.Fatal(err)
+		}
+		_ = up.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := up.Read(buf); err == nil {
+			return
+		}
+	}
+	t.Fatal("the trunk's audio did not reach the client")
+}
