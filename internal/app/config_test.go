@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/media"
 	"github.com/switchboard-gw/switchboard/jingle/trunk"
@@ -159,8 +160,8 @@ func TestSettings(t *testing.T) {
 	greeting16k := filepath.Join(dir, "16k.wav")
 	notWAV := filepath.Join(dir, "not.wav")
 	for path, data := range map[string][]byte{
-		greeting8k:  media.EncodeWAV(bridge.Beep(), 8000),
-		greeting16k: media.EncodeWAV(bridge.Beep(), 16000),
+		greeting8k:  wav.Encode(bridge.Beep(), 8000),
+		greeting16k: wav.Encode(bridge.Beep(), 16000),
 		notWAV:      []byte("hello"),
 	} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {

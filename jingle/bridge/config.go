@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/config"
-	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 )
 
 // Defaults of the [calls] section, which Settings also fall back on. The
@@ -110,7 +110,7 @@ func (c *Config) Check() error {
 	if err != nil {
 		return config.Invalid("voicemail_greeting", "%v", err)
 	}
-	pcm, rate, err := media.DecodeWAV(b)
+	pcm, rate, err := wav.Decode(b)
 	if err != nil {
 		return config.Invalid("voicemail_greeting", "%v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
 )
@@ -268,7 +269,7 @@ func (c *call) deliverVoicemail(pcm []int16) (bool, error) {
 	c.mu.Lock()
 	id := c.vmID
 	c.mu.Unlock()
-	wav := media.EncodeWAV(pcm, 8000)
+	wav := wav.Encode(pcm, 8000)
 	// Counted at its size before it is stored: a ledger that missed a
 	// stored recording would let the budget be overrun.
 	now := time.Now()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/wav"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/bridge/bridgetest"
@@ -61,7 +62,7 @@ func TestVoicemail(t *testing.T) {
 				if !strings.Contains(msg.Raw, "https://sms.example.org/media/"+id+".wav") {
 					t.Errorf("message does not link %s: %s", id, msg.Raw)
 				}
-				pcm, rate, err := media.DecodeWAV(f.Data)
+				pcm, rate, err := wav.Decode(f.Data)
 				if err != nil || rate != 8000 || f.ContentType != "audio/wav" {
 					t.Fatalf("recording: %v, %d Hz, %s", err, rate, f.ContentType)
 				}
