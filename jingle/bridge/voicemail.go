@@ -56,14 +56,15 @@ func pickG711(cs []media.Codec) (g711, bool) {
 // every instance. Without it the call ends as if voicemail were off.
 func (c *call) reserveVoicemail() bool {
 	b := c.b
+	ctx, cancel := context.WithTimeout(c.ctx, b.set.SendTimeout)
+	defer cancel()
+	c.greeting = b.greeting(ctx, c.owner.String())
 	if b.set.Media == nil {
 		return true // nowhere to keep it: deliverVoicemail says so
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, b.set.SendTimeout)
-	defer cancel()
 	id, now := newSID()+newSID(), time.Now()
 	// A reservation whose instance dies mid-recording lapses on its own.
-	hold := b.set.VoicemailMax + time.Duration(len(b.set.Greeting))*time.Second/8000 + time.Minute
+	hold := b.set.VoicemailMax + time.Duration(len(c.greeting))*time.Second/8000 + time.Minute
 	err := b.set.Media.ReserveVoicemail(ctx, now, id, c.to, recordingBytes(b.set.VoicemailMax), now.Add(hold),
 		store.VoicemailLimits{PerHour: b.set.VoicemailPerHour, Budget: b.set.VoicemailBudget})
 	switch {
@@ -99,7 +100,8 @@ func (c *call) releaseVoicemail() {
 	}
 }
 
-// voicemail answers a call nobody took, plays the greeting, records the
+// voicemail answers a call nobody took, plays the greeting (the owner's
+// own, else the gateway's), records the
 // caller until they hang up (or the limit), and sends the recording to the
 // owner as a file message (XEP-0066), re-hosted by the gateway. It reports
 // whether it answered the call (else the caller was refused and the call
@@ -141,7 +143,11 @@ func (c *call) voicemail(in Incoming) bool {
 
 	rec := &recorder{codec: codec, done: make(chan struct{})}
 	go rec.run(conn)
-	c.play(conn, codec, b.set.Greeting, sc.Done())
+	greeting := c.greeting
+	if len(greeting) == 0 {
+		greeting = b.set.Greeting
+	}
+	c.play(conn, codec, greeting, sc.Done())
 	rec.start()
 	t := time.NewTimer(b.set.VoicemailMax)
 	select {
