@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/internal/mms"
@@ -19,11 +19,7 @@ import (
 )
 
 func toneAt(hz float64, rate int, seconds float64) []int16 {
-	s := make([]int16, int(float64(rate)*seconds))
-	for i := range s {
-		s[i] = int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/float64(rate)))
-	}
-	return s
+	return wav.Tone(hz, rate, time.Duration(seconds*float64(time.Second)), 8000)
 }
 
 // files serves the test's uploads on loopback.

@@ -2,29 +2,17 @@ package wav
 
 import (
 	"errors"
-	"math"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func tone(hz float64, rate int, seconds float64) []int16 {
-	s := make([]int16, int(float64(rate)*seconds))
-	for i := range s {
-		s[i] = int16(10000 * math.Sin(2*math.Pi*hz*float64(i)/float64(rate)))
-	}
-	return s
+	return Tone(hz, rate, time.Duration(seconds*float64(time.Second)), 10000)
 }
 
-// level is the amplitude of the hz component of 8 kHz samples (Goertzel).
-func level(s []int16, hz float64) float64 {
-	k := 2 * math.Cos(2*math.Pi*hz/Rate)
-	var s1, s2 float64
-	for _, x := range s {
-		s1, s2 = float64(x)+k*s1-s2, s1
-	}
-	return 2 * math.Sqrt(s1*s1+s2*s2-k*s1*s2) / float64(len(s))
-}
+func level(s []int16, hz float64) float64 { return Level(s, Rate, hz) }
 
 func TestTo8k(t *testing.T) {
 	for _, rate := range Rates {

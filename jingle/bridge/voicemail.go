@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -24,13 +23,7 @@ const reasonVoicemail = "voicemail"
 
 // Beep is the default voicemail greeting: a short 1 kHz tone, the signal
 // callers know as "speak now". Operators can set a recorded greeting.
-func Beep() []int16 {
-	s := make([]int16, 8000*4/10)
-	for i := range s {
-		s[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
-	}
-	return s
-}
+func Beep() []int16 { return wav.Tone(1000, 8000, 400*time.Millisecond, 8000) }
 
 // g711 is the encoder and decoder of one G.711 payload type.
 type g711 struct {

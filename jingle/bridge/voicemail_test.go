@@ -2,7 +2,6 @@ package bridge_test
 
 import (
 	"bytes"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -84,11 +83,8 @@ func TestVoicemail(t *testing.T) {
 // (set in the settings command) rather than the gateway's; without one, or
 // with one that cannot be read, the gateway's.
 func TestVoicemailOwnGreeting(t *testing.T) {
-	own := make([]int16, 3*160) // three packets of a 1.7 kHz tone
-	for i := range own {
-		own[i] = int16(6000 * math.Sin(2*math.Pi*1700*float64(i)/8000))
-	}
-	gateway := make([]int16, 160) // one packet of silence
+	own := wav.Tone(1700, 8000, 60*time.Millisecond, 6000) // three packets
+	gateway := make([]int16, 160)                          // one packet of silence
 	for _, tt := range []struct {
 		name string
 		set  []int16 // bob's stored greeting; nil none, empty corrupt
