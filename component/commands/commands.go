@@ -46,7 +46,8 @@ type Options struct {
 	// ask the operator.
 	NoNumber string
 	// Fetch fetches the voicemail greetings users give by address; nil:
-	// users cannot set one. It should cap at MaxGreetingBytes.
+	// users cannot set one. It should cap at MaxGreetingBytes and
+	// GreetingFetchTimeout.
 	Fetch    *mms.Fetcher
 	PageSize int // users per page of list users; default 20
 }

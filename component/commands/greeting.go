@@ -29,8 +29,11 @@ const (
 	// MaxGreetingBytes is the largest greeting file fetched: 30 s of mono
 	// 48 kHz audio. The fetcher given as Options.Fetch should cap at it.
 	MaxGreetingBytes = 3 << 20
-	maxGreeting      = 30 * time.Second
-	minGreeting      = time.Second / 2
+	// GreetingFetchTimeout bounds the fetch: the user's client waits for
+	// the step's answer meanwhile. The fetcher should be no slower.
+	GreetingFetchTimeout = 15 * time.Second
+	maxGreeting          = 30 * time.Second
+	minGreeting          = time.Second / 2
 	// greetingHold is how long a checked greeting waits for the settings'
 	// last step before it is forgotten.
 	greetingHold = time.Hour

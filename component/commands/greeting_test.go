@@ -36,6 +36,7 @@ func files(t *testing.T) *httptest.Server {
 		"/short.wav":  wav.Encode(make([]int16, 8000/4), 8000),
 		"/song.mp3":   []byte("ID3\x04\x00\x00\x00\x00\x00\x00 not a wav"),
 		"/odd.wav":    odd,
+		"/huge.wav":   wav.Encode(make([]int16, MaxGreetingBytes/2), 8000),
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, ok := byPath[r.URL.Path]
@@ -54,7 +55,7 @@ func files(t *testing.T) *httptest.Server {
 // reach the test's server, as [mms] fetch_allow would.
 func withFetch(allowLoopback bool) func(*Options) {
 	return func(o *Options) {
-		s := mms.FetchSettings{MaxBytes: MaxGreetingBytes}
+		s := mms.FetchSettings{MaxBytes: MaxGreetingBytes, Timeout: GreetingFetchTimeout}
 		if allowLoopback {
 			s.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 		}
@@ -126,6 +127,7 @@ func TestSettingsGreeting(t *testing.T) {
 		{"/short.wav", "shorter than 0.5 s"},
 		{"/odd.wav", "12345 Hz"},
 		{"/missing.wav", "could not fetch: 404"},
+		{"/huge.wav", "larger than 3 MB"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			if _, e := settle(t, web.URL+tt.path); e == nil || e.Field != "greeting" || !strings.Contains(e.Text, tt.says) {

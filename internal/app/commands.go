@@ -31,6 +31,10 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 	// timeout), within a cap of their own.
 	greet := cfg.MMS.FetchSettings()
 	greet.MaxBytes = commands.MaxGreetingBytes
+	greet.Timeout = min(greet.Timeout, commands.GreetingFetchTimeout)
+	if greet.Timeout <= 0 {
+		greet.Timeout = commands.GreetingFetchTimeout
+	}
 	err = commands.Register(g.cmds, commands.Options{
 		Store:       ledgerSettings{g.store, g.ledger}, // the low-balance threshold reaches the ledger
 		Domain:      domain.Domainpart(),
