@@ -404,12 +404,21 @@ func TestCancel(t *testing.T) {
 	})
 	t.Run("period end", func(t *testing.T) {
 		f := setup(t, setupOptions{billing: true, plan: "basic", cancel: billing.CancelPeriodEnd})
+		if err := f.st.StageGreeting(ctx, alice, []int16{1, 2}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.SaveGreeting(ctx, alice); err != nil {
+			t.Fatal(err)
+		}
 		out, e := f.twoStep(t, alice, NodeCancel, []field{{"confirm", "true"}})
 		if e != nil || !strings.Contains(out, "stays yours until") {
 			t.Fatalf("%v %s", e, out)
 		}
 		if bs, _ := f.st.Numbers(ctx, alice); len(bs) != 1 {
 			t.Fatal("released before the period end")
+		}
+		if _, err := f.st.Greeting(ctx, alice); err != nil {
+			t.Fatalf("the voicemail greeting went before the period end: %v", err)
 		}
 		if out, _, _ := f.run(t, alice, NodeCancel, "", "", nil); !strings.Contains(out, "already cancelled") {
 			t.Fatalf("cancel again: %s", out)
@@ -426,6 +435,9 @@ func TestCancel(t *testing.T) {
 		}
 		if bs, _ := f.st.Numbers(ctx, alice); len(bs) != 0 {
 			t.Fatal("not released at the period end")
+		}
+		if _, err := f.st.Greeting(ctx, alice); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the voicemail greeting outlives the account: %v", err)
 		}
 		a, _ := f.ledger.Account(ctx, alice)
 		if a.Plan != "" || a.Balance.String() != "6.00 USD" || a.CancelAtEnd {

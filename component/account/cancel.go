@@ -89,9 +89,16 @@ func (a *Accounts) periodEnd(ctx context.Context, owner string) (string, error) 
 	return acct.PeriodEnd.Format(dateTime), nil
 }
 
+// greetingDropper forgets a user's own voicemail greeting; *store.Store
+// implements it.
+type greetingDropper interface {
+	DropGreeting(ctx context.Context, jid string) error
+}
+
 // Close releases every number of user (a bare JID): unbinds it, gives it
-// back to its carrier where the carrier's id is known, and ends the
-// ledger account's plan (its balance stays). It returns the numbers
+// back to its carrier where the carrier's id is known, forgets the user's
+// voicemail greeting, and ends the ledger account's plan (its balance
+// stays). It returns the numbers
 // released. It is what cancel does at once, and what the renewal
 // schedule calls for an account whose cancelled period has ended
 // (billing.Renewal.Closing); it is idempotent.
@@ -109,6 +116,12 @@ func (a *Accounts) Close(ctx context.Context, user string) ([]string, error) {
 		}
 		out = append(out, b.Number)
 		a.releaseAtCarrier(ctx, b)
+	}
+	// The greeting is the user's own voice: it goes with their numbers.
+	if g, ok := a.o.Store.(greetingDropper); ok {
+		if err := g.DropGreeting(ctx, user); err != nil {
+			return out, fmt.Errorf("account: close: %w", err)
+		}
 	}
 	if a.o.Ledger != nil {
 		if err := a.o.Ledger.Closed(ctx, user); err != nil && !errors.Is(err, billing.ErrAccount) {

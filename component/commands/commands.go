@@ -12,6 +12,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
@@ -44,6 +45,10 @@ type Options struct {
 	// NoNumber tells a user without a number how to get one; default:
 	// ask the operator.
 	NoNumber string
+	// Fetch fetches the voicemail greetings users give by address; nil:
+	// users cannot set one. It should cap at MaxGreetingBytes and
+	// GreetingFetchTimeout.
+	Fetch    *mms.Fetcher
 	PageSize int // users per page of list users; default 20
 }
 

@@ -23,7 +23,7 @@ const alice = "alice@example.org"
 
 // setup is a command server over a real Redis, alice holding a number and
 // root an admin.
-func setup(t *testing.T, users int) (*adhoc.Server, *store.Store) {
+func setup(t *testing.T, users int, opts ...func(*Options)) (*adhoc.Server, *store.Store) {
 	t.Helper()
 	r := testenv.StartRedis(t)
 	st, err := store.Open(r.URL)
@@ -45,7 +45,11 @@ func setup(t *testing.T, users int) (*adhoc.Server, *store.Store) {
 		t.Fatal(err)
 	}
 	srv := adhoc.New(adhoc.Settings{Roles: Roles([]jid.JID{jid.MustParse("root@example.org")}, st)})
-	if err := Register(srv, Options{Store: st, Domain: "sms.example.org", Region: "US", Calls: pol.Calls(), Voicemail: true, PageSize: 3}); err != nil {
+	o := Options{Store: st, Domain: "sms.example.org", Region: "US", Calls: pol.Calls(), Voicemail: true, PageSize: 3}
+	for _, f := range opts {
+		f(&o)
+	}
+	if err := Register(srv, o); err != nil {
 		t.Fatal(err)
 	}
 	return srv, st

@@ -14,7 +14,7 @@ import (
 )
 
 // settings lets a user change their own settings in two steps: calls
-// (forwarding, voicemail, ring time), then texts and balance (group-text
+// (forwarding, voicemail, ring time, voicemail greeting), then texts and balance (group-text
 // style, low-balance threshold). Nothing is saved before the last step is
 // completed.
 type settings struct{ o Options }
@@ -36,6 +36,7 @@ const (
 	fieldForward   = "forward"
 	fieldVoicemail = "voicemail"
 	fieldRing      = "ring_timeout"
+	fieldGreeting  = "greeting"
 	fieldGroups    = "group_texts"
 	fieldLow       = "low_balance"
 
@@ -60,7 +61,11 @@ func (c settings) step(ctx context.Context, r *adhoc.Request) (*adhoc.Step, erro
 		r.State["number"] = bs[0].Number
 		r.State[fieldGroups] = u.GroupTexts
 		r.State[fieldLow] = u.LowBalance
-		return c.calls(bs[0], u), nil
+		own, err := c.ownGreeting(ctx, owner)
+		if err != nil {
+			return nil, err
+		}
+		return c.calls(bs[0], u, own), nil
 	case stageCalls:
 		fwd, err := c.forward(ctx, owner, r.Values.Get(fieldForward))
 		if err != nil {
@@ -74,9 +79,16 @@ func (c settings) step(ctx context.Context, r *adhoc.Request) (*adhoc.Step, erro
 			}
 			ring = strconv.Itoa(n)
 		}
+		// Last: the fetch is the slow part, and a step that fails keeps
+		// nothing.
+		greet, err := c.greeting(ctx, owner, r.Values.Get(fieldGreeting))
+		if err != nil {
+			return nil, err
+		}
 		r.State[fieldForward] = fwd
 		r.State[fieldVoicemail] = r.Values.Get(fieldVoicemail)
 		r.State[fieldRing] = ring
+		r.State[fieldGreeting] = greet
 		return c.texts(r.State), nil
 	case stageTexts:
 		low := strings.TrimSpace(r.Values.Get(fieldLow))
@@ -89,7 +101,7 @@ func (c settings) step(ctx context.Context, r *adhoc.Request) (*adhoc.Step, erro
 }
 
 // calls is the first step.
-func (c settings) calls(b store.Binding, u store.UserSettings) *adhoc.Step {
+func (c settings) calls(b store.Binding, u store.UserSettings, own time.Duration) *adhoc.Step {
 	vm := c.o.Voicemail
 	if u.Voicemail != nil {
 		vm = *u.Voicemail
@@ -102,12 +114,17 @@ func (c settings) calls(b store.Binding, u store.UserSettings) *adhoc.Step {
 	if !c.o.Voice {
 		instr += "\nThis gateway does not carry calls yet: these settings apply once it does."
 	}
-	return &adhoc.Step{Stage: stageCalls, Form: &adhoc.Form{Type: adhoc.TypeForm, Title: "Settings: calls", Instructions: instr, Fields: []adhoc.Field{
+	fields := []adhoc.Field{
 		{Var: fieldForward, Type: adhoc.TextSingle, Label: "Forward calls to", Desc: "a phone number or a sip: URI; empty or off: ring me here", Values: nonEmpty(b.Forward)},
 		{Var: fieldVoicemail, Type: adhoc.Boolean, Label: "Voicemail", Desc: "unanswered calls leave a message", Values: []string{adhoc.Bool(vm)}},
 		{Var: fieldRing, Type: adhoc.TextSingle, Label: "Ring for (seconds)",
 			Desc: strconv.Itoa(minRing) + " to " + strconv.Itoa(maxRing) + "; empty: the gateway's default (" + strconv.Itoa(int(c.o.RingTimeout/time.Second)) + ")", Values: nonEmpty(ring)},
-	}}}
+	}
+	if _, ok := c.greetings(); ok {
+		// Empty each time: it is an address to fetch, not a value kept.
+		fields = append(fields, adhoc.Field{Var: fieldGreeting, Type: adhoc.TextSingle, Label: "Voicemail greeting", Desc: greetingDesc(own)})
+	}
+	return &adhoc.Step{Stage: stageCalls, Form: &adhoc.Form{Type: adhoc.TypeForm, Title: "Settings: calls", Instructions: instr, Fields: fields}}
 }
 
 // texts is the second, last step.
@@ -150,6 +167,11 @@ func (c settings) save(ctx context.Context, owner string, st adhoc.State, groups
 		return nil, err
 	}
 	if err := c.o.Store.SetSettings(ctx, owner, u); err != nil {
+		return nil, err
+	}
+	if err := c.saveGreeting(ctx, owner, st[fieldGreeting]); errors.Is(err, store.ErrNotFound) {
+		return &adhoc.Step{Done: true, Notes: []adhoc.Note{{Type: adhoc.Warn, Text: "Settings saved, but not your new greeting: it waited too long. Give its address again."}}}, nil
+	} else if err != nil {
 		return nil, err
 	}
 	return &adhoc.Step{Done: true, Notes: []adhoc.Note{{Type: adhoc.Info, Text: "Settings saved."}}}, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-gw/switchboard/component"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
 	"github.com/switchboard-gw/switchboard/component/commands"
+	"github.com/switchboard-gw/switchboard/internal/mms"
 )
 
 // newCommands serves the self-service ad-hoc commands on the gateway's
@@ -26,6 +27,14 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 		Intro:    component.Hint(domain.Domainpart()),
 		Logger:   g.log,
 	})
+	// Greetings are fetched like MMS (its address rules, fetch_allow and
+	// timeout), within a cap of their own.
+	greet := cfg.MMS.FetchSettings()
+	greet.MaxBytes = commands.MaxGreetingBytes
+	greet.Timeout = min(greet.Timeout, commands.GreetingFetchTimeout)
+	if greet.Timeout <= 0 {
+		greet.Timeout = commands.GreetingFetchTimeout
+	}
 	err = commands.Register(g.cmds, commands.Options{
 		Store:       ledgerSettings{g.store, g.ledger}, // the low-balance threshold reaches the ledger
 		Domain:      domain.Domainpart(),
@@ -36,6 +45,7 @@ func (g *Gateway) newCommands(domain jid.JID) error {
 		RingTimeout: cfg.Calls.RingTimeout,
 		GroupJIDs:   cfg.Component.GroupJIDs,
 		NoNumber:    signupHint(cfg),
+		Fetch:       mms.NewFetcher(greet),
 	})
 	if err != nil {
 		return err

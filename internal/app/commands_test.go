@@ -284,6 +284,9 @@ func TestCommands(t *testing.T) {
 		if got := chatTo(t, alice, gw, "no"); !strings.Contains(got, "Ring for") {
 			t.Fatalf("answer: %s", got)
 		}
+		if got := chatTo(t, alice, gw, "next"); !strings.Contains(got, "Voicemail greeting") || !strings.Contains(got, "now the gateway's") {
+			t.Fatalf("answer: %s", got)
+		}
 		if got := chatTo(t, alice, gw, "next"); !strings.Contains(got, "Group texts arrive as") || !strings.Contains(got, "3. One conversation per group") {
 			t.Fatalf("next step: %s", got)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/internal/config"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/media"
 	"github.com/switchboard-gw/switchboard/jingle/trunk"
@@ -156,11 +157,11 @@ func TestPolicyDefaults(t *testing.T) {
 func TestSettings(t *testing.T) {
 	dir := t.TempDir()
 	greeting8k := filepath.Join(dir, "8k.wav")
-	greeting16k := filepath.Join(dir, "16k.wav")
+	greetingOdd := filepath.Join(dir, "odd.wav")
 	notWAV := filepath.Join(dir, "not.wav")
 	for path, data := range map[string][]byte{
-		greeting8k:  media.EncodeWAV(bridge.Beep(), 8000),
-		greeting16k: media.EncodeWAV(bridge.Beep(), 16000),
+		greeting8k:  wav.Encode(bridge.Beep(), 8000),
+		greetingOdd: wav.Encode(bridge.Beep(), 12345),
 		notWAV:      []byte("hello"),
 	} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -356,7 +357,7 @@ func TestSettings(t *testing.T) {
 		{name: "voicemail", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL=true", "SWITCHBOARD_CALLS_VOICEMAIL_MAX=30s", "SWITCHBOARD_CALLS_VOICEMAIL_GREETING="+greeting8k)},
 		{name: "voicemail greeting missing", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=/nonexistent/greeting.wav"), key: "calls.voicemail_greeting"},
 		// check used to accept a greeting that run then refused.
-		{name: "voicemail greeting rate", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=" + greeting16k), key: "calls.voicemail_greeting"},
+		{name: "voicemail greeting rate", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=" + greetingOdd), key: "calls.voicemail_greeting"},
 		{name: "voicemail greeting not WAV", env: withVoice("SWITCHBOARD_CALLS_VOICEMAIL_GREETING=" + notWAV), key: "calls.voicemail_greeting"},
 		{name: "ring timeout", env: withVoice("SWITCHBOARD_CALLS_RING_TIMEOUT=-1s"), key: "calls.ring_timeout"},
 		{name: "ring timeout ok", env: withVoice("SWITCHBOARD_CALLS_RING_TIMEOUT=45s")},

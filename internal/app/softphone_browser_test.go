@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
-	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 )
 
 // toneWAV writes a 48 kHz sine for chromium's fake microphone.
@@ -20,7 +20,7 @@ func toneWAV(t *testing.T, hz float64) string {
 		pcm[i] = int16(12000 * math.Sin(2*math.Pi*hz*float64(i)/48000))
 	}
 	path := filepath.Join(t.TempDir(), "tone.wav")
-	if err := os.WriteFile(path, media.EncodeWAV(pcm, 48000), 0o644); err != nil {
+	if err := os.WriteFile(path, wav.Encode(pcm, 48000), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/jinglepeer"
-	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 )
 
 // TestVoicemail: a call nobody answers (or that the user declines) goes to
@@ -50,12 +50,12 @@ func TestVoicemail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wav, _ := io.ReadAll(res.Body)
+			file, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode != 200 || res.Header.Get("Content-Type") != "audio/wav" {
 				t.Fatalf("GET %s: %d %s", url, res.StatusCode, res.Header.Get("Content-Type"))
 			}
-			pcm, rate, err := media.DecodeWAV(wav)
+			pcm, rate, err := wav.Decode(file)
 			if err != nil || rate != 8000 {
 				t.Fatalf("recording: %v, %d Hz", err, rate)
 			}

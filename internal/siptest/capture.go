@@ -3,6 +3,7 @@ package siptest
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -27,6 +28,7 @@ type Capture struct {
 	events []int              // telephone-event ids, one per new event
 	lastTS string             // timestamp of the last event packet, to count each event once
 	seqs   map[uint8]*seqSpan // sequence numbers per payload type, for Lost
+	audio  map[uint8][]byte   // payloads per payload type, in arrival order, for Payload
 	stderr strings.Builder
 }
 
@@ -41,10 +43,10 @@ func CaptureRTP(t testing.TB, port int) *Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Capture{pts: map[uint8]int{}, seqs: map[uint8]*seqSpan{}, done: make(chan struct{})}
+	c := &Capture{pts: map[uint8]int{}, seqs: map[uint8]*seqSpan{}, audio: map[uint8][]byte{}, done: make(chan struct{})}
 	p := strconv.Itoa(port)
 	c.cmd = exec.Command(bin, "-i", "lo", "-l", "-n", "-f", "udp dst port "+p, "-d", "udp.port=="+p+",rtp",
-		"-T", "fields", "-e", "rtp.p_type", "-e", "rtpevent.event_id", "-e", "rtp.timestamp", "-e", "rtp.seq")
+		"-T", "fields", "-e", "rtp.p_type", "-e", "rtpevent.event_id", "-e", "rtp.timestamp", "-e", "rtp.seq", "-e", "rtp.payload")
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := c.cmd.StdoutPipe()
 	if err != nil {
@@ -102,6 +104,12 @@ func (c *Capture) read(out interface{ Read([]byte) (int, error) }) {
 				c.seqs[uint8(pt)].add(uint16(seq))
 			}
 		}
+		if len(f) > 4 && f[4] != "" {
+			// tshark writes the payload as hex bytes joined by colons.
+			if b, err := hex.DecodeString(strings.ReplaceAll(f[4], ":", "")); err == nil {
+				c.audio[uint8(pt)] = append(c.audio[uint8(pt)], b...)
+			}
+		}
 		if len(f) > 2 && f[1] != "" {
 			if id, err := strconv.Atoi(f[1]); err == nil && f[2] != c.lastTS {
 				c.events = append(c.events, id)
@@ -110,6 +118,14 @@ func (c *Capture) read(out interface{ Read([]byte) (int, error) }) {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// Payload returns the payloads of the RTP packets seen with payload type
+// pt, joined in the order they came: for G.711, the audio heard.
+func (c *Capture) Payload(pt uint8) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.audio[pt]...)
 }
 
 // Packets returns the number of RTP packets seen with payload type pt.

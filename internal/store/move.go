@@ -11,7 +11,8 @@ import (
 )
 
 // moveScript moves every number of KEYS[1] (from's zset) to KEYS[2]
-// (to's) and from's settings KEYS[3] to KEYS[4]: ARGV to, the number key
+// (to's), from's settings KEYS[3] to KEYS[4] and from's voicemail greeting
+// KEYS[5] to KEYS[6]: ARGV to, the number key
 // prefix, from. The number keys share the {b} slot with these.
 var moveScript = redis.NewScript(`
 local has = redis.call('ZCARD', KEYS[2]) > 0
@@ -30,20 +31,23 @@ for i = 1, #nums, 2 do
 end
 redis.call('DEL', KEYS[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[4]) end
+if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('RENAME', KEYS[5], KEYS[6]) end
 return 'ok'
 `)
 
-// MoveUser gives every number of the bare JID from, and its settings, to
-// the bare JID to, in one step: for a change of Jabber ID. to must hold
-// no number (ErrTaken); from must hold one (ErrNotFound). A move already
+// MoveUser gives every number of the bare JID from, its settings and its
+// voicemail greeting to the bare JID to, in one step: for a change of
+// Jabber ID. to must hold no number (ErrTaken); from must hold one
+// (ErrNotFound). A move already
 // done (from holds none, to holds some) returns nil, so a retry is
-// harmless. Settings to had of its own are replaced by from's.
+// harmless. Settings (and a greeting) to had of its own are replaced by
+// from's.
 func (s *Store) MoveUser(ctx context.Context, from, to string) error {
 	if from == to {
 		return fmt.Errorf("store: move: %q to itself", from)
 	}
 	res, err := moveScript.Run(ctx, s.rdb,
-		[]string{s.jidKey(from), s.jidKey(to), s.settingsKey(from), s.settingsKey(to)},
+		[]string{s.jidKey(from), s.jidKey(to), s.settingsKey(from), s.settingsKey(to), s.greetKey(from), s.greetKey(to)},
 		to, s.numKey(""), from).Text()
 	if err != nil {
 		return fmt.Errorf("store: move: %w", err)

@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// TestMoveUser: numbers (in order, with their forwarding) and settings
-// move to the new JID at once; a JID holding a number cannot receive
-// another's; a retry is harmless.
+// TestMoveUser: numbers (in order, with their forwarding), settings and
+// the voicemail greeting move to the new JID at once; a JID holding a
+// number cannot receive another's; a retry is harmless.
 func TestMoveUser(t *testing.T) {
 	s, _ := open(t)
 	ctx := context.Background()
@@ -26,6 +26,12 @@ func TestMoveUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.SetSettings(ctx, from, UserSettings{LowBalance: "500", GroupTexts: GroupJIDs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StageGreeting(ctx, from, []int16{1, 2, 3}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveGreeting(ctx, from); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Route(ctx, from, "+12015550199"); err != nil {
@@ -56,6 +62,12 @@ func TestMoveUser(t *testing.T) {
 	u, err := s.Settings(ctx, to)
 	if err != nil || u.LowBalance != "500" || u.GroupTexts != GroupJIDs {
 		t.Fatalf("settings %+v, %v", u, err)
+	}
+	if g, err := s.Greeting(ctx, to); err != nil || len(g) != 3 {
+		t.Fatalf("greeting %v, %v", g, err)
+	}
+	if _, err := s.Greeting(ctx, from); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the old JID keeps its greeting: %v", err)
 	}
 
 	c := JIDChange{From: from, To: to, Code: "123456", Expires: time.Now().Add(time.Minute)}

@@ -51,6 +51,7 @@ type call struct {
 	// then (the owner's settings, else the gateway's)
 	ringFor     time.Duration
 	voicemailOn bool
+	greeting    []int16 // what voicemail plays: the owner's, else the gateway's (reserveVoicemail)
 
 	ctx    context.Context // ends with the call
 	cancel context.CancelFunc

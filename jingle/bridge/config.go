@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -8,7 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/config"
-	"github.com/switchboard-gw/switchboard/jingle/media"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 )
 
 // Defaults of the [calls] section, which Settings also fall back on. The
@@ -33,8 +34,10 @@ type Config struct {
 	RingTimeout  time.Duration `toml:"ring_timeout"` // how long inbound calls ring; default 30s
 	Voicemail    bool          `toml:"voicemail"`    // unanswered and declined calls go to voicemail
 	VoicemailMax time.Duration `toml:"voicemail_max"`
-	// VoicemailGreeting is a WAV file (16-bit PCM, mono, 8 kHz) played
-	// before recording; default a beep.
+	// VoicemailGreeting is a WAV file (16-bit PCM, mono or stereo, at
+	// 8, 11.025, 16, 22.05, 24, 32, 44.1 or 48 kHz; converted to 8 kHz
+	// mono) played before recording; default a beep. Users may set their
+	// own in the settings command.
 	VoicemailGreeting string `toml:"voicemail_greeting"`
 	// CDRRetention is how long call records are kept: whole days ("90d",
 	// the default) or a Go duration ("2160h").
@@ -110,12 +113,12 @@ func (c *Config) Check() error {
 	if err != nil {
 		return config.Invalid("voicemail_greeting", "%v", err)
 	}
-	pcm, rate, err := media.DecodeWAV(b)
+	pcm, err := wav.Load(b)
+	if errors.Is(err, wav.ErrRate) {
+		return config.Invalid("voicemail_greeting", "%v; convert it to 8000 Hz (sox in.wav -r 8000 -c 1 -b 16 out.wav)", err)
+	}
 	if err != nil {
 		return config.Invalid("voicemail_greeting", "%v", err)
-	}
-	if rate != 8000 {
-		return config.Invalid("voicemail_greeting", "%d Hz; convert it to 8000 Hz (sox in.wav -r 8000 -c 1 -b 16 out.wav)", rate)
 	}
 	c.greeting = pcm
 	return nil

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
+	"github.com/switchboard-gw/switchboard/internal/wav"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/media"
 )
@@ -23,13 +23,7 @@ const reasonVoicemail = "voicemail"
 
 // Beep is the default voicemail greeting: a short 1 kHz tone, the signal
 // callers know as "speak now". Operators can set a recorded greeting.
-func Beep() []int16 {
-	s := make([]int16, 8000*4/10)
-	for i := range s {
-		s[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
-	}
-	return s
-}
+func Beep() []int16 { return wav.Tone(1000, 8000, 400*time.Millisecond, 8000) }
 
 // g711 is the encoder and decoder of one G.711 payload type.
 type g711 struct {
@@ -55,14 +49,15 @@ func pickG711(cs []media.Codec) (g711, bool) {
 // every instance. Without it the call ends as if voicemail were off.
 func (c *call) reserveVoicemail() bool {
 	b := c.b
+	ctx, cancel := context.WithTimeout(c.ctx, b.set.SendTimeout)
+	defer cancel()
+	c.greeting = b.greeting(ctx, c.owner.String())
 	if b.set.Media == nil {
 		return true // nowhere to keep it: deliverVoicemail says so
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, b.set.SendTimeout)
-	defer cancel()
 	id, now := newSID()+newSID(), time.Now()
 	// A reservation whose instance dies mid-recording lapses on its own.
-	hold := b.set.VoicemailMax + time.Duration(len(b.set.Greeting))*time.Second/8000 + time.Minute
+	hold := b.set.VoicemailMax + time.Duration(len(c.greeting))*time.Second/8000 + time.Minute
 	err := b.set.Media.ReserveVoicemail(ctx, now, id, c.to, recordingBytes(b.set.VoicemailMax), now.Add(hold),
 		store.VoicemailLimits{PerHour: b.set.VoicemailPerHour, Budget: b.set.VoicemailBudget})
 	switch {
@@ -98,7 +93,8 @@ func (c *call) releaseVoicemail() {
 	}
 }
 
-// voicemail answers a call nobody took, plays the greeting, records the
+// voicemail answers a call nobody took, plays the greeting (the owner's
+// own, else the gateway's), records the
 // caller until they hang up (or the limit), and sends the recording to the
 // owner as a file message (XEP-0066), re-hosted by the gateway. It reports
 // whether it answered the call (else the caller was refused and the call
@@ -140,7 +136,11 @@ func (c *call) voicemail(in Incoming) bool {
 
 	rec := &recorder{codec: codec, done: make(chan struct{})}
 	go rec.run(conn)
-	c.play(conn, codec, b.set.Greeting, sc.Done())
+	greeting := c.greeting
+	if len(greeting) == 0 {
+		greeting = b.set.Greeting
+	}
+	c.play(conn, codec, greeting, sc.Done())
 	rec.start()
 	t := time.NewTimer(b.set.VoicemailMax)
 	select {
@@ -268,7 +268,7 @@ func (c *call) deliverVoicemail(pcm []int16) (bool, error) {
 	c.mu.Lock()
 	id := c.vmID
 	c.mu.Unlock()
-	wav := media.EncodeWAV(pcm, 8000)
+	wav := wav.Encode(pcm, 8000)
 	// Counted at its size before it is stored: a ledger that missed a
 	// stored recording would let the budget be overrun.
 	now := time.Now()

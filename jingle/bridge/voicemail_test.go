@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/internal/wav"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/bridge/bridgetest"
@@ -61,7 +62,7 @@ func TestVoicemail(t *testing.T) {
 				if !strings.Contains(msg.Raw, "https://sms.example.org/media/"+id+".wav") {
 					t.Errorf("message does not link %s: %s", id, msg.Raw)
 				}
-				pcm, rate, err := media.DecodeWAV(f.Data)
+				pcm, rate, err := wav.Decode(f.Data)
 				if err != nil || rate != 8000 || f.ContentType != "audio/wav" {
 					t.Fatalf("recording: %v, %d Hz, %s", err, rate, f.ContentType)
 				}
@@ -74,6 +75,54 @@ func TestVoicemail(t *testing.T) {
 			if fs := in.Finals(); len(fs) != 1 || fs[0].Code != 200 {
 				t.Errorf("final responses %+v, want the gateway's 200", fs)
 			}
+		})
+	}
+}
+
+// TestVoicemailOwnGreeting: voicemail plays the callee's own greeting
+// (set in the settings command) rather than the gateway's; without one, or
+// with one that cannot be read, the gateway's.
+func TestVoicemailOwnGreeting(t *testing.T) {
+	own := wav.Tone(1700, 8000, 60*time.Millisecond, 6000) // three packets
+	gateway := make([]int16, 160)                          // one packet of silence
+	for _, tt := range []struct {
+		name string
+		set  []int16 // bob's stored greeting; nil none, empty corrupt
+		want []int16
+	}{
+		{"own", own, own},
+		{"none", nil, gateway},
+		{"corrupt", []int16{}, gateway},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(s *bridge.Settings) {
+				s.Voicemail, s.MediaURL = true, "https://sms.example.org"
+				s.Greeting = gateway
+				s.RingTimeout = 50 * time.Millisecond
+			})
+			e.st.SetGreeting(bobBare, tt.set)
+			phone := bridgetest.NewRTPPhone(t)
+			in := bridgetest.NewIncoming(phoneNumber, bobNumber, phone.SDP("sendrecv"))
+			done := e.ring(in)
+			e.x.WaitJMI(t, "propose", bobBare)
+			call, _ := in.WaitAnswer(t)
+			var heard []byte
+			for len(heard) < len(tt.want) {
+				p := phone.Read(t)
+				if p.PayloadType != 0 {
+					t.Fatalf("greeting packet PT %d, want PCMU", p.PayloadType)
+				}
+				heard = append(heard, p.Payload...)
+			}
+			want := make([]byte, len(tt.want))
+			for i, s := range tt.want {
+				want[i] = media.EncodeULaw(s)
+			}
+			if !bytes.Equal(heard, want) {
+				t.Errorf("the caller heard %d bytes that are not the %s greeting", len(heard), tt.name)
+			}
+			call.HangupByPhone()
+			<-done
 		})
 	}
 }

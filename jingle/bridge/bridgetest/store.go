@@ -23,6 +23,7 @@ type Store struct {
 	cdrs     recorder[store.CDR] // appended by EndCall
 	vm       map[string]vmEntry  // the voicemail ledger, by id
 	vmTimes  map[string][]time.Time
+	greet    map[string][]int16 // users' own voicemail greetings
 }
 
 type vmEntry struct {
@@ -166,6 +167,31 @@ func (s *Store) PutMedia(_ context.Context, id, contentType string, data []byte,
 	defer s.mu.Unlock()
 	s.media[id] = Media{ContentType: contentType, Data: append([]byte(nil), data...), TTL: ttl}
 	return nil
+}
+
+// SetGreeting gives jid a voicemail greeting of its own; nil takes it
+// away, and an empty one reads as corrupt (store.ErrGreeting).
+func (s *Store) SetGreeting(jid string, pcm []int16) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.greet == nil {
+		s.greet = map[string][]int16{}
+	}
+	s.greet[jid] = pcm
+}
+
+// Greeting returns jid's own greeting, or store.ErrNotFound.
+func (s *Store) Greeting(_ context.Context, jid string) ([]int16, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pcm, ok := s.greet[jid]
+	switch {
+	case !ok || pcm == nil:
+		return nil, store.ErrNotFound
+	case len(pcm) == 0:
+		return nil, store.ErrGreeting
+	}
+	return pcm, nil
 }
 
 // Media returns the files stored so far, by id.

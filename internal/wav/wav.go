@@ -1,4 +1,4 @@
-package media
+package wav
 
 import (
 	"encoding/binary"
@@ -7,11 +7,11 @@ import (
 )
 
 // ErrBadWAV is returned for audio files the gateway cannot use.
-var ErrBadWAV = errors.New("media: not a 16-bit PCM mono WAV file")
+var ErrBadWAV = errors.New("wav: not a 16-bit PCM WAV file")
 
-// EncodeWAV writes 16-bit mono PCM samples at rate Hz as a WAV file, the
+// Encode writes 16-bit mono PCM samples at rate Hz as a WAV file, the
 // format every XMPP client can play.
-func EncodeWAV(samples []int16, rate int) []byte {
+func Encode(samples []int16, rate int) []byte {
 	n := len(samples) * 2
 	b := make([]byte, 44+n)
 	copy(b[0:], "RIFF")
@@ -32,12 +32,14 @@ func EncodeWAV(samples []int16, rate int) []byte {
 	return b
 }
 
-// DecodeWAV reads a 16-bit PCM mono WAV file.
-func DecodeWAV(b []byte) (samples []int16, rate int, err error) {
+// Decode reads a 16-bit PCM WAV file of one or two channels; two are
+// mixed down to one (their mean). rate is the file's sample rate, which
+// Decode does not judge (To8k does).
+func Decode(b []byte) (samples []int16, rate int, err error) {
 	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
 		return nil, 0, fmt.Errorf("%w: no RIFF/WAVE header", ErrBadWAV)
 	}
-	haveFmt := false
+	channels := 0
 	for p := 12; p+8 <= len(b); {
 		id, size := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:]))
 		body := b[p+8:]
@@ -50,19 +52,27 @@ func DecodeWAV(b []byte) (samples []int16, rate int, err error) {
 			if size < 16 {
 				return nil, 0, fmt.Errorf("%w: short fmt chunk", ErrBadWAV)
 			}
-			format, channels, bits := binary.LittleEndian.Uint16(body), binary.LittleEndian.Uint16(body[2:]), binary.LittleEndian.Uint16(body[14:])
-			if format != 1 || channels != 1 || bits != 16 {
-				return nil, 0, fmt.Errorf("%w: format %d, %d channels, %d bits", ErrBadWAV, format, channels, bits)
+			format, ch, bits := binary.LittleEndian.Uint16(body), int(binary.LittleEndian.Uint16(body[2:])), binary.LittleEndian.Uint16(body[14:])
+			// 0xFFFE (extensible) holds plain PCM as often as not; its
+			// sub-format is not checked, the bit depth is.
+			if (format != 1 && format != 0xFFFE) || (ch != 1 && ch != 2) || bits != 16 {
+				return nil, 0, fmt.Errorf("%w: format %d, %d channels, %d bits", ErrBadWAV, format, ch, bits)
 			}
 			rate = int(binary.LittleEndian.Uint32(body[4:]))
-			haveFmt = true
+			channels = ch
 		case "data":
-			if !haveFmt {
+			if channels == 0 {
 				return nil, 0, fmt.Errorf("%w: data before fmt", ErrBadWAV)
 			}
-			samples = make([]int16, size/2)
+			samples = make([]int16, size/(2*channels))
 			for i := range samples {
-				samples[i] = int16(binary.LittleEndian.Uint16(body[2*i:]))
+				if channels == 1 {
+					samples[i] = int16(binary.LittleEndian.Uint16(body[2*i:]))
+					continue
+				}
+				l := int32(int16(binary.LittleEndian.Uint16(body[4*i:])))
+				r := int32(int16(binary.LittleEndian.Uint16(body[4*i+2:])))
+				samples[i] = int16((l + r) / 2)
 			}
 			return samples, rate, nil
 		}
