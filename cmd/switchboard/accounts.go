@@ -12,8 +12,6 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/billing"
-	"github.com/switchboard-gw/switchboard/internal/app"
-	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
 // cmdAccounts runs `accounts show|credit`: the operator's view of the
@@ -37,15 +35,11 @@ func cmdAccounts(ctx context.Context, sub string, args []string, stdout io.Write
 	if err != nil || user.Localpart() == "" || user.Resourcepart() != "" {
 		return fmt.Errorf("JID: not a bare user JID such as alice@example.org: %q", pos[0])
 	}
-	st, err := store.Open(cfg.Redis.URL)
+	l, done, err := openLedger(cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	l, err := app.Ledger(cfg, st)
-	if err != nil {
-		return err
-	}
+	defer done()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	account := user.String()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/billing"
 	"github.com/switchboard-gw/switchboard/internal/app"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
@@ -46,15 +47,11 @@ func cmdBilling(ctx context.Context, sub string, args []string, stdout io.Writer
 	if !from.Before(to) {
 		return fmt.Errorf("--from %s is not before --to %s", fromS, to.UTC().Format(time.RFC3339))
 	}
-	st, err := store.Open(cfg.Redis.URL)
+	l, done, err := openLedger(cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	l, err := app.Ledger(cfg, st)
-	if err != nil {
-		return err
-	}
+	defer done()
 	w := stdout
 	if out != "" {
 		// Postings name accounts: the file is for the operator alone.
@@ -90,4 +87,18 @@ func parseWhen(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is neither a day (2026-11-01) nor a time (2026-11-01T09:00:00Z)", s)
 	}
 	return t, nil
+}
+
+// openLedger opens Redis and the ledger [billing] describes; done closes
+// them.
+func openLedger(cfg *app.Config) (l *billing.Ledger, done func(), err error) {
+	st, err := store.Open(cfg.Redis.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l, err = app.Ledger(cfg, st); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return l, func() { st.Close() }, nil
 }

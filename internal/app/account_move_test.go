@@ -16,21 +16,10 @@ import (
 // Jabber ID (a stranger cannot accept, a wrong code moves nothing), and an
 // admin suspends and resumes the account.
 func TestAccountMoveAndInvites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Prosody and Redis")
-	}
-	e := &env{}
-	e.redis = testenv.StartRedis(t)
-	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
-	e.serverLog = e.prosody.LogTail
-	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL,
+	e := billedEnv(t, billing.Config{Enabled: true, Rates: []billing.RateConfig{{Prefix: "+1", SMS: "0.01"}}},
 		envOptions{env: []string{"SWITCHBOARD_COMPONENT_ADMINS=root@localhost"}})
-	e.cfg.Billing = billing.Config{Enabled: true, Rates: []billing.RateConfig{{Prefix: "+1", SMS: "0.01"}}}
 	e.cfg.Signup.Enabled = true
 	e.cfg.Signup.InviteOnly = true
-	if err := e.cfg.Billing.Check(); err != nil {
-		t.Fatal(err)
-	}
 	if err := e.cfg.Signup.Check(); err != nil {
 		t.Fatal(err)
 	}

@@ -20,19 +20,8 @@ import (
 // text charged past the threshold, usage, the same as chat text, and a
 // suspension refusing the next text with a readable error.
 func TestAccountCommands(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Prosody and Redis")
-	}
-	e := &env{}
-	e.redis = testenv.StartRedis(t)
-	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
-	e.serverLog = e.prosody.LogTail
-	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL,
+	e := billedEnv(t, billing.Config{Enabled: true, Rates: []billing.RateConfig{{Prefix: "+1", SMS: "16.00"}}},
 		envOptions{env: []string{"SWITCHBOARD_COMPONENT_ADMINS=root@localhost"}})
-	e.cfg.Billing = billing.Config{Enabled: true, Rates: []billing.RateConfig{{Prefix: "+1", SMS: "16.00"}}}
-	if err := e.cfg.Billing.Check(); err != nil {
-		t.Fatal(err)
-	}
 	e.launch(t, nil)
 	gw := e.prosody.ComponentDomain
 	alice := e.user(t, "alice", "+12015550100", "sandbox")
@@ -176,6 +165,25 @@ func TestAccountCommands(t *testing.T) {
 			t.Fatalf("a suspended account's text: %s", r.Raw)
 		}
 	})
+}
+
+// billedEnv starts Redis and Prosody for a gateway with billing b and the
+// environment of opts; the caller may set more of e.cfg, then launch.
+func billedEnv(t *testing.T, b billing.Config, opts envOptions) *env {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts Prosody and Redis")
+	}
+	e := &env{}
+	e.redis = testenv.StartRedis(t)
+	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
+	e.serverLog = e.prosody.LogTail
+	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, opts)
+	e.cfg.Billing = b
+	if err := e.cfg.Billing.Check(); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // TestAccountCancelAtPeriodEnd: with [billing] cancel = "period_end", a

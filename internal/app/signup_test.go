@@ -44,20 +44,9 @@ func (e *env) credit(t *testing.T, account, id string, cents int64) {
 // by ad-hoc command, by chat text and by XEP-0077, each paying the first
 // month, then texting through the new number.
 func TestSignup(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Prosody and Redis")
-	}
-	e := &env{}
-	e.redis = testenv.StartRedis(t)
-	e.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
-	e.serverLog = e.prosody.LogTail
-	e.cfg = gatewayConfig(t, e.prosody.ComponentDomain, e.prosody.ComponentAddr, e.prosody.ComponentSecret, e.redis.URL, envOptions{})
-	e.cfg.Billing = billing.Config{Enabled: true, Plan: "basic", Rates: []billing.RateConfig{{Prefix: "*", SMS: "0.01"}},
-		Plans: []billing.PlanConfig{{Name: "basic", Fee: "4.99", Rental: "1.00"}}}
+	e := billedEnv(t, billing.Config{Enabled: true, Plan: "basic", Rates: []billing.RateConfig{{Prefix: "*", SMS: "0.01"}},
+		Plans: []billing.PlanConfig{{Name: "basic", Fee: "4.99", Rental: "1.00"}}}, envOptions{})
 	e.cfg.Signup.Enabled = true
-	if err := e.cfg.Billing.Check(); err != nil {
-		t.Fatal(err)
-	}
 	e.launch(t, nil)
 	gw := e.prosody.ComponentDomain
 	ctx := ctxT(t)
