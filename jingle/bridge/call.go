@@ -84,6 +84,8 @@ type call struct {
 	sessionUp    bool            // a Jingle session exists (initiate sent or received)
 	held         bool            // the phone has put the call on hold
 	retracted    bool            // inbound: the owner's clients were told to stop ringing
+	direct       bool            // inbound: rung with a session-initiate (no XEP-0353), which rings the client
+	withdrawn    bool            // inbound: that session was ended unanswered; the call went on to voicemail
 	reason       *jingle.Reason  // why it ended; nil while it goes on
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came

@@ -69,7 +69,7 @@ func (c *call) ringDirect() {
 	c.mu.Lock()
 	first := c.user.String() == ""
 	if first {
-		c.user = r
+		c.user, c.direct = r, true
 	}
 	c.mu.Unlock()
 	if first {
@@ -87,4 +87,56 @@ func (c *call) wantsPlain() bool {
 	}
 	fs := c.onlineClients()[c.peer().String()]
 	return fs != nil && slices.Contains(fs, jingle.NSRTP) && !slices.Contains(fs, jingle.NSDTLS)
+}
+
+// rungDirect reports whether the call rings its client with a
+// session-initiate: then the wait for its session-accept is the ringing.
+func (c *call) rungDirect() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.direct
+}
+
+// withdraw ends the session offered to a client rung directly that did not
+// answer, with reason, while the call itself goes on (to voicemail). What
+// the client sends for that session afterwards is refused as unknown.
+func (c *call) withdraw(reason *jingle.Reason) {
+	c.mu.Lock()
+	up := c.sessionUp
+	c.sessionUp, c.withdrawn = false, true
+	c.mu.Unlock()
+	if !up {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
+	defer cancel()
+	if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
+		c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
+	}
+}
+
+// refuseDirect takes a session-terminate from a client rung directly,
+// before it accepted, as its refusal of the call (a decline, say), which
+// goes on as a JMI client's <reject/> would: to voicemail where it is on.
+// It reports false for any other session-terminate.
+func (c *call) refuseDirect(reason *jingle.Reason) bool {
+	select {
+	case <-c.jingleReady:
+		return false // accepted: a hangup
+	default:
+	}
+	c.mu.Lock()
+	direct := c.direct && c.dir == inbound
+	if direct {
+		c.sessionUp, c.withdrawn = false, true
+	}
+	c.mu.Unlock()
+	if !direct {
+		return false
+	}
+	select {
+	case c.rejected <- reason:
+	default:
+	}
+	return true
 }

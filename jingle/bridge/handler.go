@@ -40,6 +40,12 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 	if !from.Equal(c.peer()) || to.Bare().String() != c.numberJID {
 		return unknownSession() // someone else's session
 	}
+	c.mu.Lock()
+	withdrawn := c.withdrawn
+	c.mu.Unlock()
+	if withdrawn {
+		return unknownSession() // ended unanswered; the call is voicemail's now
+	}
 	switch j.Action {
 	case jingle.SessionInitiate:
 		c.mu.Lock()
@@ -60,6 +66,9 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 		reason := j.Reason
 		if reason == nil {
 			reason = jingle.NewReason(jingle.Success, "")
+		}
+		if c.refuseDirect(reason) {
+			return nil
 		}
 		go c.end(sideXMPP, reason)
 		return nil

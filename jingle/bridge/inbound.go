@@ -116,34 +116,13 @@ func (c *call) ring(in Incoming) {
 		return
 	case <-t.C:
 		c.retract(jingle.NewReason(jingle.Timeout, "nobody answered"))
-		if c.voicemailOn && c.reserveVoicemail() {
-			if !c.voicemail(in) { // it refused the caller
-				c.missed()
-			}
-			return
-		}
-		_ = in.Reject(480, "Temporarily Unavailable")
-		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "nobody answered"))
-		c.missed()
+		c.unanswered(in)
 		return
 	case r := <-c.rejected:
 		c.mu.Lock()
 		c.retracted = true // the user said no: nothing to withdraw
 		c.mu.Unlock()
-		// A decline is the user's own doing; busy (a device already in a
-		// call) and the like are missed calls.
-		declined := r.Condition == jingle.Decline
-		if c.voicemailOn && c.reserveVoicemail() {
-			if !c.voicemail(in) && !declined {
-				c.missed()
-			}
-			return
-		}
-		_ = in.Reject(sipForCondition(r.Condition), string(r.Condition))
-		c.end(sideXMPP, r)
-		if !declined {
-			c.missed()
-		}
+		c.refused(in, r)
 		return
 	case <-c.ctx.Done(): // only shutdown ends a call that nobody took
 		_ = in.Reject(503, "Service Unavailable")
@@ -187,10 +166,21 @@ func (c *call) ring(in Incoming) {
 	t.Reset(c.ringFor)
 	select {
 	case <-c.jingleReady:
+	case r := <-c.rejected: // a client rung directly ended the session unanswered
+		c.refused(in, r)
+		return
 	case <-in.Cancelled():
 		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
 		return
 	case <-t.C:
+		if c.rungDirect() {
+			// The session-initiate rang the client all this time: nobody
+			// answered, so the caller gets voicemail and the owner a
+			// notice, as with XEP-0353 clients.
+			c.withdraw(jingle.NewReason(jingle.Timeout, "nobody answered"))
+			c.unanswered(in)
+			return
+		}
 		_ = in.Reject(480, "Temporarily Unavailable")
 		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "the session was not accepted"))
 		return
@@ -255,6 +245,40 @@ func (c *call) answer(in Incoming) error {
 
 // errEnded: the call ended while the phone side was being answered.
 var errEnded = errors.New("bridge: the call ended while it was being answered")
+
+// unanswered goes on with a call nobody took in time: to voicemail where
+// it is on, else 480; the owner is told of the missed call either way,
+// unless voicemail took a message (which is its own notice).
+func (c *call) unanswered(in Incoming) {
+	if c.voicemailOn && c.reserveVoicemail() {
+		if !c.voicemail(in) { // it refused the caller
+			c.missed()
+		}
+		return
+	}
+	_ = in.Reject(480, "Temporarily Unavailable")
+	c.end(sideSIP, jingle.NewReason(jingle.Timeout, "nobody answered"))
+	c.missed()
+}
+
+// refused goes on with a call the user's client refused with r: to
+// voicemail where it is on, else the caller hears why. A decline is the
+// user's own doing; busy (a device already in a call) and the like are
+// missed calls.
+func (c *call) refused(in Incoming, r *jingle.Reason) {
+	declined := r.Condition == jingle.Decline
+	if c.voicemailOn && c.reserveVoicemail() {
+		if !c.voicemail(in) && !declined {
+			c.missed()
+		}
+		return
+	}
+	_ = in.Reject(sipForCondition(r.Condition), string(r.Condition))
+	c.end(sideXMPP, r)
+	if !declined {
+		c.missed()
+	}
+}
 
 // ended reports whether end has run (or is running).
 func (c *call) ended() bool {

@@ -1,8 +1,10 @@
 package bridge_test
 
 import (
+	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,4 +235,64 @@ func audioBothWays(t *testing.T, up *ice.Conn, trunk *net.UDPConn, gw netip.Addr
 		}
 	}
 	t.Fatal("the trunk's audio did not reach the client")
+}
+
+// TestGajimUnanswered: a client rung with a session-initiate (no XEP-0353)
+// that neither accepts nor declines rings for the ring time like any
+// other. Then its session is ended with <timeout/> and the caller gets
+// voicemail where it is on, else 480 and the owner a missed-call notice;
+// a decline goes to voicemail as a JMI <reject/> does. What the client
+// sends for the ended session afterwards is refused as unknown.
+func TestGajimUnanswered(t *testing.T) {
+	tests := []struct {
+		name      string
+		voicemail bool
+		decline   bool
+	}{
+		{"voicemail takes it", true, false},
+		{"declined, to voicemail", true, true},
+		{"no voicemail: 480 and a notice", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnvClients(t, func(s *bridge.Settings) {
+				withPlain(t)(s)
+				s.RingTimeout = 100 * time.Millisecond
+				if tt.decline {
+					s.RingTimeout = bridgetest.Timeout // only the decline ends the ringing
+				}
+				s.Voicemail, s.MediaURL = tt.voicemail, "https://sms.example.org"
+				s.Greeting = make([]int16, 160)
+			}, map[string][]string{bobLaptop.String(): gajimFeatures})
+			phone := bridgetest.NewRTPPhone(t)
+			ic := &inCall{in: bridgetest.NewIncoming(phoneNumber, bobNumber, phone.SDP("sendrecv"))}
+			ic.done = e.ring(ic.in)
+			ini := e.x.WaitJingle(t, jingle.SessionInitiate, bobLaptop.String()).Jingle
+			if tt.decline {
+				e.jingle(t, bobLaptop, phoneJID, terminate(ini.SID, jingle.Decline))
+			} else if term := e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String()); term.Reason() != jingle.Timeout {
+				t.Errorf("the unanswered session ended with %s, want timeout", term.Reason())
+			}
+			if !tt.voicemail {
+				ic.onlyFinal(t, 480)
+				e.x.WaitMessage(t, "missed call notice", func(m bridgetest.Message) bool { return strings.Contains(m.Raw, "Missed call from") })
+				return
+			}
+			call, _ := ic.in.WaitAnswer(t)
+			if g := phone.Read(t); len(g.Payload) != 160 {
+				t.Errorf("greeting packet of %d bytes", len(g.Payload))
+			}
+			late := &jingle.Jingle{Action: jingle.SessionAccept, SID: ini.SID}
+			if se := e.b.Jingle(context.Background(), bobLaptop, phoneJID, late); se == nil {
+				t.Error("a session-accept for the ended session was taken")
+			}
+			call.HangupByPhone()
+			ic.waitDone(t)
+			for _, q := range e.x.IQs() {
+				if q.To == bobLaptop.String() && q.Action() == jingle.SessionTerminate && tt.decline {
+					t.Errorf("the client that declined was sent %s", q.Action())
+				}
+			}
+		})
+	}
 }
