@@ -9,7 +9,13 @@ import (
 
 // Config is the [outbox] section.
 type Config struct {
-	// Workers is how many jobs are sent at once; default 32.
+	// Workers is how many jobs are sent at once; default 256. Each
+	// conversation keeps to one worker (its order), so with few workers
+	// unrelated conversations wait behind each other's carrier requests:
+	// at a carrier's 100-300 ms a request, 32 workers held a gateway to a
+	// few hundred messages a second, and the benchmark (50 conversations,
+	// loopback carrier) ran 25 % faster with 256 than with 32. A carrier's
+	// own concurrency limit (Twilio answers 429) is the ceiling.
 	Workers int `toml:"workers"`
 	// MaxAge is how long a message may wait (carrier down, pacing) before
 	// it is given up and the user told; default "1h".
@@ -32,7 +38,7 @@ type Config struct {
 // Check fills in defaults and validates the section.
 func (c *Config) Check() error {
 	if c.Workers == 0 {
-		c.Workers = 32
+		c.Workers = 256
 	}
 	if c.Workers < 1 || c.Workers > 4096 {
 		return config.Invalid("workers", "%d is not between 1 and 4096", c.Workers)
