@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test ./component/account -run '^$$' -fuzz FuzzCredit -fuzztime $(FUZZTIME)
 	$(GO) test ./component/signup -run '^$$' -fuzz FuzzSignupInput -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
+	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzSignature -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzLaMLMediaPath -fuzztime $(FUZZTIME)
 	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)

@@ -5,12 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
-
-	tclient "github.com/twilio/twilio-go/client"
 
 	"github.com/switchboard-gw/switchboard/carriers"
 )
@@ -45,7 +41,7 @@ func (c *Carrier) Handler(r carriers.Receiver) http.Handler {
 // verified checks the signature and form, then calls take. A failure of
 // take is answered 503 so that Twilio (or its fallback URL) may retry.
 func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[string]string) error) http.Handler {
-	validator := tclient.NewRequestValidator(c.set.AuthToken)
+	validator := signature{key: []byte(c.set.AuthToken)}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		req.Body = http.MaxBytesReader(w, req.Body, maxForm)
 		if err := req.ParseForm(); err != nil {
@@ -57,7 +53,7 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 			u += "?" + req.URL.RawQuery
 		}
 		sig := req.Header.Get(c.d.SignatureHeader)
-		if sig == "" || !validator.Validate(u, signedParams(req.PostForm), sig) {
+		if sig == "" || !validator.valid(u, req.PostForm, sig) {
 			log.Warn("twilio: webhook with a missing or bad signature refused", "path", req.URL.Path, "remote", req.RemoteAddr)
 			http.Error(w, "twilio: bad signature", http.StatusForbidden)
 			return
@@ -99,20 +95,6 @@ func (c *Carrier) verified(log *slog.Logger, take func(context.Context, map[stri
 		w.Header().Set("Content-Type", "text/xml")
 		_, _ = w.Write([]byte(emptyTwiML))
 	})
-}
-
-// signedParams arranges a form for twilio-go's validator, which takes one
-// value per key, so that every value is signed the way Twilio's own
-// libraries (twilio-node, twilio-python) sign repeated keys: the key
-// followed by each distinct value, in sorted order. The validator writes
-// key+value, so a repeated key's values are joined with the key.
-func signedParams(form url.Values) map[string]string {
-	out := make(map[string]string, len(form))
-	for k, v := range form {
-		vs := slices.Compact(slices.Sorted(slices.Values(v)))
-		out[k] = strings.Join(vs, k)
-	}
-	return out
 }
 
 // reads reports whether the adapter reads form key k.
