@@ -53,10 +53,10 @@ func cmdBilling(ctx context.Context, sub string, args []string, stdout io.Writer
 	}
 	defer done()
 	w := stdout
+	var f *os.File
 	if out != "" {
 		// Postings name accounts: the file is for the operator alone.
-		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
+		if f, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 			return fmt.Errorf("-o: %w", err)
 		}
 		defer f.Close()
@@ -68,8 +68,8 @@ func cmdBilling(ctx context.Context, sub string, args []string, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	if out != "" {
-		if err := w.(*os.File).Close(); err != nil {
+	if f != nil {
+		if err := f.Close(); err != nil {
 			return fmt.Errorf("-o: %w", err)
 		}
 		fmt.Fprintf(stdout, "%d postings written to %s\n", n, out)

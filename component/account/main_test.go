@@ -2,8 +2,6 @@ package account
 
 import (
 	"context"
-	"encoding/xml"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/switchboard-gw/switchboard/billing"
 	"github.com/switchboard-gw/switchboard/billing/topup"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/component/adhoc/adhoctest"
 	"github.com/switchboard-gw/switchboard/component/commands"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -181,36 +180,18 @@ func (f *fixture) balance(t *testing.T, who string) string {
 // field is one submitted field; a name twice is a duplicated field.
 type field struct{ name, value string }
 
-func form(fields []field) []byte {
-	var b strings.Builder
-	b.WriteString(`<command xmlns="http://jabber.org/protocol/commands"><x xmlns="jabber:x:data" type="submit">`)
-	for _, fd := range fields {
-		b.WriteString(`<field var="` + fd.name + `"><value>` + fd.value + `</value></field>`)
-	}
-	b.WriteString(`</x></command>`)
-	return []byte(b.String())
-}
-
 // run sends one request and returns the answer as XML and the session
 // id, or the error.
 func (f *fixture) run(t *testing.T, who, node, sid, action string, fields []field) (string, string, *adhoc.Err) {
 	t.Helper()
-	var p adhoc.Payload
+	var fs []adhoctest.Field
 	if fields != nil {
-		if err := xml.Unmarshal(form(fields), &p); err != nil {
-			t.Fatal(err)
+		fs = make([]adhoctest.Field, len(fields))
+		for i, fd := range fields {
+			fs[i] = adhoctest.Field{Name: fd.name, Value: fd.value}
 		}
 	}
-	p.Node, p.SessionID, p.Action = node, sid, action
-	res, e := f.srv.Execute(context.Background(), jid.MustParse(who), &p)
-	if e != nil {
-		return "", "", e
-	}
-	b, err := xml.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b), res.SessionID, nil
+	return adhoctest.Run(t, f.srv, who, node, sid, action, fs)
 }
 
 // twoStep starts node as who and answers its first form with fields.

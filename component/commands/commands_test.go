@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/component/adhoc/adhoctest"
 	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -55,35 +55,10 @@ func setup(t *testing.T, users int, opts ...func(*Options)) (*adhoc.Server, *sto
 	return srv, st
 }
 
-func form(fields map[string]string) []byte {
-	var b strings.Builder
-	b.WriteString(`<command xmlns="http://jabber.org/protocol/commands"><x xmlns="jabber:x:data" type="submit">`)
-	for k, v := range fields {
-		b.WriteString(`<field var="` + k + `"><value>` + v + `</value></field>`)
-	}
-	b.WriteString(`</x></command>`)
-	return []byte(b.String())
-}
-
 // run sends one request and returns the answer as XML, or the error.
 func run(t *testing.T, srv *adhoc.Server, who, node, sid, action string, fields map[string]string) (string, string, *adhoc.Err) {
 	t.Helper()
-	var p adhoc.Payload
-	if fields != nil {
-		if err := xml.Unmarshal(form(fields), &p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p.Node, p.SessionID, p.Action = node, sid, action
-	res, e := srv.Execute(context.Background(), jid.MustParse(who), &p)
-	if e != nil {
-		return "", "", e
-	}
-	b, err := xml.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b), res.SessionID, nil
+	return adhoctest.Run(t, srv, who, node, sid, action, adhoctest.Fields(fields))
 }
 
 func TestSettingsValues(t *testing.T) {

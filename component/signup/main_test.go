@@ -2,7 +2,6 @@ package signup
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/component/adhoc"
+	"github.com/switchboard-gw/switchboard/component/adhoc/adhoctest"
 	"github.com/switchboard-gw/switchboard/component/commands"
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/internal/testenv"
@@ -142,42 +142,11 @@ func (f *fixture) fund(t *testing.T, who string, cents int64) {
 	}
 }
 
-// form is a submitted command form; values of "\x00a\x00b" are given as
-// two values.
-func form(fields map[string]string) []byte {
-	var b strings.Builder
-	b.WriteString(`<command xmlns="http://jabber.org/protocol/commands"><x xmlns="jabber:x:data" type="submit">`)
-	for k, v := range fields {
-		b.WriteString(`<field var="` + k + `">`)
-		for _, one := range strings.Split(v, "\x00") {
-			b.WriteString(`<value>` + one + `</value>`)
-		}
-		b.WriteString(`</field>`)
-	}
-	b.WriteString(`</x></command>`)
-	return []byte(b.String())
-}
-
 // run sends one request and returns the answer as XML and the session, or
-// the error.
+// the error. Values of "\x00a\x00b" are given as two values.
 func (f *fixture) run(t *testing.T, who, node, sid, action string, fields map[string]string) (string, string, *adhoc.Err) {
 	t.Helper()
-	var p adhoc.Payload
-	if fields != nil {
-		if err := xml.Unmarshal(form(fields), &p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p.Node, p.SessionID, p.Action = node, sid, action
-	res, e := f.srv.Execute(context.Background(), jid.MustParse(who+"/phone"), &p)
-	if e != nil {
-		return "", "", e
-	}
-	b, err := xml.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b), res.SessionID, nil
+	return adhoctest.Run(t, f.srv, who+"/phone", node, sid, action, adhoctest.Fields(fields))
 }
 
 // must is run that fails the test on an error and checks the answer holds

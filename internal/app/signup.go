@@ -63,9 +63,7 @@ func (g *Gateway) newSignup(domain jid.JID, cs []carriers.Carrier) error {
 			plan = cfg.Billing.Plan
 		}
 		o.Plan, _ = cfg.Billing.PlanNamed(plan)
-		if p := g.Payments(); p != nil {
-			o.Payments = p
-		}
+		o.Payments = g.Payments()
 	}
 	s, err := signup.New(o)
 	if err != nil {
