@@ -472,7 +472,7 @@ func BenchmarkGateway(b *testing.B) {
 		return phase{name: name, points: []string{"component", "client"}, component: e.echo.child, senders: e.xmppSenders}
 	}
 	e.startEcho(b)
-	phaseRun("echo/replying-before", replying("echo replying, before: XMPP -> component -> XMPP"), func() { must(b, e.echo.command("reply 1"), "echo reply 1") })
+	phaseRun("echo/replying-before", replying("echo replying, before: XMPP -> component -> XMPP"), func() { must(b, e.echo.setReply(true), "echo reply 1") })
 	e.echo.close()
 	e.startGateway(b)
 	phaseRun("gateway/xmpp-to-sms", phase{name: "gateway: XMPP -> SMS", points: []string{"carrier"}, component: e.gw, senders: e.xmppSenders}, nil)
@@ -485,10 +485,10 @@ func BenchmarkGateway(b *testing.B) {
 
 	e.startEcho(b)
 	phaseRun("echo/xmpp-to-component", phase{name: "echo: XMPP -> component", points: []string{"component"}, component: e.echo.child, senders: e.xmppSenders},
-		func() { must(b, e.echo.command("reply 0"), "echo reply 0") })
+		func() { must(b, e.echo.setReply(false), "echo reply 0") })
 	phaseRun("echo/xmpp-to-component-burst", phase{name: "echo: XMPP -> component, burst", points: []string{"component"}, component: e.echo.child, senders: e.xmppSenders, burst: true}, nil)
 	phaseRun("echo/component-to-xmpp", phase{name: "echo: component -> XMPP", points: []string{"client"}, component: e.echo.child, senders: e.echoSenders}, nil)
-	phaseRun("echo/replying", replying("echo replying: XMPP -> component -> XMPP"), func() { must(b, e.echo.command("reply 1"), "echo reply 1") })
+	phaseRun("echo/replying", replying("echo replying: XMPP -> component -> XMPP"), func() { must(b, e.echo.setReply(true), "echo reply 1") })
 	e.echo.close()
 
 	printSummary(os.Stdout, e, results, order, gwWarn, setupTime, time.Since(began))

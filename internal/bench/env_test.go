@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -173,6 +174,7 @@ type echoProc struct {
 	in      *bufio.Writer
 	stdin   io.WriteCloser
 	ready   chan struct{}
+	acks    chan string // "reply 1": the echo's acknowledgements of its settings
 	outDone chan struct{}
 }
 
@@ -187,7 +189,7 @@ func startEcho(tb testing.TB, bin, logPath, server, domain, secret string) *echo
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &echoProc{in: bufio.NewWriterSize(stdin, 64<<10), stdin: stdin, ready: make(chan struct{}), outDone: make(chan struct{})}
+	e := &echoProc{in: bufio.NewWriterSize(stdin, 64<<10), stdin: stdin, ready: make(chan struct{}), acks: make(chan string, 4), outDone: make(chan struct{})}
 	e.child = startChild(tb, "echo", logPath, cmd, false)
 	go func() {
 		defer close(e.outDone)
@@ -196,6 +198,10 @@ func startEcho(tb testing.TB, bin, logPath, server, domain, secret string) *echo
 			line := sc.Text()
 			if line == "ready" {
 				close(e.ready)
+				continue
+			}
+			if set, ok := strings.CutPrefix(line, "set "); ok {
+				e.acks <- set
 				continue
 			}
 			// a ID UNIXNANO
@@ -223,6 +229,27 @@ func (e *echoProc) command(line string) error {
 		return err
 	}
 	return e.in.Flush()
+}
+
+// setReply makes the echo answer every message, or none, and waits until
+// that holds.
+func (e *echoProc) setReply(on bool) error {
+	line := "reply 0"
+	if on {
+		line = "reply 1"
+	}
+	if err := e.command(line); err != nil {
+		return err
+	}
+	select {
+	case got := <-e.acks:
+		if got != line {
+			return fmt.Errorf("echo acknowledged %q, not %q", got, line)
+		}
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("echo did not acknowledge %q", line)
+	}
 }
 
 // close closes stdin, which makes the echo leave, then waits for it.

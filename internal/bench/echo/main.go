@@ -10,6 +10,7 @@
 //	stdout  ready                      the component stream is up
 //	stdout  a ID UNIXNANO              a message with this id arrived
 //	stdin   reply 1|0                  answer every message (default) or not
+//	stdout  set reply 1|0              that setting holds from now on
 //	stdin   send TO FROM ID BODY...    send a chat message (BODY to the end of the line)
 //
 // A reply goes back to the sender, from the address the message was sent
@@ -47,8 +48,9 @@ type message struct {
 }
 
 type arrival struct {
-	id string
-	at int64
+	id   string
+	at   int64
+	note string // a line to write instead (an acknowledgement)
 }
 
 func main() {
@@ -84,6 +86,11 @@ func run(server, domain, secret string) error {
 		_ = out.Flush()
 		var buf []byte
 		for a := range arrivals {
+			if a.note != "" {
+				_, _ = out.WriteString(a.note + "\n")
+				_ = out.Flush()
+				continue
+			}
 			buf = append(buf[:0], "a "...)
 			buf = append(buf, a.id...)
 			buf = append(buf, ' ')
@@ -125,6 +132,10 @@ func run(server, domain, secret string) error {
 		switch {
 		case line == "reply 1" || line == "reply 0":
 			reply.Store(line == "reply 1")
+			// Acknowledged, so that the benchmark sends nothing before
+			// the setting holds (a message that came first would go
+			// unanswered and stall the phase).
+			arrivals <- arrival{note: "set " + line}
 		case strings.HasPrefix(line, "send "):
 			f := strings.SplitN(line, " ", 5)
 			if len(f) != 5 {
