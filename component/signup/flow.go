@@ -74,14 +74,19 @@ func (s *Signup) search(ctx context.Context, owner string, q carriers.NumberQuer
 }
 
 // reserve holds number for owner for the configured time, and lets the
-// number owner held before (prev) go.
-func (s *Signup) reserve(ctx context.Context, owner, number, prev string) error {
+// number owner held before go: one number a JID, however many sign-up
+// sessions it runs, so that nobody can hold a carrier's stock.
+func (s *Signup) reserve(ctx context.Context, owner, number string) error {
 	h, err := s.o.Store.Hold(ctx, numHold(number), owner, s.o.Config.ReserveTTL)
 	if err != nil {
 		return err
 	}
 	if h != owner {
 		return ErrHeld
+	}
+	prev, err := s.o.Store.Exchange(ctx, "pick:"+owner, number, s.o.Config.ReserveTTL)
+	if err != nil {
+		s.log.Warn("signup: cannot note a reserved number", "err", err)
 	}
 	if prev != "" && prev != number {
 		if err := s.o.Store.Unhold(ctx, numHold(prev), owner); err != nil {
@@ -136,7 +141,7 @@ func (s *Signup) complete(ctx context.Context, owner, number string) (carriers.O
 	} else if has {
 		return carriers.OwnedNumber{}, ErrHasNumber
 	}
-	if err := s.reserve(ctx, owner, number, ""); err != nil {
+	if err := s.reserve(ctx, owner, number); err != nil {
 		return carriers.OwnedNumber{}, err
 	}
 	if s.o.Ledger != nil {

@@ -20,6 +20,7 @@ type Store interface {
 	Release(ctx context.Context, number string) (store.Binding, error)
 	Hold(ctx context.Context, name, holder string, ttl time.Duration) (string, error)
 	Unhold(ctx context.Context, name, holder string) error
+	Exchange(ctx context.Context, name, value string, ttl time.Duration) (string, error)
 	Holders(ctx context.Context, names []string) ([]string, error)
 	Count(ctx context.Context, name string, window time.Duration) (int64, error)
 	CreateInvite(ctx context.Context, inv store.Invite) error

@@ -241,3 +241,23 @@ func TestSignupSearchBudget(t *testing.T) {
 	// Others are not held back.
 	f.toPick(t, bob)
 }
+
+// TestSignupOneHoldPerJID: a JID holds one number at a time, however many
+// sign-up sessions it runs, so that nobody can hold a carrier's stock; a
+// pick in a second session lets the first session's number go.
+func TestSignupOneHoldPerJID(t *testing.T) {
+	f := newFixture(t, setup{})
+	ctx := context.Background()
+	first, second := f.toPick(t, alice), f.toPick(t, alice)
+	f.must(t, alice, first, "next", map[string]string{"number": "+12015550105"}, "Take +12015550105?")
+	f.must(t, alice, second, "next", map[string]string{"number": "+12015550106"}, "Take +12015550106?")
+	hs, err := f.st.Holders(ctx, []string{"num:+12015550105", "num:+12015550106"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs[0] != "" || hs[1] != alice {
+		t.Fatalf("holders %q, want only +12015550106 held, by alice", hs)
+	}
+	// bob can take the number alice's first session let go.
+	f.must(t, bob, f.toPick(t, bob), "next", map[string]string{"number": "+12015550105"}, "Take +12015550105?")
+}

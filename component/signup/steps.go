@@ -75,7 +75,7 @@ func (s *Signup) step(ctx context.Context, r *adhoc.Request) (*adhoc.Step, error
 		return s.pickStep(ctx, r)
 	case stagePick:
 		number := r.Values.Get("number")
-		err := s.reserve(ctx, owner, number, r.State[keyNumber])
+		err := s.reserve(ctx, owner, number)
 		if errors.Is(err, ErrHeld) {
 			return s.pickStep(ctx, r, warn("Someone else has just picked "+number+". Here is a fresh list."))
 		}

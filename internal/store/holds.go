@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,6 +48,16 @@ func (s *Store) Unhold(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("store: unhold: %w", err)
 	}
 	return nil
+}
+
+// Exchange sets the thing called name to value for ttl and returns what it
+// was ("" for nothing): a holder's pointer to what it holds now.
+func (s *Store) Exchange(ctx context.Context, name, value string, ttl time.Duration) (string, error) {
+	old, err := s.rdb.SetArgs(ctx, s.holdKey(name), value, redis.SetArgs{TTL: ttl, Get: true}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("store: exchange: %w", err)
+	}
+	return old, nil
 }
 
 // Holders returns who holds each of names ("" for nobody), in one round
