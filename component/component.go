@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/commit"
 	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/policy"
+	"github.com/switchboard-gw/switchboard/internal/tapback"
 )
 
 // ErrNotConnected is returned by Send while the component stream is down.
@@ -145,11 +146,11 @@ type Component struct {
 	reg     Registrar     // nil: no XEP-0077 registration
 	ob      Outbox        // nil: send at once
 
-	fpKey       []byte      // keys reaction fingerprints (reactions.go)
-	gatewayInfo entity      // disco#info and caps of the gateway's JID
-	numberInfo  entity      // … of number JIDs
-	names       *nameCache  // callers' names the carriers gave, for XEP-0172
-	clients     clientTable // users' online resources (clients.go)
+	fpKey       *tapback.Key // keys reaction fingerprints (reactions.go)
+	gatewayInfo entity       // disco#info and caps of the gateway's JID
+	numberInfo  entity       // … of number JIDs
+	names       *nameCache   // callers' names the carriers gave, for XEP-0172
+	clients     clientTable  // users' online resources (clients.go)
 }
 
 // New returns a Component that relays through the given carriers (by name)

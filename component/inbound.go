@@ -227,7 +227,8 @@ func (c *Component) deliverInbound(ctx context.Context, log *slog.Logger, m carr
 	for i, mm := range msgs {
 		err := ErrNotConnected
 		if sess != nil {
-			err = c.write(sess, func() error { return sess.Send(context.Background(), mm.tokens()) })
+			// Shared with other deliveries under way: one write for many.
+			err = c.out.Do(outStanza{sess, mm.tokens()}, c.writeBatch)
 		}
 		if err == nil {
 			continue

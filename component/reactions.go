@@ -37,16 +37,16 @@ func conv(user, other string) string { return user + "|" + other }
 
 // fpKey keys the fingerprints: without the component secret, a reader of
 // Redis cannot test guesses of short texts against them.
-func fpKey(secret string) []byte {
+func fpKey(secret string) *tapback.Key {
 	k := sha256.Sum256([]byte("switchboard tapback fingerprints\x00" + secret))
-	return k[:]
+	return tapback.NewKey(k[:])
 }
 
 // recentEntry is what is remembered of a message, and for how long.
 func (c *Component) recentEntry(id, body string, media bool) ([]byte, time.Duration) {
 	e := recentEntry{ID: id, Media: media}
 	if body != "" {
-		e.FP = tapback.Fingerprints(c.fpKey, body)
+		e.FP = c.fpKey.Fingerprints(body)
 	}
 	ttl := recentTTL
 	if q := c.set.ReactionQuotes; q > 0 && body != "" {
@@ -89,7 +89,7 @@ func (c *Component) reacted(ctx context.Context, cv string, r tapback.Reaction) 
 		}
 		return "", false
 	}
-	for _, fp := range tapback.QuoteFingerprints(c.fpKey, r.Quoted) {
+	for _, fp := range c.fpKey.QuoteFingerprints(r.Quoted) {
 		for _, e := range entries {
 			if slices.Contains(e.FP, fp) {
 				return e.ID, true

@@ -38,10 +38,12 @@ type options struct {
 	latencyMsgs int    // BENCH_LATENCY_MSGS: messages sent one at a time for idle latency (0: skip)
 	client      string // BENCH_CLIENT: raw (default) or testenv
 	senders     int    // BENCH_SENDERS: XMPP accounts sending at once, each its own session
-	// BENCH_HTTP_WORKERS: concurrent webhook requests. A carrier opens as
-	// many as it has messages to hand over; each waits on the gateway's
-	// proof that the XMPP server took its message (a ping round trip), so
-	// with too few the phase measures that wait rather than the gateway.
+	// BENCH_HTTP_WORKERS: concurrent webhook requests, by default the
+	// window. A carrier opens as many as it has messages to hand over, and
+	// each waits on the gateway's proof that the XMPP server took its
+	// message (a ping round trip): with fewer requests than the window the
+	// phase would have fewer messages in flight than the echo's and measure
+	// that wait rather than the gateway.
 	httpWorkers int
 	recipients  int    // BENCH_RECIPIENTS: distinct phone numbers (conversations per sender)
 	cpuProfile  string // BENCH_CPUPROFILE: run the gateway as internal/bench/gwprof and profile it
@@ -50,7 +52,7 @@ type options struct {
 }
 
 func loadOptions(tb testing.TB) options {
-	o := options{window: 256, warmup: 1000, latencyMsgs: 300, client: "raw", senders: 1, httpWorkers: 64, recipients: 50}
+	o := options{window: 256, warmup: 1000, latencyMsgs: 300, client: "raw", senders: 1, recipients: 50}
 	num := func(name string, v *int, least int) {
 		if s := os.Getenv(name); s != "" {
 			n, err := strconv.Atoi(s)
@@ -64,6 +66,7 @@ func loadOptions(tb testing.TB) options {
 	num("BENCH_WARMUP", &o.warmup, 0)
 	num("BENCH_LATENCY_MSGS", &o.latencyMsgs, 0)
 	num("BENCH_SENDERS", &o.senders, 1)
+	o.httpWorkers = o.window
 	num("BENCH_HTTP_WORKERS", &o.httpWorkers, 1)
 	num("BENCH_RECIPIENTS", &o.recipients, 1)
 	if s := os.Getenv("BENCH_CLIENT"); s != "" {

@@ -74,6 +74,9 @@ type Outbox struct {
 	pace  pacer
 	wake  chan struct{} // a retry was scheduled: the due loop may need to look sooner
 	batch int
+	// recording: sends being recorded after the carrier took them (see
+	// send); Run waits for them.
+	recording sync.WaitGroup
 }
 
 // New returns an outbox over q whose jobs h sends; cfg must be checked.
@@ -131,6 +134,7 @@ func (o *Outbox) Run(ctx context.Context) {
 		close(l)
 	}
 	wg.Wait()
+	o.recording.Wait()
 }
 
 func (o *Outbox) readLoop(ctx context.Context, lanes []chan task) {
@@ -240,8 +244,16 @@ func (o *Outbox) send(ctx context.Context, log *slog.Logger, entry string, j *Jo
 	j.Attempt++
 	switch {
 	case err == nil:
-		o.finish(ctx, entry, j, id)
-		o.h.Sent(ctx, j, id)
+		// The lane does not wait for the record: the conversation's next
+		// message may go to the carrier meanwhile (its order is the order
+		// the carrier took them in), and its in-flight mark shares Redis's
+		// round trip with this record. A crash before the record leaves
+		// this job's mark, so a restart asks the carrier (inDoubt) rather
+		// than send it again.
+		o.recording.Go(func() {
+			o.finish(ctx, entry, j, id)
+			o.h.Sent(ctx, j, id)
+		})
 	case errors.Is(err, carriers.ErrUnavailable):
 		delay := min(o.cfg.RetryMin<<min(j.Attempt-1, 20), o.cfg.RetryMax)
 		var ce *carriers.Error

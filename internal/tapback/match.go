@@ -91,10 +91,14 @@ var prefixLengths = [...]int{16, 24, 32, 48, 64, 96, 128, 192, 256}
 // The hashes are HMAC-SHA256 under key, cut to 96 bits: with a key the
 // deployment keeps secret (the component's secret will do), someone reading
 // the store cannot confirm a guess of a short text such as "ok". A nil key
-// hashes without one.
-func Fingerprints(key []byte, text string) []string {
+// hashes without one. A caller with many texts readies its key once with
+// NewKey and calls (*Key).Fingerprints.
+func Fingerprints(key []byte, text string) []string { return NewKey(key).Fingerprints(text) }
+
+// Fingerprints is the package's Fingerprints under k.
+func (k *Key) Fingerprints(text string) []string {
 	n := normalize(text)
-	mac := newPrefixMAC(key)
+	mac := k.mac()
 	keys := make([]string, 1, 1+len(prefixLengths))
 	next, count, from := 0, 0, 0 // next: the next of prefixLengths to reach
 	for i := range n {
@@ -126,11 +130,16 @@ func Fingerprints(key []byte, text string) []string {
 // start alike): the most recent is the likely one. A reaction whose keys
 // find nothing is best delivered as the text it is.
 func QuoteFingerprints(key []byte, quoted string) []string {
+	return NewKey(key).QuoteFingerprints(quoted)
+}
+
+// QuoteFingerprints is the package's QuoteFingerprints under k.
+func (k *Key) QuoteFingerprints(quoted string) []string {
 	q := normalize(quoted)
 	if q == "" {
 		return nil
 	}
-	keys := []string{macOf(key, "f", q)}
+	keys := []string{k.macOf("f", q)}
 	prefix, cut := truncated(q)
 	if !cut {
 		return keys
@@ -138,15 +147,15 @@ func QuoteFingerprints(key []byte, quoted string) []string {
 	count := utf8.RuneCountInString(prefix)
 	for i := len(prefixLengths) - 1; i >= 0; i-- {
 		if l := prefixLengths[i]; l <= count {
-			return append(keys, macOf(key, "p"+strconv.Itoa(l), firstRunes(prefix, l)))
+			return append(keys, k.macOf("p"+strconv.Itoa(l), firstRunes(prefix, l)))
 		}
 	}
 	return keys
 }
 
 // macOf is the fingerprint of s alone.
-func macOf(key []byte, kind, s string) string {
-	m := newPrefixMAC(key)
+func (k *Key) macOf(kind, s string) string {
+	m := k.mac()
 	m.write(s)
 	return m.fingerprint(kind)
 }
