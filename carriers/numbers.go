@@ -29,6 +29,17 @@ type NumberStore interface {
 	ReleaseNumber(ctx context.Context, id string) error
 }
 
+// NumberFinder is implemented by NumberStores whose API lists the numbers
+// the account holds. A purchase whose answer was lost (a timeout, a 5xx
+// after the carrier had acted) may have bought the number all the same:
+// the gateway asks, rather than leave a number paid for and bound to
+// nobody.
+type NumberFinder interface {
+	// FindNumber reports whether the account holds number (E.164), and
+	// its id as BuyNumber would have given it.
+	FindNumber(ctx context.Context, number string) (own OwnedNumber, found bool, err error)
+}
+
 // ErrNumberGone: the number was sold or withdrawn since it was offered;
 // retrying will not help, another number may. It is a rejection
 // (errors.Is(ErrNumberGone, ErrRejected)), and the Kind of the

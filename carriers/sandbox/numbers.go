@@ -12,7 +12,10 @@ import (
 	"github.com/switchboard-gw/switchboard/carriers"
 )
 
-var _ carriers.NumberStore = (*Carrier)(nil)
+var (
+	_ carriers.NumberStore  = (*Carrier)(nil)
+	_ carriers.NumberFinder = (*Carrier)(nil)
+)
 
 // defaultAreaCode is where the sandbox's numbers are when a search names
 // no area code: the demo's (+1 201).
@@ -77,7 +80,7 @@ func (c *Carrier) BuyNumber(ctx context.Context, number string) (carriers.OwnedN
 	b := &c.book
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if slices.Contains(held, number) || b.ownsLocked(number) {
+	if _, sold := b.idLocked(number); sold || slices.Contains(held, number) {
 		return carriers.OwnedNumber{}, &carriers.Error{Kind: carriers.ErrNumberGone, Code: "21422", Message: "PhoneNumber is not available"}
 	}
 	if b.owned == nil {
@@ -87,6 +90,17 @@ func (c *Carrier) BuyNumber(ctx context.Context, number string) (carriers.OwnedN
 	b.owned[id] = number
 	c.set.Logger.Info("sandbox: number bought", "id", id)
 	return carriers.OwnedNumber{Number: number, ID: id}, nil
+}
+
+// FindNumber implements carriers.NumberFinder from what the sandbox sold.
+func (c *Carrier) FindNumber(ctx context.Context, number string) (carriers.OwnedNumber, bool, error) {
+	b := &c.book
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id, ok := b.idLocked(number); ok {
+		return carriers.OwnedNumber{Number: number, ID: id}, true, nil
+	}
+	return carriers.OwnedNumber{}, false, nil
 }
 
 // ReleaseNumber implements carriers.NumberStore: the number goes back on
@@ -119,13 +133,14 @@ func (c *Carrier) taken(ctx context.Context) ([]string, error) {
 	return held, nil
 }
 
-func (b *numberBook) ownsLocked(number string) bool {
-	for _, n := range b.owned {
+// idLocked finds a sold number's id; b.mu is held.
+func (b *numberBook) idLocked(number string) (string, bool) {
+	for id, n := range b.owned {
 		if n == number {
-			return true
+			return id, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // sandboxNumber reports whether n is +1 NXX 555 01XX (N: 2 to 9).

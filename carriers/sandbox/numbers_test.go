@@ -114,11 +114,18 @@ func TestBuyAndReleaseNumbers(t *testing.T) {
 			}
 		})
 	}
+	// The account holds it: FindNumber gives the purchase's id.
+	if got, found, err := c.FindNumber(ctx, "+14155550142"); err != nil || !found || got != own {
+		t.Errorf("FindNumber = %+v, %v, %v; want %+v", got, found, err, own)
+	}
 	// Released: on sale again; releasing twice is no error.
 	for range 2 {
 		if err := c.ReleaseNumber(ctx, own.ID); err != nil {
 			t.Fatalf("ReleaseNumber: %v", err)
 		}
+	}
+	if _, found, err := c.FindNumber(ctx, "+14155550142"); err != nil || found {
+		t.Errorf("FindNumber after release = %v, %v", found, err)
 	}
 	if got, _ := c.SearchNumbers(ctx, carriers.NumberQuery{AreaCode: "415", Contains: "0142"}); len(got) != 1 {
 		t.Errorf("a released number is not offered: %+v", got)

@@ -40,6 +40,10 @@ func TestNumbersAgainstLaMLSpec(t *testing.T) {
 	if own.ID == "" || own.Number != "+18089255327" {
 		t.Errorf("bought %+v", own)
 	}
+	// Prism takes the lookup (its empty example holds no number).
+	if _, found, err := c.FindNumber(ctx, "+18089255327"); err != nil || found {
+		t.Fatalf("FindNumber: %v, %v; want not found", found, err)
+	}
 	if err := c.ReleaseNumber(ctx, testNumber); err != nil {
 		t.Fatalf("ReleaseNumber: %v", err)
 	}

@@ -11,7 +11,10 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
-var _ carriers.NumberStore = (*Carrier)(nil)
+var (
+	_ carriers.NumberStore  = (*Carrier)(nil)
+	_ carriers.NumberFinder = (*Carrier)(nil)
+)
 
 // SearchNumbers implements carriers.NumberStore with
 // GET /v2/available_phone_numbers: local numbers with the sms feature,
@@ -167,6 +170,20 @@ func (c *Carrier) ReleaseNumber(ctx context.Context, id string) error {
 		return nil
 	}
 	return err
+}
+
+// FindNumber implements carriers.NumberFinder with the lookup
+// ReleaseNumber makes; the id is the number, as BuyNumber gives it. An
+// order Telnyx has not filled yet holds no number, so is not found.
+func (c *Carrier) FindNumber(ctx context.Context, number string) (carriers.OwnedNumber, bool, error) {
+	if err := carriers.CheckNumber(number); err != nil {
+		return carriers.OwnedNumber{}, false, err
+	}
+	_, ok, err := c.numberID(ctx, number)
+	if err != nil || !ok {
+		return carriers.OwnedNumber{}, false, err
+	}
+	return carriers.OwnedNumber{Number: number, ID: number}, true, nil
 }
 
 // numberID looks the account's number up; ok is false when the account

@@ -160,6 +160,19 @@ func TestNumbersMatchSDK(t *testing.T) {
 			},
 			calls: 2,
 		},
+		{
+			name: "find a number", method: "phoneNumbers.list",
+			args: []any{map[string]any{"filter": map[string]any{"phone_number": "14155550142"}}},
+			ours: func(t *testing.T) {
+				// The whole number matches, not the longer one the filter
+				// also finds.
+				own, found, err := c.FindNumber(ctx, "+14155550142")
+				if err != nil || !found || own != (carriers.OwnedNumber{Number: "+14155550142", ID: "+14155550142"}) {
+					t.Errorf("FindNumber = %+v, %v, %v", own, found, err)
+				}
+			},
+			calls: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,10 @@ import (
 	"github.com/switchboard-gw/switchboard/internal/phone"
 )
 
-var _ carriers.NumberStore = (*Carrier)(nil)
+var (
+	_ carriers.NumberStore  = (*Carrier)(nil)
+	_ carriers.NumberFinder = (*Carrier)(nil)
+)
 
 // codeNotAvailable is Twilio's error 21422, "PhoneNumber is not
 // available": the number was bought by someone else since it was listed.
@@ -115,6 +118,31 @@ func (c *Carrier) BuyNumber(ctx context.Context, number string) (carriers.OwnedN
 		own.Number = *n.PhoneNumber
 	}
 	return own, nil
+}
+
+// FindNumber implements carriers.NumberFinder: it lists the account's
+// IncomingPhoneNumbers whose PhoneNumber is number (GET
+// /2010-04-01/Accounts/{Sid}/IncomingPhoneNumbers.json?PhoneNumber=…).
+func (c *Carrier) FindNumber(ctx context.Context, number string) (carriers.OwnedNumber, bool, error) {
+	if err := carriers.CheckNumber(number); err != nil {
+		return carriers.OwnedNumber{}, false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.set.Timeout)
+	defer cancel()
+	api, rt := c.service(ctx)
+	p := &openapi.ListIncomingPhoneNumberParams{}
+	p.SetPhoneNumber(number).SetPageSize(20).SetLimit(20)
+	ns, err := api.ListIncomingPhoneNumber(p)
+	if err != nil {
+		return carriers.OwnedNumber{}, false, rt.classify(err)
+	}
+	for _, n := range ns {
+		// The filter takes patterns: only the whole number counts.
+		if n.PhoneNumber != nil && *n.PhoneNumber == number && n.Sid != nil && c.d.numberID(*n.Sid) {
+			return carriers.OwnedNumber{Number: number, ID: *n.Sid}, true, nil
+		}
+	}
+	return carriers.OwnedNumber{}, false, nil
 }
 
 // ReleaseNumber implements carriers.NumberStore: it deletes the

@@ -103,6 +103,30 @@ func TestNumbersAgainstTwilioSpec(t *testing.T) {
 		}
 	})
 
+	t.Run("find", func(t *testing.T) {
+		// Prism's example lists +18089255327 (PNaaa…): that number is
+		// found; another is not, though Prism ignores the filter.
+		tests := []struct {
+			number string
+			found  bool
+		}{{"+18089255327", true}, {"+18089255328", false}}
+		for _, tt := range tests {
+			own, found, err := c.FindNumber(ctx, tt.number)
+			if err != nil {
+				t.Fatalf("FindNumber(%s): %v", tt.number, err)
+			}
+			if found != tt.found || found && (own.ID != "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" || own.Number != tt.number) {
+				t.Errorf("FindNumber(%s) = %+v, %v; want found %v", tt.number, own, found, tt.found)
+			}
+			if req := rec.lastRequest(); req != "GET "+base+"/IncomingPhoneNumbers.json" {
+				t.Errorf("request %q", req)
+			}
+			if q := rec.lastQuery(); q.Get("PhoneNumber") != tt.number {
+				t.Errorf("query %v", q)
+			}
+		}
+	})
+
 	t.Run("release", func(t *testing.T) {
 		if err := c.ReleaseNumber(ctx, testNumberSID); err != nil {
 			t.Fatalf("ReleaseNumber: %v", err)
@@ -138,6 +162,10 @@ func TestNumbersRefuseBadInput(t *testing.T) {
 		}},
 		{"number without +", func() error {
 			_, err := c.BuyNumber(ctx, "18089255327")
+			return err
+		}},
+		{"number to find without +", func() error {
+			_, _, err := c.FindNumber(ctx, "18089255327")
 			return err
 		}},
 		{"id of another resource", func() error { return c.ReleaseNumber(ctx, "SM0123456789abcdef0123456789abcdef") }},
@@ -185,6 +213,10 @@ func TestNumbersErrors(t *testing.T) {
 			return err
 		},
 		"release": func(c *Carrier) error { return c.ReleaseNumber(context.Background(), testNumberSID) },
+		"find": func(c *Carrier) error {
+			_, _, err := c.FindNumber(context.Background(), "+14155550123")
+			return err
+		},
 	}
 	type numberCase struct {
 		name       string

@@ -6,10 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/billing"
 	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/internal/phone"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -124,6 +126,32 @@ func (s *Signup) account(ctx context.Context, owner string) (billing.Account, er
 	return a, err
 }
 
+// boughtAnyway asks the carrier, after a purchase that failed other than
+// by a refusal (a timeout, a 5xx: the carrier may have acted before its
+// answer was lost), whether the account holds number now. Found, the
+// sign-up goes on with it, as if the answer had come; otherwise buyErr
+// stands. Without a way to ask, the operator is told to look.
+func (s *Signup) boughtAnyway(ctx context.Context, log *slog.Logger, number string, buyErr error) (carriers.OwnedNumber, error) {
+	f, ok := s.o.Numbers.(carriers.NumberFinder)
+	if !ok {
+		log.Error("signup: a purchase failed and the carrier cannot be asked whether it went through; check the account for the number", "number", phone.Redact(number), "err", buyErr)
+		return carriers.OwnedNumber{}, buyErr
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runHold/4)
+	defer cancel()
+	owned, found, err := f.FindNumber(fctx, number)
+	switch {
+	case err != nil:
+		log.Error("signup: a purchase failed and the carrier could not say whether it went through; check the account for the number", "number", phone.Redact(number), "err", buyErr, "find_err", err)
+		return carriers.OwnedNumber{}, buyErr
+	case !found:
+		log.Info("signup: a purchase failed and the carrier does not hold the number", "err", buyErr)
+		return carriers.OwnedNumber{}, buyErr
+	}
+	log.Warn("signup: a purchase answered with an error had bought the number; going on with it", "carrier_id", owned.ID, "err", buyErr)
+	return owned, nil
+}
+
 // complete buys number for owner and binds it, then charges the first
 // period. Whatever fails after the purchase undoes it: the number is
 // released at the carrier, the binding and the plan change undone, so
@@ -159,6 +187,9 @@ func (s *Signup) complete(ctx context.Context, owner, number string) (carriers.O
 	bctx, cancel := context.WithTimeout(ctx, runHold/2)
 	owned, err := s.o.Numbers.BuyNumber(bctx, number)
 	cancel()
+	if err != nil && !errors.Is(err, carriers.ErrRejected) {
+		owned, err = s.boughtAnyway(ctx, log, number, err)
+	}
 	switch {
 	case errors.Is(err, carriers.ErrNumberGone):
 		_ = s.o.Store.Unhold(ctx, numHold(number), owner)

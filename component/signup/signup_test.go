@@ -1,13 +1,18 @@
 package signup
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/billing"
+	"github.com/switchboard-gw/switchboard/carriers"
+	"github.com/switchboard-gw/switchboard/carriers/sandbox"
 	"github.com/switchboard-gw/switchboard/internal/store"
 )
 
@@ -260,4 +265,108 @@ func TestSignupOneHoldPerJID(t *testing.T) {
 	}
 	// bob can take the number alice's first session let go.
 	f.must(t, bob, f.toPick(t, bob), "next", map[string]string{"number": "+12015550105"}, "Take +12015550105?")
+}
+
+// lostAnswer is a carrier whose purchases answer with err, having bought
+// the number first when buy is set, and that counts how often it is asked
+// what it holds.
+type lostAnswer struct {
+	*sandbox.Carrier
+	buy     bool
+	err     error
+	findErr error
+	finds   atomic.Int32
+}
+
+func (l *lostAnswer) BuyNumber(ctx context.Context, number string) (carriers.OwnedNumber, error) {
+	if l.buy {
+		if _, err := l.Carrier.BuyNumber(ctx, number); err != nil {
+			return carriers.OwnedNumber{}, err
+		}
+	}
+	return carriers.OwnedNumber{}, l.err
+}
+
+func (l *lostAnswer) FindNumber(ctx context.Context, number string) (carriers.OwnedNumber, bool, error) {
+	l.finds.Add(1)
+	if l.findErr != nil {
+		return carriers.OwnedNumber{}, false, l.findErr
+	}
+	return l.Carrier.FindNumber(ctx, number)
+}
+
+// cannotFind hides the carrier's FindNumber.
+type cannotFind struct{ carriers.NumberStore }
+
+// TestSignupLostAnswer: a purchase that fails other than by a refusal
+// (a timeout, a 5xx) may have bought the number all the same. The carrier
+// is asked: bought, the sign-up completes with it; not bought, the user is
+// told and nothing is charged. A refusal is not asked about, and when the
+// carrier cannot be asked the operator's log says to look.
+func TestSignupLostAnswer(t *testing.T) {
+	timeout := &carriers.Error{Kind: carriers.ErrUnavailable, Message: "the request timed out"}
+	tests := []struct {
+		name      string
+		buy       bool
+		err       error
+		findErr   error
+		noFinder  bool
+		completed bool  // the sign-up completes with the number
+		finds     int32 // times the carrier is asked
+		log       string
+	}{
+		{name: "bought, timed out", buy: true, err: timeout, completed: true, finds: 1, log: "had bought the number; going on with it"},
+		{name: "bought, deadline", buy: true, err: context.DeadlineExceeded, completed: true, finds: 1, log: "had bought the number"},
+		{name: "not bought", err: timeout, finds: 1, log: "the carrier does not hold the number"},
+		{name: "bought, cannot ask", buy: true, err: timeout, findErr: timeout, finds: 1, log: "check the account for the number"},
+		{name: "refused", err: &carriers.Error{Kind: carriers.ErrRejected, Message: "no"}, finds: 0},
+		{name: "no finder", buy: true, err: timeout, noFinder: true, log: "cannot be asked whether it went through"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			var la *lostAnswer
+			f := newFixture(t, setup{billing: true, options: func(o *Options) {
+				la = &lostAnswer{Carrier: o.Numbers.(*sandbox.Carrier), buy: tt.buy, err: tt.err, findErr: tt.findErr}
+				o.Numbers = la
+				if tt.noFinder {
+					o.Numbers = cannotFind{la}
+				}
+				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			}})
+			ctx := context.Background()
+			f.fund(t, alice, 2000)
+			sid := f.toPick(t, alice)
+			f.must(t, alice, sid, "next", map[string]string{"number": "+12015550106"}, "Take +12015550106?")
+			b, bound := f.binding(t, alice)
+			a, _ := f.ledger.Account(ctx, alice)
+			if tt.completed {
+				f.must(t, alice, sid, "complete", nil, `status="completed"`, "Your number is +12015550106")
+				b, bound = f.binding(t, alice)
+				if !bound || b.Number != "+12015550106" || !strings.HasPrefix(b.CarrierID, "PN") {
+					t.Fatalf("binding %+v %v", b, bound)
+				}
+				if a, _ = f.ledger.Account(ctx, alice); a.Balance.Amount >= 2000 {
+					t.Fatalf("not charged: %+v", a)
+				}
+			} else {
+				f.must(t, alice, sid, "complete", nil, "nothing was charged")
+				if bound {
+					t.Fatalf("bound %+v", b)
+				}
+				if a, _ = f.ledger.Account(ctx, alice); a.Balance.Amount != 2000 {
+					t.Fatalf("charged: %+v", a)
+				}
+			}
+			if got := la.finds.Load(); got != tt.finds {
+				t.Errorf("asked the carrier %d times, want %d", got, tt.finds)
+			}
+			if !strings.Contains(logs.String(), tt.log) {
+				t.Errorf("log lacks %q:\n%s", tt.log, logs.String())
+			}
+			if strings.Contains(logs.String(), "+12015550106") {
+				t.Errorf("log has the whole number:\n%s", logs.String())
+			}
+		})
+	}
 }
