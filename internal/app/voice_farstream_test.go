@@ -6,6 +6,8 @@ import (
 
 	"github.com/switchboard-gw/switchboard/internal/fspeer"
 	"github.com/switchboard-gw/switchboard/internal/siptest"
+	"github.com/switchboard-gw/switchboard/internal/testenv"
+	"github.com/switchboard-gw/switchboard/jingle"
 )
 
 // TestFarstreamCallsPhone: a caller with Gajim's media stack (farstream
@@ -71,6 +73,43 @@ func TestPhoneCallsFarstream(t *testing.T) {
 		t.Fatalf("SIPp scenario: %v", err)
 	}
 	if cdr := e.lastCDR(t, ctx); cdr.Direction != "inbound" || cdr.Answer.IsZero() || cdr.JID != "alice@localhost" {
+		t.Errorf("call record: %+v", cdr)
+	}
+}
+
+// TestPhoneCallsFarstreamBesideJMI: alice has Gajim's media stack and a
+// XEP-0353 client online at once. A phone call rings both: the XEP-0353
+// client gets <propose/>, farstream a plain RTP session-initiate. Farstream
+// answers, audio flows, and the XEP-0353 client is told to stop ringing
+// (<retract/>).
+func TestPhoneCallsFarstreamBesideJMI(t *testing.T) {
+	e := startEnv(t, envOptions{env: voiceEnv(t, "127.0.0.1:9")})
+	e.prosody.Register(t, "alice", "pw-alice")
+	e.assign(t, "alice", "+12015550100")
+	peer := fspeer.Start(t, fspeer.Call{JID: "alice@" + e.prosody.Domain, Password: "pw-alice", Server: e.prosody.C2SAddr,
+		Answer: e.numberJID("+15557654321"), Seconds: 15})
+	peer.Ready(30 * time.Second)
+	// The XEP-0353 client comes online after the subscription, so that its
+	// presence reaches the gateway too.
+	jmi := e.prosody.Client(t, "alice", "pw-alice")
+	jmi.AnswerDisco(jingle.Features...)
+	time.Sleep(500 * time.Millisecond)
+	ctx := ctxTimeoutT(t, 90*time.Second)
+	sipp := e.callGateway(t, "uac_call_long.xml", "+12015550100", nil)
+	if _, err := jmi.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && s.Has(jingle.NSJMI, "propose") }); err != nil {
+		t.Fatal(err)
+	}
+	r := peer.Wait()
+	if r.Error != "" || !r.Accepted || r.Received < 50 {
+		t.Fatalf("farstream answer: %+v", r)
+	}
+	if _, err := jmi.Expect(ctx, func(s testenv.Stanza) bool { return s.Name == "message" && s.Has(jingle.NSJMI, "retract") }); err != nil {
+		t.Fatalf("the XEP-0353 client was not told to stop ringing: %v", err)
+	}
+	if err := sipp.Wait(ctx); err != nil {
+		t.Fatalf("SIPp scenario: %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Direction != "inbound" || cdr.Answer.IsZero() {
 		t.Errorf("call record: %+v", cdr)
 	}
 }

@@ -31,6 +31,7 @@ type Client struct {
 	queue   []Stanza
 	changed chan struct{} // closed and replaced whenever queue or err changes
 	err     error         // why the session ended, once served is closed
+	disco   []string      // features disco#info answers with (AnswerDisco)
 
 	closeOnce sync.Once
 }
@@ -102,6 +103,34 @@ func dialClient(ctx context.Context, addr, domain, user, password string) (*Clie
 	return c, nil
 }
 
+// AnswerDisco makes the session answer disco#info requests as a client
+// with features would, from now on (unset, mellium answers
+// service-unavailable).
+func (c *Client) AnswerDisco(features ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.disco = features
+}
+
+// discoAnswer is the result to a disco#info request st, or nil.
+func (c *Client) discoAnswer(st Stanza) []xml.Token {
+	c.mu.Lock()
+	fs := c.disco
+	c.mu.Unlock()
+	if fs == nil || st.Name != "iq" || st.Type != "get" || !st.Has(nsDiscoInfo, "query") {
+		return nil
+	}
+	query := xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}}
+	ident := xml.StartElement{Name: xml.Name{Local: "identity"}, Attr: []xml.Attr{
+		{Name: xml.Name{Local: "category"}, Value: "client"}, {Name: xml.Name{Local: "type"}, Value: "pc"}}}
+	toks := []xml.Token{query, ident, ident.End()}
+	for _, f := range fs {
+		feat := xml.StartElement{Name: xml.Name{Local: "feature"}, Attr: []xml.Attr{{Name: xml.Name{Local: "var"}, Value: f}}}
+		toks = append(toks, feat, feat.End())
+	}
+	return append(toks, query.End())
+}
+
 // serve reads stanzas until the stream ends.
 func (c *Client) serve() {
 	err := c.session.Serve(xmpp.HandlerFunc(c.handle))
@@ -144,7 +173,8 @@ func (c *Client) handle(t xmlstream.TokenReadEncoder, start *xml.StartElement) e
 	if err != nil {
 		return nil // keep the session; a test will time out and say what is queued
 	}
-	if st.Name == "iq" && (st.Type == "get" && st.Has("urn:xmpp:ping", "ping") || st.Type == "set" && st.Has("urn:xmpp:jingle:1", "jingle")) {
+	disco := c.discoAnswer(st)
+	if disco != nil || st.Name == "iq" && (st.Type == "get" && st.Has("urn:xmpp:ping", "ping") || st.Type == "set" && st.Has("urn:xmpp:jingle:1", "jingle")) {
 		res := xml.StartElement{Name: xml.Name{Local: "iq"}, Attr: []xml.Attr{
 			{Name: xml.Name{Local: "type"}, Value: "result"},
 			{Name: xml.Name{Local: "id"}, Value: st.ID},
@@ -152,11 +182,10 @@ func (c *Client) handle(t xmlstream.TokenReadEncoder, start *xml.StartElement) e
 		if st.From != "" {
 			res.Attr = append(res.Attr, xml.Attr{Name: xml.Name{Local: "to"}, Value: st.From})
 		}
-		if err := t.EncodeToken(res); err != nil {
-			return err
-		}
-		if err := t.EncodeToken(res.End()); err != nil {
-			return err
+		for _, tok := range append(append([]xml.Token{res}, disco...), res.End()) {
+			if err := t.EncodeToken(tok); err != nil {
+				return err
+			}
 		}
 	}
 	c.mu.Lock()

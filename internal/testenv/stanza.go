@@ -22,7 +22,10 @@ type Stanza struct {
 	Raw  string // the whole stanza as XML, namespaces declared where they change
 }
 
-const nsStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas"
+const (
+	nsStanzas   = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	nsDiscoInfo = "http://jabber.org/protocol/disco#info"
+)
 
 // String returns Raw, so failure messages show the whole stanza.
 func (s Stanza) String() string { return s.Raw }

@@ -85,11 +85,15 @@ type call struct {
 	held         bool            // the phone has put the call on hold
 	retracted    bool            // inbound: the owner's clients were told to stop ringing
 	direct       bool            // inbound: rung with a session-initiate (no XEP-0353), which rings the client
+	mixedRing    bool            // inbound: XEP-0353 clients were rung alongside the one rung directly
+	mixed        bool            // inbound: both still ring; the first to answer takes the call (direct.go)
+	handoverTo   jid.JID         // inbound: the XEP-0353 client that took the call from the one rung directly, until ring hands it over
 	withdrawn    bool            // inbound: that session was ended unanswered; the call went on to voicemail
 	reason       *jingle.Reason  // why it ended; nil while it goes on
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
 	proceeded   chan jid.JID  // inbound: the resource that took the call
+	handover    chan struct{} // inbound: handoverTo is set
 	rejected    chan *jingle.Reason
 
 	start, answered time.Time
@@ -118,6 +122,7 @@ func (b *Bridge) newCall(sid string, dir direction, numberJID string) *call {
 		ringing:     map[string]bool{},
 		jingleReady: make(chan struct{}),
 		proceeded:   make(chan jid.JID, 1),
+		handover:    make(chan struct{}, 1),
 		rejected:    make(chan *jingle.Reason, 1),
 		start:       time.Now(),
 		done:        make(chan struct{}),
@@ -158,6 +163,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	}
 	c.reason = reason
 	sessionUp, sip, leg, plain, rtp, retracted := c.sessionUp, c.sip, c.leg, c.plain, c.rtp, c.retracted
+	mixed := c.mixed
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
 	c.cancel()
@@ -174,6 +180,10 @@ func (c *call) end(by side, reason *jingle.Reason) {
 		case c.jmi && c.dir == outbound:
 			c.sendJMI(ctx, c.peer().String(), &jingle.Reject{ID: c.sid, Reason: reason})
 		case c.jmi && c.dir == inbound && !retracted:
+			c.sendJMI(ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: reason})
+		}
+		if sessionUp && mixed && !retracted {
+			// The XEP-0353 clients ringing beside the direct session.
 			c.sendJMI(ctx, c.owner.String(), &jingle.Retract{ID: c.sid, Reason: reason})
 		}
 	}

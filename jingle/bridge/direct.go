@@ -33,48 +33,120 @@ func (c *call) onlineClients() map[string][]string {
 	return cl.OnlineClients(ctx, c.owner.String(), c.self())
 }
 
-// directClient picks the resource to ring with a bare session-initiate
-// when the user's clients cannot be rung with <propose/>: every online
-// resource is known, none has XEP-0353, and one does Jingle RTP audio over
-// ICE-UDP (Gajim). With any XEP-0353 client online, or a resource whose
-// features are unknown, the call rings with <propose/> alone, as always.
-func (c *call) directClient() (jid.JID, bool) {
+// directClient picks the resource to ring with a bare session-initiate:
+// every online resource is known, and one does Jingle RTP audio over
+// ICE-UDP without XEP-0353 (Gajim), which <propose/> would never ring.
+// mixed reports XEP-0353 clients online too: they ring with <propose/>
+// meanwhile, and the first client to answer takes the call. With a
+// resource whose features are unknown, the call rings with <propose/>
+// alone, as always.
+func (c *call) directClient() (r jid.JID, mixed, ok bool) {
 	var direct []string
 	for full, fs := range c.onlineClients() {
 		switch {
-		case fs == nil, slices.Contains(fs, jingle.NSJMI):
-			return jid.JID{}, false
+		case fs == nil:
+			return jid.JID{}, false, false
+		case slices.Contains(fs, jingle.NSJMI):
+			mixed = true
 		case slices.Contains(fs, jingle.NSRTP) && slices.Contains(fs, jingle.NSICEUDP):
 			direct = append(direct, full)
 		}
 	}
 	if len(direct) == 0 {
-		return jid.JID{}, false
+		return jid.JID{}, false, false
 	}
 	slices.Sort(direct) // one resource, the same each time
 	r, err := jid.Parse(direct[0])
 	if err != nil {
-		return jid.JID{}, false
+		return jid.JID{}, false, false
 	}
-	return r, true
+	return r, mixed, true
 }
 
 // ringDirect takes the call for r as if it had proceeded: ring then sends
-// it the session-initiate, which is how such a client rings.
+// it the session-initiate, which is how such a client rings. A XEP-0353
+// client that proceeded first keeps the call.
 func (c *call) ringDirect() {
-	r, ok := c.directClient()
+	r, mixed, ok := c.directClient()
 	if !ok {
 		return
 	}
 	c.mu.Lock()
 	first := c.user.String() == ""
 	if first {
-		c.user, c.direct = r, true
+		c.user, c.direct, c.mixed, c.mixedRing = r, true, mixed, mixed
 	}
 	c.mu.Unlock()
 	if first {
-		c.log.Info("bridge: the user's client has no XEP-0353; ringing it with a session-initiate")
+		c.log.Info("bridge: a client of the user has no XEP-0353; ringing it with a session-initiate", "alongside_jmi", mixed)
 		c.proceeded <- r
+	}
+}
+
+// takeFromDirect is a XEP-0353 client's <proceed/> while a client rung
+// directly still rings: the call is from's, unless that client answered
+// first. ring hands it over (handOver). It reports whether from took it.
+func (c *call) takeFromDirect(from jid.JID) bool {
+	c.mu.Lock()
+	took := c.mixed
+	if took {
+		c.mixed, c.handoverTo = false, from
+	}
+	c.mu.Unlock()
+	if took {
+		c.handover <- struct{}{}
+	}
+	return took
+}
+
+// claimDirect decides for a session-accept from the client rung directly
+// while XEP-0353 clients ring too: it takes the call unless one of them
+// proceeded first.
+func (c *call) claimDirect(from jid.JID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.handoverTo.String() != "" && !from.Equal(c.handoverTo) {
+		return false
+	}
+	c.mixed = false
+	return true
+}
+
+// handOver gives the call to handoverTo, the XEP-0353 client that
+// proceeded while the client rung directly had not answered. That
+// client's session (if offered yet) ends with <cancel/> and its media
+// goes; the other XEP-0353 clients that rang are told to stop; ring then
+// offers the session to handoverTo as after any <proceed/>.
+func (c *call) handOver() {
+	c.mu.Lock()
+	old, up, plain, leg := c.user, c.sessionUp, c.plain, c.leg
+	c.user, c.handoverTo, c.direct = c.handoverTo, jid.JID{}, false
+	c.plain, c.plainLocal, c.plainCodecs, c.plainContent, c.plainCreator, c.plainUfrag, c.plainPwd = nil, nil, nil, "", "", "", ""
+	c.leg, c.remote, c.early, c.signalled, c.local = nil, false, nil, false, nil
+	c.mid, c.ufrag, c.pwd = "", "", ""
+	c.sessionUp, c.withdrawn = false, false
+	user, others := c.user, c.ringing
+	c.ringing = map[string]bool{}
+	c.mu.Unlock()
+	c.log.Info("bridge: a XEP-0353 client took the call from the client rung directly")
+	reason := jingle.NewReason(jingle.Cancel, "answered on another device")
+	if up {
+		ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
+		if err := c.sendJingleTo(ctx, old, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
+			c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
+		}
+		cancel()
+	}
+	if plain != nil {
+		_ = plain.Close()
+	}
+	if leg != nil {
+		_ = leg.Close()
+	}
+	for r := range others {
+		if r != user.String() {
+			c.sendJMI(c.ctx, r, &jingle.Retract{ID: c.sid, Reason: reason})
+		}
 	}
 }
 
@@ -127,12 +199,18 @@ func (c *call) refuseDirect(reason *jingle.Reason) bool {
 	}
 	c.mu.Lock()
 	direct := c.direct && c.dir == inbound
-	if direct {
+	handing := c.handoverTo.String() != ""
+	if direct && !handing {
 		c.sessionUp, c.withdrawn = false, true
 	}
 	c.mu.Unlock()
 	if !direct {
 		return false
+	}
+	if handing {
+		// Another device took the call: this client's refusal only ends
+		// its own session, which handOver ends anyway.
+		return true
 	}
 	select {
 	case c.rejected <- reason:

@@ -59,6 +59,9 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 		if c.dir != inbound {
 			return refusal(stanza.Cancel, stanza.UnexpectedRequest, "the gateway did not offer this session")
 		}
+		if !c.claimDirect(from) {
+			return unknownSession() // another device took the call first
+		}
 		return c.takeAnswer(j)
 	case jingle.TransportInfo:
 		return c.remoteCandidates(j)
@@ -105,7 +108,9 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 			return
 		}
 		c.mu.Lock()
-		taken := c.user.String() != "" && !from.Equal(c.user)
+		// Beside a client rung directly that has not answered (mixed),
+		// XEP-0353 clients still ring.
+		taken := c.user.String() != "" && !from.Equal(c.user) && !c.mixed && !from.Equal(c.handoverTo)
 		if !taken {
 			c.ringing[from.String()] = true
 		}
@@ -125,7 +130,12 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 		if first {
 			c.user = from
 		}
-		taken := !first && !from.Equal(c.user)
+		c.mu.Unlock()
+		if !first && c.takeFromDirect(from) {
+			return
+		}
+		c.mu.Lock()
+		taken := !first && !from.Equal(c.user) && !from.Equal(c.handoverTo)
 		c.mu.Unlock()
 		switch {
 		case first:
@@ -138,6 +148,23 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 			return
 		}
 		r := orReason(m.Reason, jingle.Decline)
+		c.mu.Lock()
+		mixed := c.mixed
+		if mixed {
+			// The user said no on a XEP-0353 client while one rung
+			// directly rings too: no to the call. Their other XEP-0353
+			// clients see this <reject/> as a carbon, so need no
+			// <retract/>; ring ends the direct session.
+			c.retracted = true
+		}
+		c.mu.Unlock()
+		if mixed {
+			select {
+			case c.rejected <- r:
+			default:
+			}
+			return
+		}
 		if p := c.peer(); p.String() != "" {
 			// The resource that took the call changes its mind before
 			// the answer: as a session-terminate (ring gives the caller

@@ -108,7 +108,6 @@ func (c *call) ring(in Incoming) {
 	c.ringDirect()
 	t := time.NewTimer(c.ringFor)
 	defer t.Stop()
-	var user = c.owner
 	select {
 	case <-in.Cancelled():
 		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
@@ -129,12 +128,22 @@ func (c *call) ring(in Incoming) {
 		c.end(sideSIP, shuttingDown())
 		c.missed()
 		return
-	case user = <-c.proceeded:
+	case <-c.proceeded:
+	}
+	select {
+	case <-c.handover:
+		// A XEP-0353 client proceeded before the client rung directly was
+		// offered anything: the call is simply its.
+		c.handOver()
+	default:
 	}
 	c.mu.Lock()
-	c.user = user
-	others := c.ringing
-	c.ringing = map[string]bool{}
+	user := c.user
+	var others map[string]bool
+	if !c.mixed { // else they ring on until a client answers
+		others = c.ringing
+		c.ringing = map[string]bool{}
+	}
 	c.mu.Unlock()
 	for r := range others {
 		if r != user.String() {
@@ -148,45 +157,58 @@ func (c *call) ring(in Incoming) {
 		c.sipCodecs = sm.Codecs
 		c.mu.Unlock()
 	}
-	if err := c.sendInitiate(); err != nil {
-		if c.ended() {
-			// The user ended the session before acknowledging our
-			// session-initiate (a decline, say), or its acknowledgement and
-			// the session-terminate behind it arrived together and the
-			// cancelled context won the race in the IQ's wait: the caller
-			// must hear why, not a generic failure.
-			c.rejectEnded(in)
-			return
-		}
-		c.log.Warn("bridge: cannot offer the session", "err", err)
-		_ = in.Reject(480, "Temporarily Unavailable")
-		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
+	if !c.offer(in) {
 		return
 	}
 	t.Reset(c.ringFor)
-	select {
-	case <-c.jingleReady:
-	case r := <-c.rejected: // a client rung directly ended the session unanswered
-		c.refused(in, r)
-		return
-	case <-in.Cancelled():
-		c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
-		return
-	case <-t.C:
-		if c.rungDirect() {
-			// The session-initiate rang the client all this time: nobody
-			// answered, so the caller gets voicemail and the owner a
-			// notice, as with XEP-0353 clients.
-			c.withdraw(jingle.NewReason(jingle.Timeout, "nobody answered"))
-			c.unanswered(in)
+	for answered := false; !answered; {
+		select {
+		case <-c.jingleReady:
+			answered = true
+			if c.mixedRing && c.rungDirect() {
+				// The client rung directly answered: the XEP-0353
+				// clients stop ringing.
+				c.retract(jingle.NewReason(jingle.Cancel, "answered on another device"))
+			}
+		case <-c.handover:
+			c.handOver()
+			if !c.offer(in) {
+				return
+			}
+		case r := <-c.rejected: // a client rung directly ended the session unanswered
+			if c.mixedRing && c.rungDirect() {
+				c.withdraw(r)
+				c.retract(r)
+			}
+			c.refused(in, r)
+			return
+		case <-in.Cancelled():
+			direct := c.rungDirect() // it was still ringing
+			c.end(sideSIP, jingle.NewReason(jingle.Cancel, "the caller hung up"))
+			if direct {
+				c.missed()
+			}
+			return
+		case <-t.C:
+			if c.rungDirect() {
+				// The session-initiate rang the client all this time:
+				// nobody answered, so the caller gets voicemail and the
+				// owner a notice, as with XEP-0353 clients.
+				reason := jingle.NewReason(jingle.Timeout, "nobody answered")
+				c.withdraw(reason)
+				if c.mixedRing {
+					c.retract(reason)
+				}
+				c.unanswered(in)
+				return
+			}
+			_ = in.Reject(480, "Temporarily Unavailable")
+			c.end(sideSIP, jingle.NewReason(jingle.Timeout, "the session was not accepted"))
+			return
+		case <-c.ctx.Done():
+			c.rejectEnded(in)
 			return
 		}
-		_ = in.Reject(480, "Temporarily Unavailable")
-		c.end(sideSIP, jingle.NewReason(jingle.Timeout, "the session was not accepted"))
-		return
-	case <-c.ctx.Done():
-		c.rejectEnded(in)
-		return
 	}
 	if c.ended() {
 		// session-accept and session-terminate came together and select
@@ -202,6 +224,27 @@ func (c *call) ring(in Incoming) {
 		return
 	}
 	go c.bridgeMedia()
+}
+
+// offer sends the session-initiate to the resource that took the call; on
+// failure it refuses the caller and reports false.
+func (c *call) offer(in Incoming) bool {
+	if err := c.sendInitiate(); err != nil {
+		if c.ended() {
+			// The user ended the session before acknowledging our
+			// session-initiate (a decline, say), or its acknowledgement and
+			// the session-terminate behind it arrived together and the
+			// cancelled context won the race in the IQ's wait: the caller
+			// must hear why, not a generic failure.
+			c.rejectEnded(in)
+			return false
+		}
+		c.log.Warn("bridge: cannot offer the session", "err", err)
+		_ = in.Reject(480, "Temporarily Unavailable")
+		c.end(sideSIP, jingle.NewReason(jingle.GeneralError, "the session could not be set up"))
+		return false
+	}
+	return true
 }
 
 // answer answers the trunk's INVITE with G.711 on a new RTP socket.

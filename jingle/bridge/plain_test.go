@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
+	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
@@ -188,23 +189,112 @@ func TestPhoneCallsGajim(t *testing.T) {
 	ic.waitDone(t)
 }
 
-// TestPhoneCallsJMIAndGajim: with a client that does XEP-0353 online too,
-// the call rings with <propose/> only (Gajim is not sent a session), and
-// the client that proceeds gets DTLS-SRTP as always.
+// TestPhoneCallsJMIAndGajim: bob has Gajim (no XEP-0353) and a XEP-0353
+// client online. Both ring: the XEP-0353 client with <propose/>, Gajim
+// with a plain RTP session-initiate. The first to answer takes the call
+// and the other stops ringing; a no on either is a no to the call; and
+// when nobody answers, or the caller hangs up, both stop and bob hears of
+// the missed call.
 func TestPhoneCallsJMIAndGajim(t *testing.T) {
-	e := newEnvClients(t, withPlain(t), map[string][]string{
-		bobLaptop.String(): gajimFeatures,
-		bobPhone.String():  jingle.Features,
-	})
-	ic := e.callBob(t)
-	call := e.take(t, ic, bobPhone) // the pion client refuses an offer without DTLS
-	for _, q := range e.x.IQs() {
-		if q.To == bobLaptop.String() {
-			t.Errorf("Gajim was sent %s", q.Action())
-		}
+	if testing.Short() {
+		t.Skip("ICE on loopback")
 	}
-	call.HangupByPhone()
-	ic.waitDone(t)
+	retracted := func(t *testing.T, e *env) {
+		t.Helper()
+		e.x.WaitJMI(t, "retract", bobBare)
+	}
+	missed := func(t *testing.T, e *env) {
+		t.Helper()
+		e.x.WaitMessage(t, "missed call notice", func(m bridgetest.Message) bool { return strings.Contains(m.Raw, "Missed call from") })
+	}
+	tests := []struct {
+		name string
+		ring time.Duration
+		// play answers or refuses; ini is Gajim's session-initiate.
+		play func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle)
+	}{
+		{"the XEP-0353 client answers", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
+			call := e.take(t, ic, bobPhone) // the pion client refuses an offer without DTLS
+			if term := e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String()); term.Reason() != jingle.Cancel {
+				t.Errorf("Gajim's session ended with %s, want cancel", term.Reason())
+			}
+			// Gajim answers too late: its session is gone.
+			late := bridgetest.NewPlainClient(t).Accept(t, ini)
+			if se := e.b.Jingle(context.Background(), bobLaptop, phoneJID, late); se == nil || se.Condition != stanza.ItemNotFound {
+				t.Errorf("a late session-accept from Gajim: %v", se)
+			}
+			call.HangupByPhone()
+			e.x.WaitJingle(t, jingle.SessionTerminate, bobPhone.String())
+		}},
+		{"Gajim answers", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
+			e.jmi(bobPhone, phoneJID, &jingle.Ringing{ID: ic.sid})
+			client := bridgetest.NewPlainClient(t)
+			e.jingle(t, bobLaptop, phoneJID, client.Accept(t, ini))
+			call, _ := ic.in.WaitAnswer(t)
+			retracted(t, e)
+			// The XEP-0353 client proceeds too late: it is told to stop.
+			e.jmi(bobPhone, phoneJID, &jingle.Proceed{ID: ic.sid})
+			e.x.WaitJMI(t, "retract", bobPhone.String())
+			client.Peer.Connected(t, 10*time.Second)
+			call.HangupByPhone()
+			e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String())
+		}},
+		{"declined on Gajim", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
+			e.jingle(t, bobLaptop, phoneJID, terminate(ini.SID, jingle.Decline))
+			retracted(t, e)
+			ic.onlyFinal(t, 603)
+		}},
+		{"rejected on the XEP-0353 client", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
+			e.jmi(bobPhone, phoneJID, &jingle.Reject{ID: ic.sid, Reason: jingle.NewReason(jingle.Decline, "")})
+			if term := e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String()); term.Reason() != jingle.Decline {
+				t.Errorf("Gajim's session ended with %s, want decline", term.Reason())
+			}
+			ic.onlyFinal(t, 603)
+		}},
+		{"nobody answers", 100 * time.Millisecond, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
+			if term := e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String()); term.Reason() != jingle.Timeout {
+				t.Errorf("Gajim's session ended with %s, want timeout", term.Reason())
+			}
+			retracted(t, e)
+			ic.onlyFinal(t, 480)
+			missed(t, e)
+		}},
+		{"the caller hangs up", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
+			ic.in.Cancel()
+			if term := e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String()); term.Reason() != jingle.Cancel {
+				t.Errorf("Gajim's session ended with %s, want cancel", term.Reason())
+			}
+			retracted(t, e)
+			missed(t, e)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnvClients(t, func(s *bridge.Settings) {
+				withPlain(t)(s)
+				if tt.ring > 0 {
+					s.RingTimeout = tt.ring
+				}
+			}, map[string][]string{
+				bobLaptop.String(): gajimFeatures,
+				bobPhone.String():  jingle.Features,
+			})
+			ic := e.callBob(t)
+			ini := e.x.WaitJingle(t, jingle.SessionInitiate, bobLaptop.String()).Jingle
+			if len(ini.Contents) == 0 || len(ini.Contents[0].Transport.Fingerprints) != 0 {
+				t.Fatal("Gajim was not offered plain RTP")
+			}
+			tt.play(t, e, ic, ini)
+			ic.waitDone(t)
+			if tt.name != "the XEP-0353 client answers" {
+				for _, q := range e.x.IQs() {
+					if q.To == bobPhone.String() {
+						t.Errorf("the XEP-0353 client was sent %s", q.Action())
+					}
+				}
+			}
+		})
+	}
 }
 
 // audioBothWays checks that RTP from the client's ICE connection reaches

@@ -25,7 +25,10 @@ func (c *call) newLeg() (*media.Leg, error) {
 		return nil, err
 	}
 	leg.PC().OnICECandidate(func(cand *webrtc.ICECandidate) {
-		if cand != nil {
+		c.mu.Lock()
+		current := c.leg == leg // not a leg handOver dropped
+		c.mu.Unlock()
+		if cand != nil && current {
 			c.localCandidate(cand.ToJSON().Candidate)
 		}
 	})

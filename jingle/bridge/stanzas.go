@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 
+	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/jingle"
@@ -61,10 +62,15 @@ func (c *call) sendReceipt(ctx context.Context) {
 
 // sendJingle sends a Jingle IQ set to the user and waits for its result.
 func (c *call) sendJingle(ctx context.Context, j *jingle.Jingle) error {
+	return c.sendJingleTo(ctx, c.peer(), j)
+}
+
+// sendJingleTo is sendJingle to one of the user's resources.
+func (c *call) sendJingleTo(ctx context.Context, to jid.JID, j *jingle.Jingle) error {
 	ctx, cancel := context.WithTimeout(ctx, c.b.set.SendTimeout)
 	defer cancel()
 	j.SID = c.sid
-	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.self(), c.peer().String(), j)
+	return c.b.xmpp.IQ(ctx, stanza.SetIQ, c.self(), to.String(), j)
 }
 
 // refusal is a stanza error with the English text every refusal carries.
