@@ -158,3 +158,48 @@ func TestPrepaidCalls(t *testing.T) {
 		}
 	})
 }
+
+// TestForwardedCallCharged: with billing on a real ledger, a call to a
+// number forwarded to another phone is charged to the number's owner as a
+// call to that phone (SIPp is the trunk and the target); without credit
+// the caller gets 480, nothing is dialled and the owner is told.
+func TestForwardedCallCharged(t *testing.T) {
+	t.Run("charged", func(t *testing.T) {
+		target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
+		e := meteredVoiceEnv(t, target, "1/1", time.Minute)
+		e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
+		account := "bob@" + e.prosody.Domain
+		e.fund(t, account, "5.00")
+		ctx := ctxTimeoutT(t, 60*time.Second)
+		e.forwardedCall(t, ctx, "+12015550100", "+15551234567", target)
+		p, a := e.callCharge(t, ctx, account)
+		if p.Where != "+1" || p.Quantity < 1 || p.Amount.Amount >= 0 || a.Balance.Amount != 500+p.Amount.Amount {
+			t.Errorf("posting %+v, account %+v: want bob charged for the call to +15551234567", p, a)
+		}
+	})
+	t.Run("no credit", func(t *testing.T) {
+		target := siptest.Start(t, siptest.Options{Scenario: "uas_answer_pcma.xml", RTPEcho: true})
+		e := meteredVoiceEnv(t, target, "1/1", time.Minute)
+		bob := e.user(t, "bob", "+12015550100", "sandbox")
+		e.fund(t, "bob@"+e.prosody.Domain, "")
+		if err := e.store.SetForward(context.Background(), "+12015550100", "+15551234567"); err != nil {
+			t.Fatal(err)
+		}
+		ctx := ctxTimeoutT(t, 60*time.Second)
+		caller := e.callGateway(t, "uac_reject.xml", "+12015550100", map[string]string{"CODE": "480"})
+		if err := caller.Wait(ctx); err != nil {
+			t.Fatalf("caller scenario (expects 480): %v", err)
+		}
+		if _, err := bob.Expect(ctx, func(s testenv.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.Body(), "could not be forwarded to +1 555-123-4567")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if target.Exited() {
+			t.Error("the target's scenario ended: something was dialled")
+		}
+		if msgs, _ := os.ReadFile(filepath.Join(target.Dir, "messages.log")); strings.Contains(string(msgs), "INVITE sip:") {
+			t.Errorf("the target was dialled without credit:\n%s", msgs)
+		}
+	})
+}

@@ -36,17 +36,8 @@ func testForward(t *testing.T, uri bool) {
 	}
 	e := startEnv(t, envOptions{logTo: logs, env: voiceEnv(t, trunk)})
 	bob := e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
-	if err := e.store.SetForward(context.Background(), "+12015550100", forward); err != nil {
-		t.Fatal(err)
-	}
 	ctx := ctxTimeoutT(t, 60*time.Second)
-	caller := e.callGateway(t, "uac_call.xml", "+12015550100", nil)
-	if err := caller.Wait(ctx); err != nil {
-		t.Fatalf("caller scenario: %v", err)
-	}
-	if err := target.Wait(ctx); err != nil {
-		t.Fatalf("target scenario (expects the caller's ID and our BYE): %v", err)
-	}
+	e.forwardedCall(t, ctx, "+12015550100", forward, target)
 	if err := capture.Wait(ctx, "A-law audio and digit 1", func(c *siptest.Capture) bool {
 		return c.Packets(8) >= 20 && slices.Contains(c.Events(), 1)
 	}); err != nil {
@@ -66,6 +57,22 @@ func testForward(t *testing.T, uri bool) {
 		if ev.Name == "propose" {
 			t.Errorf("the owner was rung for a forwarded call: %s", ev)
 		}
+	}
+}
+
+// forwardedCall forwards number to forward and has SIPp call it; target,
+// where the call goes, must answer, get the caller's ID and our BYE.
+func (e *env) forwardedCall(t *testing.T, ctx context.Context, number, forward string, target *siptest.Sipp) {
+	t.Helper()
+	if err := e.store.SetForward(context.Background(), number, forward); err != nil {
+		t.Fatal(err)
+	}
+	caller := e.callGateway(t, "uac_call.xml", number, nil)
+	if err := caller.Wait(ctx); err != nil {
+		t.Fatalf("caller scenario: %v", err)
+	}
+	if err := target.Wait(ctx); err != nil {
+		t.Fatalf("target scenario (expects the caller's ID and our BYE): %v", err)
 	}
 }
 

@@ -59,23 +59,60 @@ func (b *Bridge) reserveInbound(ctx context.Context, in Incoming, owner, sid, ca
 	if b.set.Meter == nil || !b.set.Meter.Priced(billing.CallIn, caller) {
 		return nil, true
 	}
-	ev = &billing.Event{Account: owner, ID: sid, Kind: billing.CallIn, Remote: caller, Quantity: b.stepSeconds()}
+	return b.reserveIncoming(ctx, in, &billing.Event{Account: owner, ID: sid, Kind: billing.CallIn, Remote: caller, Quantity: b.stepSeconds()},
+		caller, "was not put through")
+}
+
+// reserveIncoming holds ev, the first step of a leg of a call from caller
+// that owner pays for. ok is false when the owner cannot pay: the caller is
+// refused with 480 and the owner told that the call what (was not put
+// through, say). When the ledger cannot be asked the call goes through
+// unmetered, as a received text is delivered whatever the charge.
+func (b *Bridge) reserveIncoming(ctx context.Context, in Incoming, ev *billing.Event, caller, what string) (*billing.Event, bool) {
 	d, err := b.set.Meter.Reserve(ctx, *ev)
 	switch {
 	case err != nil:
-		b.log.Warn("bridge: cannot reserve an incoming call's credit; it goes through unmetered", "err", err)
+		b.log.Warn("bridge: cannot reserve an incoming call's credit; it goes through unmetered", "kind", ev.Kind, "err", err)
 		return nil, true
 	case !d.Allowed:
-		b.log.Info("bridge: incoming call refused by billing", "reason", d.Reason)
+		b.log.Info("bridge: incoming call refused by billing", "kind", ev.Kind, "reason", d.Reason)
 		_ = in.Reject(480, "Temporarily Unavailable")
 		who := "an unknown caller"
 		if phone.IsE164(caller) {
 			who = phone.Display(caller)
 		}
-		b.notify(ctx, owner, "A call from "+who+" was not put through: "+d.Text())
+		b.notify(ctx, ev.Account, "A call from "+who+" "+what+": "+d.Text())
 		return nil, false
 	}
 	return ev, true
+}
+
+// reserveForward holds the first step of both legs of a call forwarded to
+// target, which the number's owner pays for: the leg to the target as a
+// call to it (a SIP address is no phone call, and is free), and the
+// caller's leg where the rates price inbound calls. ok is false when the
+// owner cannot pay for either: the caller has been refused, the owner
+// told, and nothing is held.
+func (b *Bridge) reserveForward(ctx context.Context, in Incoming, owner, sid, caller, target string) (out, leg *billing.Event, ok bool) {
+	if b.set.Meter == nil {
+		return nil, nil, true
+	}
+	what := "could not be forwarded to " + target
+	if phone.IsE164(target) {
+		what = "could not be forwarded to " + phone.Display(target)
+		ev := &billing.Event{Account: owner, ID: sid, Kind: billing.Call, Remote: target, Quantity: b.stepSeconds()}
+		if out, ok = b.reserveIncoming(ctx, in, ev, caller, what); !ok {
+			return nil, nil, false
+		}
+	}
+	if b.set.Meter.Priced(billing.CallIn, caller) {
+		ev := &billing.Event{Account: owner, ID: sid + "-in", Kind: billing.CallIn, Remote: caller, Quantity: b.stepSeconds()}
+		if leg, ok = b.reserveIncoming(ctx, in, ev, caller, what); !ok {
+			b.release(out)
+			return nil, nil, false
+		}
+	}
+	return out, leg, true
 }
 
 // release gives back the hold of a call that never started.
@@ -102,11 +139,24 @@ func (b *Bridge) notify(ctx context.Context, user, body string) {
 // startMetering starts counting talk time once the phone side answered,
 // and the goroutine that extends the call's credit. c.mu is held.
 func (c *call) startMeteringLocked() bool {
-	if c.bill == nil {
+	bills := c.bills()
+	if len(bills) == 0 {
 		return false
 	}
-	c.talkFrom, c.billed = c.b.set.Clock.Now(), c.bill.Quantity
+	c.talkFrom, c.billed = c.b.set.Clock.Now(), bills[0].Quantity
 	return true
+}
+
+// bills are the call's ledger events: one, or a forwarded call's two
+// legs, each reserved, extended and settled for the same seconds.
+func (c *call) bills() []*billing.Event {
+	var out []*billing.Event
+	for _, ev := range []*billing.Event{c.bill, c.billIn} {
+		if ev != nil {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 // meter extends the call's credit a step at a time, margin before each
@@ -126,11 +176,8 @@ func (c *call) meter() {
 		if !c.sleepUntil(next) {
 			return
 		}
-		ev := *c.bill
-		ev.Quantity = int64((reserved + step) / time.Second)
-		ctx, cancel := context.WithTimeout(c.ctx, b.set.SendTimeout)
-		d, err := b.set.Meter.Extend(ctx, ev)
-		cancel()
+		total := int64((reserved + step) / time.Second)
+		d, err := c.extend(total)
 		switch {
 		case c.ctx.Err() != nil:
 			return
@@ -153,10 +200,29 @@ func (c *call) meter() {
 		}
 		reserved += step
 		c.mu.Lock()
-		c.billed = ev.Quantity
+		c.billed = total
 		c.mu.Unlock()
 		next = from.Add(reserved - margin)
 	}
+}
+
+// extend grows each of the call's holds to total seconds; the first
+// refusal or error stops it (a retry extends again to the same total,
+// which changes nothing where it was allowed).
+func (c *call) extend(total int64) (billing.Decision, error) {
+	var d billing.Decision
+	for _, b := range c.bills() {
+		ev := *b
+		ev.Quantity = total
+		ctx, cancel := context.WithTimeout(c.ctx, c.b.set.SendTimeout)
+		var err error
+		d, err = c.b.set.Meter.Extend(ctx, ev)
+		cancel()
+		if err != nil || !d.Allowed {
+			return d, err
+		}
+	}
+	return d, nil
 }
 
 // sleepUntil waits for the bridge's clock to reach t; false when the call
@@ -187,30 +253,33 @@ func (c *call) outOfCredit(d billing.Decision) {
 // settle posts the call's talk time, rated by its increments, or gives
 // the hold back when it was never answered. end calls it once.
 func (c *call) settle(ctx context.Context) {
-	if c.bill == nil {
-		return
-	}
-	ev := *c.bill
 	c.mu.Lock()
 	from, limit := c.talkFrom, c.billCap
 	c.mu.Unlock()
-	if from.IsZero() {
-		c.b.release(&ev)
-		return
+	var seconds int64
+	if !from.IsZero() {
+		talk := c.b.set.Clock.Now().Sub(from)
+		seconds = int64((talk + time.Second - 1) / time.Second) // every started second
+		if limit > 0 {
+			seconds = min(seconds, limit)
+		}
 	}
-	talk := c.b.set.Clock.Now().Sub(from)
-	ev.Quantity = int64((talk + time.Second - 1) / time.Second) // every started second
-	if limit > 0 {
-		ev.Quantity = min(ev.Quantity, limit)
-	}
-	d, err := c.b.set.Meter.Settle(ctx, ev, "")
-	if err != nil {
-		// The hold lapses; the call goes uncharged rather than twice.
-		c.log.Error("bridge: cannot charge the call", "err", err)
-		return
-	}
-	c.log.Debug("bridge: call charged", "seconds", ev.Quantity, "amount", d.Amount.String())
-	if d.LowCrossed {
-		c.b.notify(ctx, c.owner.String(), d.Text())
+	for _, b := range c.bills() {
+		ev := *b
+		if from.IsZero() {
+			c.b.release(&ev)
+			continue
+		}
+		ev.Quantity = seconds
+		d, err := c.b.set.Meter.Settle(ctx, ev, "")
+		if err != nil {
+			// The hold lapses; the call goes uncharged rather than twice.
+			c.log.Error("bridge: cannot charge the call", "kind", ev.Kind, "err", err)
+			continue
+		}
+		c.log.Debug("bridge: call charged", "kind", ev.Kind, "seconds", ev.Quantity, "amount", d.Amount.String())
+		if d.LowCrossed {
+			c.b.notify(ctx, c.owner.String(), d.Text())
+		}
 	}
 }

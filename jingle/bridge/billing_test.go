@@ -1,11 +1,13 @@
 package bridge_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/billing"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/bridge/bridgetest"
@@ -212,4 +214,127 @@ func TestIncomingCallBilling(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestForwardedCallBilling: a forwarded call is the owner's to pay: the
+// leg to the target as a call to it (a SIP address is free), and the
+// caller's leg where inbound calls are priced, each reserved before the
+// target is dialled, extended together, and settled for the same talk
+// time. An owner who cannot pay has the caller refused and is told.
+func TestForwardedCallBilling(t *testing.T) {
+	const target = "+15559876543"
+	tests := []struct {
+		name    string
+		target  string
+		inbound bool
+		talk    time.Duration
+		want    []billing.Kind // settled, in any order
+	}{
+		{"to a number", target, false, 7 * time.Second, []billing.Kind{billing.Call}},
+		{"to a number, inbound priced", target, true, 7 * time.Second, []billing.Kind{billing.Call, billing.CallIn}},
+		{"over a step", target, true, 61 * time.Second, []billing.Kind{billing.Call, billing.CallIn}},
+		{"to a SIP URI", "sip:desk@pbx.example.net", false, 7 * time.Second, nil},
+		{"to a SIP URI, inbound priced", "sip:desk@pbx.example.net", true, 7 * time.Second, []billing.Kind{billing.CallIn}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &bridgetest.Meter{Price: perSecond, Seconds: 3600, Inbound: tt.inbound}
+			clock := bridgetest.NewClock()
+			e := newEnv(t, func(s *bridge.Settings) { s.Meter, s.Clock, s.BillingStep = m, clock, time.Minute },
+				store.Binding{Number: bobNumber, JID: bobBare, Forward: tt.target})
+			in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+			ic := &inCall{in: in, done: e.ring(in)}
+			dl := e.d.Next(t)
+			if len(tt.want) > 0 && len(m.Events()) != len(tt.want) {
+				t.Errorf("dialled with %d holds, want %d: %+v", len(m.Events()), len(tt.want), m.Events())
+			}
+			target := dl.Answer(bridgetest.PhoneSDP("sendrecv"))
+			caller, _ := in.WaitAnswer(t)
+			if len(tt.want) > 0 {
+				clock.WaitTimer(t, time.Minute)
+			}
+			clock.Advance(tt.talk)
+			if tt.talk > time.Minute {
+				clock.WaitTimer(t, time.Minute) // the meter extended both
+			}
+			caller.HangupByPhone()
+			target.WaitHangup(t)
+			ic.waitDone(t)
+			e.st.WaitCDR(t)
+			var settled []billing.Kind
+			ids := map[string]bool{}
+			for range tt.want {
+				s := m.WaitSettled(t)
+				settled = append(settled, s.Event.Kind)
+				ids[s.Event.ID] = true
+				wantRemote := phoneNumber
+				if s.Event.Kind == billing.Call {
+					wantRemote = tt.target
+				}
+				secs := int64((tt.talk + time.Second - 1) / time.Second)
+				if s.Op != "settle" || s.Event.Account != bobBare || s.Event.Remote != wantRemote || s.Event.Quantity != secs {
+					t.Errorf("settled %+v, want bob's %d s with %s", s, secs, wantRemote)
+				}
+			}
+			if len(ids) != len(tt.want) {
+				t.Errorf("the legs share a ledger id: %v", ids)
+			}
+			want := slices.Clone(tt.want)
+			slices.Sort(settled)
+			slices.Sort(want)
+			if !slices.Equal(settled, want) {
+				t.Errorf("settled %v, want %v", settled, want)
+			}
+			var extends int
+			for _, ev := range m.Events() {
+				if ev.Op == "extend" {
+					extends++
+				}
+			}
+			if want := len(tt.want) * int(tt.talk/time.Minute); extends != want {
+				t.Errorf("%d extensions, want %d (each leg's)", extends, want)
+			}
+		})
+	}
+	t.Run("owner cannot pay", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond}
+		e := newEnv(t, func(s *bridge.Settings) { s.Meter, s.Clock = m, bridgetest.NewClock() },
+			store.Binding{Number: bobNumber, JID: bobBare, Forward: target})
+		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+		ic := &inCall{in: in, done: e.ring(in)}
+		ic.onlyFinal(t, 480)
+		n := e.x.WaitMessage(t, "notice", func(m bridgetest.Message) bool { return m.From == domain })
+		if n.To != bobBare || !strings.Contains(n.Raw, "could not be forwarded to +1 555-987-6543") || !strings.Contains(n.Raw, "balance") {
+			t.Errorf("notice %s", n.Raw)
+		}
+		if d := e.d.Dials(); d != 0 {
+			t.Errorf("dialled the target %d times", d)
+		}
+	})
+}
+
+// TestVoicemailBilling: a call voicemail takes is an answered inbound
+// call: where inbound calls are priced, the owner pays for the message's
+// seconds, from the greeting to the caller's hangup.
+func TestVoicemailBilling(t *testing.T) {
+	m := &bridgetest.Meter{Price: perSecond, Seconds: 3600, Inbound: true}
+	clock := bridgetest.NewClock()
+	e := newEnv(t, func(s *bridge.Settings) {
+		s.Meter, s.Clock, s.BillingStep = m, clock, time.Minute
+		s.RingTimeout = 50 * time.Millisecond
+		s.Voicemail, s.MediaURL = true, "https://sms.example.org"
+		s.Greeting = make([]int16, 160)
+	})
+	phone := bridgetest.NewRTPPhone(t)
+	in := bridgetest.NewIncoming(phoneNumber, bobNumber, phone.SDP("sendrecv"))
+	ic := &inCall{in: in, done: e.ring(in)}
+	call, _ := in.WaitAnswer(t)
+	clock.WaitTimer(t, time.Minute)
+	clock.Advance(9 * time.Second)
+	call.HangupByPhone()
+	ic.waitDone(t)
+	s := m.WaitSettled(t)
+	if s.Op != "settle" || s.Event.Kind != billing.CallIn || s.Event.Account != bobBare || s.Event.Quantity != 9 {
+		t.Errorf("settled %+v, want bob's 9 s of voicemail as an inbound call", s)
+	}
 }

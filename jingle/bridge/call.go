@@ -107,6 +107,7 @@ type call struct {
 	// billed (seconds reserved so far) and billCap (the most to settle:
 	// the call was ended when its credit ran out) are guarded by mu.
 	bill     *billing.Event
+	billIn   *billing.Event // forwarded calls: the caller's leg, where inbound calls are priced
 	talkFrom time.Time
 	billed   int64
 	billCap  int64

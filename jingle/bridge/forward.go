@@ -33,14 +33,23 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string, slot *s
 	if err := b.allow(context.Background(), bind.JID, bind.Forward); err != nil {
 		b.log.Info("bridge: forwarding target refused by the destination policy; call refused",
 			"number", b.redact(bind.Number), "target", b.redact(bind.Forward), "err", err)
+		slot.release()
 		_ = in.Reject(403, "Forbidden")
 		return
 	}
-	c := b.newCall(newSID(), forwarded, "")
-	c.slot = slot
-	c.owner, _ = ownerJID(bind.JID)
+	owner, _ := ownerJID(bind.JID)
+	sid := newSID()
+	bill, billIn, ok := b.reserveForward(context.Background(), in, owner.String(), sid, caller, bind.Forward)
+	if !ok {
+		slot.release()
+		return
+	}
+	c := b.newCall(sid, forwarded, "")
+	c.slot, c.owner, c.bill, c.billIn = slot, owner, bill, billIn
 	c.from, c.to = caller, bind.Forward
 	if !b.openIncoming(c.ctx, c, in) {
+		b.release(bill)
+		b.release(billIn)
 		return
 	}
 	defer b.wg.Done()
