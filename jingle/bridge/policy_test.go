@@ -63,14 +63,21 @@ func TestPolicyRefusesCall(t *testing.T) {
 }
 
 // TestPolicyRefusesForward: a forwarding target the policy refuses (set
-// before the policy changed) is never dialled; the caller gets 403.
+// before the policy changed) is never dialled; the caller gets 403, and
+// the refused call holds none of the number's call slots (with one slot,
+// the next caller gets 403 too, not 486).
 func TestPolicyRefusesForward(t *testing.T) {
-	e := newEnv(t, withPolicy(t), store.Binding{Number: bobNumber, JID: bobBare, Forward: premium})
-	in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
-	ic := &inCall{in: in, done: e.ring(in)}
-	ic.waitDone(t)
-	if f := in.Finals(); len(f) != 1 || f[0].Code != 403 {
-		t.Errorf("caller got %+v, want one 403", f)
+	e := newEnv(t, func(s *bridge.Settings) {
+		withPolicy(t)(s)
+		s.MaxCallsPerNumber = 1
+	}, store.Binding{Number: bobNumber, JID: bobBare, Forward: premium})
+	for range 2 {
+		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+		ic := &inCall{in: in, done: e.ring(in)}
+		ic.waitDone(t)
+		if f := in.Finals(); len(f) != 1 || f[0].Code != 403 {
+			t.Errorf("caller got %+v, want one 403", f)
+		}
 	}
 	noDial(t, e)
 	if ms := e.x.Messages(); len(ms) != 0 {
