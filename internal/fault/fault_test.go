@@ -45,9 +45,36 @@ func newRig(t *testing.T) *rig {
 	r.prosody = testenv.StartProsody(t, testenv.ProsodyOptions{})
 	// Slow enough that a crash often lands while a send is in flight.
 	r.carrier = newCarrier(t, 20*time.Millisecond)
+	var cfg string
+	cfg, r.url = gatewayConfig(t, r.redis, r.prosody, r.carrier, `per_number_rate = 40
+[outbox]
+consumer = "fault-test"
+[log]
+level = "info"
+`)
+	r.gw = startGateway(t, cfg, r.url+"/healthz", nil)
+	st, err := store.Open(r.redis.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r.store = st
+	r.prosody.Register(t, "alice", "pw-alice")
+	if err := st.Assign(context.Background(), store.Binding{Number: aliceNum, JID: "alice@" + r.prosody.Domain, Carrier: "twilio"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// gatewayConfig is the configuration of a gateway on rds, prosody and
+// carrier (as Twilio), on a free HTTP port whose URL it returns, followed
+// by extra (more sections, or more keys for [carriers.twilio], which
+// comes last).
+func gatewayConfig(t *testing.T, rds *testenv.Redis, prosody *testenv.Prosody, carrier *carrier, extra string) (cfg, url string) {
+	t.Helper()
 	port := testenv.FreePort(t)
-	r.url = fmt.Sprintf("http://127.0.0.1:%d", port)
-	cfg := fmt.Sprintf(`
+	url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	return fmt.Sprintf(`
 [component]
 jid = %q
 server = %q
@@ -61,29 +88,12 @@ public_url = %q
 default_region = "US"
 [mms]
 dir = %q
-[outbox]
-consumer = "fault-test"
 [carriers.twilio]
 account_sid = %q
 auth_token = %q
 api_url = %q
-per_number_rate = 40
-[log]
-level = "info"
-`, r.prosody.ComponentDomain, r.prosody.ComponentAddr, r.prosody.ComponentSecret, r.redis.URL, port, r.url,
-		t.TempDir(), twSID, twToken, r.carrier.srv.URL)
-	r.gw = startGateway(t, cfg, r.url+"/healthz", nil)
-	st, err := store.Open(r.redis.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r.store = st
-	r.prosody.Register(t, "alice", "pw-alice")
-	if err := st.Assign(context.Background(), store.Binding{Number: aliceNum, JID: "alice@" + r.prosody.Domain, Carrier: "twilio"}); err != nil {
-		t.Fatal(err)
-	}
-	return r
+`, prosody.ComponentDomain, prosody.ComponentAddr, prosody.ComponentSecret, rds.URL, port, url,
+		t.TempDir(), twSID, twToken, carrier.srv.URL) + extra, url
 }
 
 func (r *rig) alice() *testenv.Client { return r.prosody.Client(r.t, "alice", "pw-alice") }

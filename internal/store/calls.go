@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -35,9 +37,10 @@ func (r CDR) Duration() time.Duration {
 	return r.End.Sub(r.Answer)
 }
 
-func (s *Store) callKey(id string) string { return s.key("call", id) }
-func (s *Store) callsKey() string         { return s.key("calls") }
-func (s *Store) cdrsKey() string          { return s.key("cdrs") }
+func (s *Store) callKey(id string) string     { return s.key("call", id) }
+func (s *Store) answeredKey(id string) string { return s.key("call", id, "answered") }
+func (s *Store) callsKey() string             { return s.key("calls") }
+func (s *Store) cdrsKey() string              { return s.key("cdrs") }
 
 // ClaimCall records that owner (an instance id) runs call id, for ttl unless
 // refreshed. It fails with ErrTaken when another instance owns the call.
@@ -57,6 +60,10 @@ func (s *Store) ClaimCall(ctx context.Context, id, owner string, ttl time.Durati
 	return nil
 }
 
+// AnsweredGrace is how long what CallAnswered keeps outlives its call's
+// ownership: the time other instances have to find the orphan.
+const AnsweredGrace = 24 * time.Hour
+
 // Heartbeat extends the ownership of owner's live calls by ttl.
 func (s *Store) Heartbeat(ctx context.Context, ids []string, ttl time.Duration) error {
 	if len(ids) == 0 {
@@ -65,6 +72,7 @@ func (s *Store) Heartbeat(ctx context.Context, ids []string, ttl time.Duration) 
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, id := range ids {
 			p.Expire(ctx, s.callKey(id), ttl)
+			p.Expire(ctx, s.answeredKey(id), ttl+AnsweredGrace) // none before the answer: nothing done
 		}
 		return nil
 	})
@@ -123,7 +131,7 @@ func (s *Store) EndCall(ctx context.Context, r CDR, keep Retention) error {
 		return strconv.FormatInt(t.UnixMilli(), 10)
 	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.callKey(r.ID))
+		p.Del(ctx, s.callKey(r.ID), s.answeredKey(r.ID))
 		p.SRem(ctx, s.callsKey(), r.ID)
 		p.XAdd(ctx, &redis.XAddArgs{Stream: s.cdrsKey(), MaxLen: keep.MaxLen, Approx: keep.MaxLen > 0, Values: []string{
 			"id", r.ID, "direction", r.Direction, "from", r.From, "to", r.To, "jid", r.JID,
@@ -142,6 +150,42 @@ func (s *Store) EndCall(ctx context.Context, r CDR, keep Retention) error {
 		return fmt.Errorf("store: end call: %w", err)
 	}
 	return nil
+}
+
+// answered is what CallAnswered keeps.
+type answered struct {
+	CDR   CDR
+	Meter []byte `json:",omitempty"`
+}
+
+// CallAnswered keeps, for ttl or until EndCall, what an instance that
+// finds call r.ID orphaned needs to end it properly: its record so far
+// (answered) and meter, opaque here, what its billing needs.
+func (s *Store) CallAnswered(ctx context.Context, r CDR, meter []byte, ttl time.Duration) error {
+	b, err := json.Marshal(answered{CDR: r, Meter: meter})
+	if err != nil {
+		return fmt.Errorf("store: call answered: %w", err)
+	}
+	if err := s.rdb.Set(ctx, s.answeredKey(r.ID), b, ttl).Err(); err != nil {
+		return fmt.Errorf("store: call answered: %w", err)
+	}
+	return nil
+}
+
+// AnsweredCall returns what CallAnswered kept of call id, or ErrNotFound.
+func (s *Store) AnsweredCall(ctx context.Context, id string) (CDR, []byte, error) {
+	b, err := s.rdb.Get(ctx, s.answeredKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return CDR{}, nil, ErrNotFound
+	}
+	if err != nil {
+		return CDR{}, nil, fmt.Errorf("store: answered call: %w", err)
+	}
+	var a answered
+	if err := json.Unmarshal(b, &a); err != nil {
+		return CDR{}, nil, fmt.Errorf("store: answered call: %w", err)
+	}
+	return a.CDR, a.Meter, nil
 }
 
 // CDRs returns the most recent n call detail records, newest first.

@@ -147,3 +147,39 @@ func TestCDRRetention(t *testing.T) {
 		t.Fatalf("records after the append: %v, want [new recent]", ids)
 	}
 }
+
+// TestAnsweredCall: what CallAnswered keeps is read back whole, outlives
+// the call's ownership by AnsweredGrace under Heartbeat, and goes with
+// EndCall.
+func TestAnsweredCall(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	if _, _, err := s.AnsweredCall(ctx, "c1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("before the answer: %v, want ErrNotFound", err)
+	}
+	start := time.UnixMilli(1_700_000_000_000)
+	rec := CDR{ID: "c1", Direction: "inbound", From: "+15551234567", To: "+12015550100", JID: "bob@example.org",
+		Start: start, Answer: start.Add(2 * time.Second)}
+	if err := s.ClaimCall(ctx, "c1", "gw-a", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CallAnswered(ctx, rec, []byte(`{"events":[]}`), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, meter, err := s.AnsweredCall(ctx, "c1")
+	if err != nil || !got.Answer.Equal(rec.Answer) || !got.Start.Equal(rec.Start) || got.From != rec.From || got.JID != rec.JID || string(meter) != `{"events":[]}` {
+		t.Fatalf("AnsweredCall = %+v, %s, %v", got, meter, err)
+	}
+	if err := s.Heartbeat(ctx, []string{"c1"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := s.rdb.TTL(ctx, s.answeredKey("c1")).Val(); ttl < AnsweredGrace {
+		t.Errorf("the answered record lives %v after a heartbeat, want more than %v", ttl, AnsweredGrace)
+	}
+	if err := s.EndCall(ctx, CDR{ID: "c1", End: start.Add(time.Minute)}, Retention{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AnsweredCall(ctx, "c1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after EndCall: %v, want ErrNotFound", err)
+	}
+}

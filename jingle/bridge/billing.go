@@ -2,12 +2,14 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"mellium.im/xmpp/stanza"
 
 	"github.com/switchboard-gw/switchboard/billing"
 	"github.com/switchboard-gw/switchboard/internal/phone"
+	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle"
 )
 
@@ -282,4 +284,55 @@ func (c *call) settle(ctx context.Context) {
 			c.b.notify(ctx, c.owner.String(), d.Text())
 		}
 	}
+}
+
+// callMeter is what an answered, metered call leaves in the store for the
+// instance that may have to charge it (endOrphan).
+type callMeter struct {
+	Events []billing.Event `json:"events"`
+}
+
+// answeredNow keeps the record of the call, just answered, and its
+// ledger events where it is metered, for whichever instance finds it
+// orphaned.
+func (c *call) answeredNow(answered time.Time) {
+	var meter []byte
+	if bills := c.bills(); len(bills) > 0 && c.b.set.Meter != nil {
+		m := callMeter{}
+		for _, ev := range bills {
+			m.Events = append(m.Events, *ev)
+		}
+		meter, _ = json.Marshal(m) // plain fields: never fails
+	}
+	r := store.CDR{ID: c.sid, Direction: string(c.dir), From: c.from, To: c.to, JID: c.owner.String(), Start: c.start, Answer: answered}
+	ctx, cancel := context.WithTimeout(c.ctx, c.b.set.SendTimeout)
+	defer cancel()
+	if err := c.b.store.CallAnswered(ctx, r, meter, c.b.set.OwnerTTL+store.AnsweredGrace); err != nil {
+		c.log.Warn("bridge: cannot keep the answered call's record; were this instance to die, the call would go uncharged", "err", err)
+	}
+}
+
+// chargeOrphan settles an orphaned call's ledger events for talk; false
+// when the ledger could not be reached (the sweep tries again).
+func (b *Bridge) chargeOrphan(ctx context.Context, meter []byte, talk time.Duration) bool {
+	var m callMeter
+	if err := json.Unmarshal(meter, &m); err != nil {
+		b.log.Error("bridge: an orphaned call's billing record is unreadable; it goes uncharged", "err", err)
+		return true
+	}
+	if b.set.Meter == nil {
+		b.log.Warn("bridge: an orphaned call was metered, but billing is off here; it goes uncharged")
+		return true
+	}
+	seconds := int64((talk + time.Second - 1) / time.Second)
+	for _, ev := range m.Events {
+		ev.Quantity = seconds
+		d, err := b.set.Meter.Settle(ctx, ev, "")
+		if err != nil {
+			b.log.Warn("bridge: cannot charge an orphaned call; will try again", "kind", ev.Kind, "err", err)
+			return false
+		}
+		b.log.Debug("bridge: orphaned call charged", "kind", ev.Kind, "seconds", seconds, "amount", d.Amount.String())
+	}
+	return true
 }

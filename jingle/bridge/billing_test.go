@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -337,4 +338,56 @@ func TestVoicemailBilling(t *testing.T) {
 	if s.Op != "settle" || s.Event.Kind != billing.CallIn || s.Event.Account != bobBare || s.Event.Quantity != 9 {
 		t.Errorf("settled %+v, want bob's 9 s of voicemail as an inbound call", s)
 	}
+}
+
+// TestOrphanedCallCharged: a metered call leaves its record and ledger
+// events in the store once answered, and takes them away when it ends.
+// When its instance dies instead, the instance that finds it orphaned
+// charges its talk time until the dead instance was last alive (OwnerTTL
+// before the orphan was found) and records it with its answer time.
+func TestOrphanedCallCharged(t *testing.T) {
+	t.Run("kept while it runs", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond, Seconds: 3600}
+		e := newMeteredEnv(t, m, bridgetest.NewClock())
+		oc := e.callPhone(t, "out-kept", true)
+		call := e.answer(t, oc)
+		a, ok := e.st.Answered()["out-kept"]
+		if !ok || a.CDR.Answer.IsZero() || a.CDR.JID != "alice@example.org" || !strings.Contains(string(a.Meter), `"ID":"out-kept"`) {
+			t.Fatalf("answered record %+v (%s)", a, a.Meter)
+		}
+		call.HangupByPhone()
+		m.WaitSettled(t)
+		e.st.WaitCDRFor(t, "out-kept")
+		if _, ok := e.st.Answered()["out-kept"]; ok {
+			t.Error("the answered record outlived the call")
+		}
+	})
+	t.Run("charged by the survivor", func(t *testing.T) {
+		m := &bridgetest.Meter{Price: perSecond, Seconds: 3600, Inbound: true}
+		const ttl = 150 * time.Millisecond
+		e := newEnv(t, func(s *bridge.Settings) { s.Meter, s.OwnerTTL = m, ttl })
+		answer := time.Now().Add(-42*time.Second - ttl)
+		ev := billing.Event{Account: bobBare, ID: "dead-call", Kind: billing.CallIn, Remote: phoneNumber, Quantity: 60}
+		meter, err := json.Marshal(map[string]any{"events": []billing.Event{ev}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := store.CDR{ID: "dead-call", Direction: "inbound", From: phoneNumber, To: bobNumber, JID: bobBare, Start: answer.Add(-time.Second), Answer: answer}
+		if err := e.st.CallAnswered(t.Context(), rec, meter, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		e.st.SetOrphans("dead-call")
+		r := e.st.WaitCDRFor(t, "dead-call")
+		s := m.WaitSettled(t)
+		if s.Op != "settle" || s.Event.ID != "dead-call" || s.Event.Kind != billing.CallIn || s.Event.Account != bobBare {
+			t.Fatalf("settled %+v", s)
+		}
+		// Found within a sweep (OwnerTTL/3) of 42 s after the answer.
+		if s.Event.Quantity < 42 || s.Event.Quantity > 43 {
+			t.Errorf("charged %d s, want 42 (until the instance was last alive)", s.Event.Quantity)
+		}
+		if r.Reason != "owner-lost" || !r.Answer.Equal(answer) || r.From != phoneNumber || r.JID != bobBare || r.Duration() < 42*time.Second {
+			t.Errorf("call record %+v", r)
+		}
+	})
 }

@@ -37,6 +37,11 @@ type Store interface {
 	Heartbeat(ctx context.Context, ids []string, ttl time.Duration) error
 	Orphans(ctx context.Context) ([]string, error)
 	EndCall(ctx context.Context, r store.CDR, keep store.Retention) error
+	// CallAnswered keeps an answered call's record and what its billing
+	// needs (meter, opaque) for the instance that may find it orphaned;
+	// AnsweredCall returns them (store.ErrNotFound: never answered).
+	CallAnswered(ctx context.Context, r store.CDR, meter []byte, ttl time.Duration) error
+	AnsweredCall(ctx context.Context, id string) (r store.CDR, meter []byte, err error)
 }
 
 // MediaStore keeps files the gateway hosts for a while, and the
@@ -234,7 +239,8 @@ func (b *Bridge) Run(ctx context.Context) error {
 }
 
 // sweep records calls whose owner stopped refreshing them (it crashed):
-// their media died with it, so all that is left is the record.
+// their media died with it, so all that is left is the record and, for a
+// call that was answered, its charge.
 func (b *Bridge) sweep(ctx context.Context) {
 	ids, err := b.store.Orphans(ctx)
 	if err != nil {
@@ -245,10 +251,38 @@ func (b *Bridge) sweep(ctx context.Context) {
 		if b.lookup(id) != nil {
 			continue
 		}
-		b.log.Info("bridge: ending a call whose gateway instance died", "call", id)
-		if err := b.store.EndCall(ctx, store.CDR{ID: id, End: time.Now(), Reason: "owner-lost"}, b.retention()); err != nil {
-			b.log.Warn("bridge: cannot record orphaned call", "call", id, "err", err)
+		b.endOrphan(ctx, id)
+	}
+}
+
+// endOrphan ends call id, whose instance died. An answered call ran, as
+// far as anyone can tell, until that instance was last alive: OwnerTTL
+// before its ownership was found lapsed, give or take a heartbeat. Its
+// talk time until then is charged (the ledger settles an id once, so a
+// sweep that retries charges nothing twice) before the call is recorded;
+// when the charge fails the call is left for the next sweep.
+func (b *Bridge) endOrphan(ctx context.Context, id string) {
+	now := time.Now()
+	r, meter, err := b.store.AnsweredCall(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		r = store.CDR{ID: id, End: now}
+	case err != nil:
+		b.log.Warn("bridge: cannot read an orphaned call", "call", id, "err", err)
+		return
+	default:
+		r.End = now.Add(-b.set.OwnerTTL)
+		if r.End.Before(r.Answer) {
+			r.End = r.Answer
 		}
+	}
+	r.Reason = "owner-lost"
+	b.log.Info("bridge: ending a call whose gateway instance died", "call", id, "talk", r.Duration().Round(time.Second))
+	if meter != nil && !b.chargeOrphan(ctx, meter, r.Duration()) {
+		return
+	}
+	if err := b.store.EndCall(ctx, r, b.retention()); err != nil {
+		b.log.Warn("bridge: cannot record orphaned call", "call", id, "err", err)
 	}
 }
 

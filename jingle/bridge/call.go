@@ -224,8 +224,9 @@ func (c *call) end(by side, reason *jingle.Reason) {
 // ended while the phone was being answered, end found no leg to hang up:
 // setAnswered hangs sc up and reports false.
 func (c *call) setAnswered(sc PhoneCall) bool {
+	answered := time.Now()
 	c.mu.Lock()
-	c.sip, c.answered = sc, time.Now()
+	c.sip, c.answered = sc, answered
 	ended := c.reason != nil
 	metered := !ended && c.startMeteringLocked()
 	c.mu.Unlock()
@@ -236,6 +237,9 @@ func (c *call) setAnswered(sc PhoneCall) bool {
 	}
 	if metered && c.b.track() {
 		go c.meter()
+	}
+	if !ended {
+		c.answeredNow(answered)
 	}
 	return !ended
 }

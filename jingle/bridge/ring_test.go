@@ -57,6 +57,12 @@ func (ringStore) Lookup(_ context.Context, number string) (store.Binding, error)
 func (ringStore) ClaimCall(context.Context, string, string, time.Duration) error { return nil }
 func (ringStore) Heartbeat(context.Context, []string, time.Duration) error       { return nil }
 func (ringStore) Orphans(context.Context) ([]string, error)                      { return nil, nil }
+func (ringStore) CallAnswered(context.Context, store.CDR, []byte, time.Duration) error {
+	return nil
+}
+func (ringStore) AnsweredCall(context.Context, string) (store.CDR, []byte, error) {
+	return store.CDR{}, nil, store.ErrNotFound
+}
 
 func (s ringStore) EndCall(_ context.Context, r store.CDR, _ store.Retention) error {
 	s.cdrs <- r

@@ -24,6 +24,13 @@ type Store struct {
 	vm       map[string]vmEntry  // the voicemail ledger, by id
 	vmTimes  map[string][]time.Time
 	greet    map[string][]int16 // users' own voicemail greetings
+	answered map[string]Answered
+}
+
+// Answered is what CallAnswered kept of a call.
+type Answered struct {
+	CDR   store.CDR
+	Meter []byte
 }
 
 type vmEntry struct {
@@ -46,7 +53,7 @@ var (
 // NewStore returns a store holding bindings (numbers and their owners).
 func NewStore(bindings ...store.Binding) *Store {
 	return &Store{bindings: bindings, claims: map[string]string{}, media: map[string]Media{},
-		vm: map[string]vmEntry{}, vmTimes: map[string][]time.Time{}}
+		vm: map[string]vmEntry{}, vmTimes: map[string][]time.Time{}, answered: map[string]Answered{}}
 }
 
 // Route returns the first number jid owns, and the binding of to if any.
@@ -124,10 +131,37 @@ func (s *Store) Orphans(context.Context) ([]string, error) {
 	return append([]string(nil), s.orphans...), nil
 }
 
+// CallAnswered keeps r and meter until EndCall.
+func (s *Store) CallAnswered(_ context.Context, r store.CDR, meter []byte, _ time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answered[r.ID] = Answered{CDR: r, Meter: meter}
+	return nil
+}
+
+// AnsweredCall returns what CallAnswered kept of id.
+func (s *Store) AnsweredCall(_ context.Context, id string) (store.CDR, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.answered[id]
+	if !ok {
+		return store.CDR{}, nil, store.ErrNotFound
+	}
+	return a.CDR, a.Meter, nil
+}
+
+// Answered returns what CallAnswered keeps now, by call id.
+func (s *Store) Answered() map[string]Answered {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.answered)
+}
+
 // EndCall releases the call and records it.
 func (s *Store) EndCall(_ context.Context, r store.CDR, _ store.Retention) error {
 	s.mu.Lock()
 	delete(s.claims, r.ID)
+	delete(s.answered, r.ID)
 	for i, id := range s.orphans {
 		if id == r.ID {
 			s.orphans = append(s.orphans[:i:i], s.orphans[i+1:]...)
