@@ -29,6 +29,11 @@ type Config struct {
 	// CarrierRate bounds each carrier's sends per second, all numbers
 	// together; 0: unpaced.
 	CarrierRate float64 `toml:"carrier_rate"`
+	// SharedPacing paces through Redis, so that several gateway instances
+	// sending from one number (or through one carrier) keep its rate
+	// together; each books a send in one round trip. Off, each instance
+	// paces alone.
+	SharedPacing bool `toml:"shared_pacing"`
 	// Consumer names this instance in the queue's consumer group; default
 	// the host name. Instances sharing a Redis need different names; an
 	// instance restarted under its name resumes its unfinished jobs at once.

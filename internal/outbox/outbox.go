@@ -42,6 +42,9 @@ type Queue interface {
 	OutboxDone(ctx context.Context, entry, key, carrierID string, ttl time.Duration, after *store.AfterSend) error
 	OutboxRetry(ctx context.Context, entry, key string, job []byte, due time.Time) error
 	OutboxDue(ctx context.Context, now time.Time, n int) (moved int, next time.Time, err error)
+	// Pace books the next send of each key for every instance sharing the
+	// queue ([outbox] shared_pacing), and says how long from now it may go.
+	Pace(ctx context.Context, keys []string, every []time.Duration) (time.Duration, error)
 }
 
 // Handler sends jobs and hears their outcome.
@@ -198,7 +201,7 @@ func (o *Outbox) process(ctx context.Context, entry string, j *Job) {
 		return
 	}
 	if !j.Paced {
-		if at := o.turn(j, now); at.After(now) {
+		if at := o.turn(ctx, j, now); at.After(now) {
 			j.Paced = true
 			o.retry(ctx, entry, j, at, false)
 			return
@@ -299,16 +302,40 @@ func (o *Outbox) inDoubt(ctx context.Context, log *slog.Logger, entry string, j 
 	o.fail(ctx, entry, j, ErrInDoubt)
 }
 
-// turn is when the job's sending number and carrier may send next.
-func (o *Outbox) turn(j *Job, now time.Time) time.Time {
+// turn is when the job's sending number and carrier may send next: by
+// this instance's own pacer, or with shared_pacing by the queue's, which
+// every instance books in. When the queue cannot be asked, this
+// instance's pacer decides: a send is not held up by pacing's absence.
+func (o *Outbox) turn(ctx context.Context, j *Job, now time.Time) time.Time {
 	lim, _ := o.h.Limits(j.Message.Carrier)
 	rate := lim.PerNumber
 	if o.cfg.NumberRate > 0 {
 		rate = o.cfg.NumberRate
 	}
-	at := o.pace.reserve("n:"+j.Message.Carrier+":"+j.Message.From, interval(rate), now)
-	if c := o.pace.reserve("c:"+j.Message.Carrier, interval(o.cfg.CarrierRate), now); c.After(at) {
-		at = c
+	keys := []string{"n:" + j.Message.Carrier + ":" + j.Message.From, "c:" + j.Message.Carrier}
+	every := []time.Duration{interval(rate), interval(o.cfg.CarrierRate)}
+	if o.cfg.SharedPacing {
+		var ks []string
+		var es []time.Duration
+		for i, e := range every {
+			if e > 0 {
+				ks, es = append(ks, keys[i]), append(es, e)
+			}
+		}
+		if len(ks) == 0 {
+			return now
+		}
+		wait, err := o.q.Pace(ctx, ks, es)
+		if err == nil {
+			return now.Add(wait)
+		}
+		o.log.Warn("outbox: cannot book a send with the shared pacer; pacing on this instance alone", "err", err)
+	}
+	at := now
+	for i, k := range keys {
+		if t := o.pace.reserve(k, every[i], now); t.After(at) {
+			at = t
+		}
 	}
 	return at
 }

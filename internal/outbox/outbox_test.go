@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -194,6 +195,40 @@ func TestPacesPerNumber(t *testing.T) {
 			t.Errorf("number %s: send %d at %v, before its slot at %v", s.from, n[s.from], s.at.Sub(t0), slot.Sub(t0))
 		}
 		n[s.from]++
+	}
+	empty(t, st)
+}
+
+// TestSharedPacing: two instances on one Redis (two consumers of one
+// queue) sending from one number at 10 a second keep that rate together
+// with shared_pacing: the number's k-th send, whichever instance makes it,
+// is never before its slot k*100 ms after the first.
+func TestSharedPacing(t *testing.T) {
+	st := openStore(t)
+	h := newHandler()
+	h.limits.PerNumber = 10
+	var obs []*outbox.Outbox
+	for _, name := range []string{"a", "b"} {
+		cfg := testConfig()
+		cfg.Consumer, cfg.SharedPacing = name, true
+		o, _ := start(t, cfg, st, h)
+		obs = append(obs, o)
+	}
+	t0 := time.Now()
+	for i := range 10 {
+		if err := obs[i%2].Add(t.Context(), job("+12015550100", fmt.Sprintf("+120155501%02d", i), "hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.wait(t, "all sent", func() bool { return len(h.sent) == 10 })
+	h.mu.Lock()
+	sends := slices.Clone(h.sends)
+	h.mu.Unlock()
+	slices.SortFunc(sends, func(a, b sendRec) int { return a.at.Compare(b.at) })
+	for k, s := range sends {
+		if slot := t0.Add(time.Duration(k) * 100 * time.Millisecond); s.at.Before(slot.Add(-25 * time.Millisecond)) {
+			t.Errorf("send %d at %v, before its slot at %v", k, s.at.Sub(t0), slot.Sub(t0))
+		}
 	}
 	empty(t, st)
 }
