@@ -125,3 +125,27 @@ func TestUntrustedForward(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardedCallHeld: the caller of a forwarded call puts it on hold
+// with a re-INVITE (a=sendonly): the gateway carries it to the target
+// (SIPp checks a=sendonly and answers a=recvonly) and answers the caller
+// with the target's a=recvonly, instead of refusing it with 488.
+func TestForwardedCallHeld(t *testing.T) {
+	target := siptest.Start(t, siptest.Options{Scenario: "uas_hold.xml", RTPEcho: true})
+	e := startEnv(t, envOptions{env: voiceEnv(t, target.Addr)})
+	e.voiceUser(t, "bob", "+12015550100", jinglepeer.Options{})
+	if err := e.store.SetForward(context.Background(), "+12015550100", "+15551234567"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxTimeoutT(t, 60*time.Second)
+	caller := e.callGateway(t, "uac_hold.xml", "+12015550100", nil)
+	if err := caller.Wait(ctx); err != nil {
+		t.Fatalf("caller scenario (expects a=recvonly to its hold): %v", err)
+	}
+	if err := target.Wait(ctx); err != nil {
+		t.Fatalf("target scenario (expects the hold, a=sendonly, then our BYE): %v", err)
+	}
+	if cdr := e.lastCDR(t, ctx); cdr.Direction != "forwarded" || cdr.Reason != "success" {
+		t.Errorf("call record: %+v", cdr)
+	}
+}

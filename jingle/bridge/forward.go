@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/internal/policy"
 	"github.com/switchboard-gw/switchboard/internal/store"
@@ -126,9 +127,55 @@ func (b *Bridge) forward(in Incoming, bind store.Binding, caller string, slot *s
 	if !c.setAnswered(leg) {
 		return
 	}
+	c.passReinvites(leg, out, inConn, outConn, common, ans.Codecs)
 	go c.watchForward(leg, out)
 	stats, err := media.Relay(c.ctx, inConn, outConn, media.MapCodecs(common, ans.Codecs), media.MapCodecs(ans.Codecs, common))
 	c.log.Debug("bridge: relay ended", "stats", stats, "err", err)
+}
+
+// reinviteTimeout bounds a re-INVITE carried from one leg of a forwarded
+// call to the other: the first leg's sender waits for it.
+const reinviteTimeout = 10 * time.Second
+
+// passReinvites carries each leg's re-INVITEs (hold, resume, a new media
+// address, a session refresh) to the other leg of a forwarded call, so
+// that the call can be held like any other instead of refused with 488.
+func (c *call) passReinvites(caller, target PhoneCall, callerConn, targetConn *media.RTPConn, callerCodecs, targetCodecs []media.Codec) {
+	caller.OnReinvite(func(offer []byte) ([]byte, error) {
+		return c.passReinvite(offer, callerConn, callerCodecs, target, targetConn, targetCodecs)
+	})
+	target.OnReinvite(func(offer []byte) ([]byte, error) {
+		return c.passReinvite(offer, targetConn, targetCodecs, caller, callerConn, callerCodecs)
+	})
+}
+
+// passReinvite offers the other leg, to, what from's re-INVITE offers,
+// and answers from with what to answered, each leg in its own address
+// and payload types. The codec agreed when the call was answered stays:
+// the relay maps its payload types, so an offer without it is refused.
+func (c *call) passReinvite(offer []byte, fromConn *media.RTPConn, fromCodecs []media.Codec, to PhoneCall, toConn *media.RTPConn, toCodecs []media.Codec) ([]byte, error) {
+	sm, err := ParsePlainSDP(offer)
+	if err != nil {
+		return nil, err
+	}
+	if len(commonCodecs(fromCodecs, sm.Codecs)) == 0 {
+		return nil, errNoCommonCodec
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, reinviteTimeout)
+	defer cancel()
+	answer, err := to.Reinvite(ctx, PlainSDP(c.b.set.PublicIP, toConn.LocalAddr().Port(), toCodecs, sm.Dir))
+	if err != nil {
+		c.log.Debug("bridge: re-INVITE not taken by the other leg", "err", err)
+		return nil, err
+	}
+	am, err := ParsePlainSDP(answer)
+	if err != nil {
+		return nil, err
+	}
+	fromConn.SetPeer(sm.Addr, c.b.set.TrustedMedia)
+	toConn.SetPeer(am.Addr, c.b.set.TrustedMedia)
+	c.log.Debug("bridge: re-INVITE passed to the other leg", "direction", sm.Dir, "answer", am.Dir)
+	return PlainSDP(c.b.set.PublicIP, fromConn.LocalAddr().Port(), fromCodecs, am.Dir), nil
 }
 
 // allow applies the destination policy to a phone number; SIP addresses

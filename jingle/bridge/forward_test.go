@@ -1,12 +1,14 @@
 package bridge_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/internal/store"
 	"github.com/switchboard-gw/switchboard/jingle/bridge"
 	"github.com/switchboard-gw/switchboard/jingle/bridge/bridgetest"
+	"github.com/switchboard-gw/switchboard/jingle/media"
 )
 
 // TestForward: a number with forwarding set sends its calls to the target
@@ -130,4 +132,69 @@ func TestUntrustedCaller(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestForwardReinvite: a re-INVITE from either leg of a forwarded call
+// (hold, inactive, resume) is offered to the other leg with the same
+// direction, in that leg's gateway address and payload types, and the
+// first leg is answered with the other's answer in its own. One that
+// drops the agreed codec is refused and goes nowhere.
+func TestForwardReinvite(t *testing.T) {
+	tests := []struct {
+		from      string // "caller" or "target"
+		dir, want string // offered; answered back
+	}{
+		{"caller", "sendonly", "recvonly"},
+		{"caller", "inactive", "inactive"},
+		{"target", "sendonly", "recvonly"},
+		{"target", "sendrecv", "sendrecv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+" "+tt.dir, func(t *testing.T) {
+			e := newEnv(t, nil, store.Binding{Number: bobNumber, JID: bobBare, Forward: "+15559876543"})
+			in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
+			ic := &inCall{in: in, done: e.ring(in)}
+			dl := e.d.Next(t)
+			target := dl.Answer(bridgetest.PhoneSDP("sendrecv"))
+			caller, ans := in.WaitAnswer(t)
+			callerSide, err := bridge.ParsePlainSDP(ans)
+			if err != nil {
+				t.Fatal(err)
+			}
+			targetSide, err := bridge.ParsePlainSDP(dl.Offer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, to, fromPort, toPort := caller, target, callerSide.Addr.Port(), targetSide.Addr.Port()
+			if tt.from == "target" {
+				from, to, fromPort, toPort = target, caller, targetSide.Addr.Port(), callerSide.Addr.Port()
+			}
+			got, err := from.ReinviteFromPhone(bridgetest.PhoneSDP(tt.dir))
+			if err != nil {
+				t.Fatalf("re-INVITE refused: %v", err)
+			}
+			answer, err := bridge.ParsePlainSDP(got)
+			if err != nil || answer.Dir != tt.want || answer.Addr.Port() != fromPort {
+				t.Errorf("answer %+v %v, want %s on port %d", answer, err, tt.want, fromPort)
+			}
+			offers := to.Reinvites()
+			if len(offers) != 1 {
+				t.Fatalf("the other leg got %d re-INVITEs, want 1", len(offers))
+			}
+			if o, err := bridge.ParsePlainSDP(offers[0]); err != nil || o.Dir != tt.dir || o.Addr.Port() != toPort {
+				t.Errorf("offer to the other leg %+v %v, want %s on port %d", o, err, tt.dir, toPort)
+			}
+			// An offer without the call's codec is refused.
+			if _, err := from.ReinviteFromPhone(bridge.PlainSDP(netip.MustParseAddr("127.0.0.1"), 9,
+				[]media.Codec{{PT: 9, Name: "G722", ClockRate: 8000}}, "sendrecv")); err == nil {
+				t.Error("a re-INVITE without G.711 was taken")
+			}
+			if n := len(to.Reinvites()); n != 1 {
+				t.Errorf("the refused re-INVITE reached the other leg (%d re-INVITEs)", n)
+			}
+			caller.HangupByPhone()
+			target.WaitHangup(t)
+			ic.waitDone(t)
+		})
+	}
 }
