@@ -561,3 +561,31 @@ func TestLegDeferConnectTimeout(t *testing.T) {
 		t.Errorf("failed %v after StartConnectTimeout, want about 1 s", d)
 	}
 }
+
+// TestLegOffersAnswerWithoutSSRC: the leg offers (an incoming phone call)
+// and the client's answer declares no SSRC, as Dino 0.4's session-accept
+// (no <source/>) gives after jingle.ToSDP. Its audio must still come out
+// of ReadRTP: pion drops an undeclared SSRC that arrives after an answer
+// unless told not to.
+func TestLegOffersAnswerWithoutSSRC(t *testing.T) {
+	w := testWebRTC(t, waitLong)
+	l := newTestLeg(t, w)
+	p := newPeer(t)
+
+	a := answer(t, p.pc, offer(t, l.PC()))
+	var kept []string
+	for _, line := range strings.Split(a.SDP, "\r\n") {
+		if !strings.HasPrefix(line, "a=ssrc") && !strings.HasPrefix(line, "a=msid") {
+			kept = append(kept, line)
+		}
+	}
+	a.SDP = strings.Join(kept, "\r\n")
+	if strings.Contains(a.SDP, "a=ssrc") {
+		t.Fatal("answer still declares an SSRC")
+	}
+	if err := l.PC().SetRemoteDescription(a); err != nil {
+		t.Fatal(err)
+	}
+	waitConnected(t, l)
+	checkLegGetsPeerAudio(t, l, p)
+}

@@ -87,6 +87,12 @@ func NewWebRTC(set WebRTCSettings) (*WebRTC, error) {
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeQueryOnly)
 	se.SetIncludeLoopbackCandidate(set.Loopback)
+	// When the leg offers (a phone calls the user), pion drops RTP whose
+	// SSRC the answer does not declare, and Dino's session-accept declares
+	// none (no <source/>): the phone would hear nothing. With this, pion
+	// takes an undeclared SSRC on the one audio m-line, as it does when
+	// the leg answers.
+	se.SetHandleUndeclaredSSRCWithoutAnswer(true)
 	if !set.Ports.IsZero() {
 		if err := se.SetEphemeralUDPPortRange(uint16(set.Ports.Min), uint16(set.Ports.Max)); err != nil {
 			return nil, fmt.Errorf("media: ice ports %s: %w", set.Ports, err)
