@@ -168,6 +168,10 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
 	c.cancel()
+	toPeer := reason
+	if c.ringingDirect() {
+		toPeer = ringingEnd(reason)
+	}
 
 	// Telling the other side must outlive the call's own context.
 	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
@@ -175,7 +179,7 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	if by != sideXMPP {
 		switch {
 		case sessionUp:
-			if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
+			if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: toPeer}); err != nil {
 				c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
 			}
 		case c.jmi && c.dir == outbound:

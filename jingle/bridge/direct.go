@@ -132,7 +132,7 @@ func (c *call) handOver() {
 	reason := jingle.NewReason(jingle.Cancel, "answered on another device")
 	if up {
 		ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
-		if err := c.sendJingleTo(ctx, old, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
+		if err := c.sendJingleTo(ctx, old, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: ringingEnd(reason)}); err != nil {
 			c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
 		}
 		cancel()
@@ -182,8 +182,38 @@ func (c *call) withdraw(reason *jingle.Reason) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
 	defer cancel()
-	if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
+	if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: ringingEnd(reason)}); err != nil {
 		c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
+	}
+}
+
+// ringingEnd is the reason that ends a session offered to a client rung
+// directly while it still rings. Gajim 1.7 closes its incoming-call window
+// only on <success/> or <decline/>: on <cancel/> or <timeout/> it goes on
+// offering a call that no longer exists, whose Accept opens an empty call.
+// So those become <success/>, with the words why in the text.
+func ringingEnd(r *jingle.Reason) *jingle.Reason {
+	if r == nil || r.Condition == jingle.Success || r.Condition == jingle.Decline {
+		return r
+	}
+	text := r.Text
+	if text == "" {
+		text = string(r.Condition)
+	}
+	return jingle.NewReason(jingle.Success, text)
+}
+
+// ringingDirect reports whether the call's session was offered to a
+// client rung directly that has not accepted it.
+func (c *call) ringingDirect() bool {
+	if !c.rungDirect() {
+		return false
+	}
+	select {
+	case <-c.jingleReady:
+		return false
+	default:
+		return true
 	}
 }
 
