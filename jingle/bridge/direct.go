@@ -114,7 +114,7 @@ func (c *call) claimDirect(from jid.JID) bool {
 
 // handOver gives the call to handoverTo, the XEP-0353 client that
 // proceeded while the client rung directly had not answered. That
-// client's session (if offered yet) ends with <cancel/> and its media
+// client's session (if offered yet) ends (see ringingEnd) and its media
 // goes; the other XEP-0353 clients that rang are told to stop; ring then
 // offers the session to handoverTo as after any <proceed/>.
 func (c *call) handOver() {
