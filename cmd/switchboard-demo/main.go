@@ -54,6 +54,10 @@ func main() {
 	flag.IntVar(&o.c2sPort, "port-c2s", 5222, "XMPP client port; if taken, any free port")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory (config, logs, Redis and Prosody data)")
 	flag.Parse()
+	// `make demo | tee log` and Ctrl-C: the SIGINT ends tee too, and a
+	// write to its pipe would then kill the demo before it cleans up.
+	// Ignored, the write fails and the cleanup goes on.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, o, os.Stdout, os.Stderr)
 	interrupted := ctx.Err() != nil // a start cut short by Ctrl-C is no error

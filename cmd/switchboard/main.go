@@ -59,6 +59,12 @@ const usage = `usage:
 `
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		// A gateway outlives whatever reads its log (a pipe to a logger
+		// that restarts): a write there fails rather than kill it. The
+		// other commands stop when their reader does, as Unix tools do.
+		signal.Ignore(syscall.SIGPIPE)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
