@@ -80,16 +80,18 @@ type call struct {
 	mid          string                    // our content's name, ufrag and pwd, for trickling
 	ufrag        string
 	pwd          string
-	ringing      map[string]bool // inbound: resources that rang
-	sessionUp    bool            // a Jingle session exists (initiate sent or received)
-	held         bool            // the phone has put the call on hold
-	retracted    bool            // inbound: the owner's clients were told to stop ringing
-	direct       bool            // inbound: rung with a session-initiate (no XEP-0353), which rings the client
-	mixedRing    bool            // inbound: XEP-0353 clients were rung alongside the one rung directly
-	mixed        bool            // inbound: both still ring; the first to answer takes the call (direct.go)
-	handoverTo   jid.JID         // inbound: the XEP-0353 client that took the call from the one rung directly, until ring hands it over
-	withdrawn    bool            // inbound: that session was ended unanswered; the call went on to voicemail
-	reason       *jingle.Reason  // why it ended; nil while it goes on
+	ringing      map[string]bool  // inbound: resources that rang
+	sessionUp    bool             // a Jingle session exists (initiate sent or received)
+	held         bool             // the phone has put the call on hold
+	retracted    bool             // inbound: the owner's clients were told to stop ringing
+	direct       bool             // inbound: rung with a session-initiate (no XEP-0353), which rings the client
+	offered      []jingle.Content // our session-initiate's contents, by name (removeRinging)
+	handedFrom   jid.JID          // inbound: the client rung directly that handOver ended
+	mixedRing    bool             // inbound: XEP-0353 clients were rung alongside the one rung directly
+	mixed        bool             // inbound: both still ring; the first to answer takes the call (direct.go)
+	handoverTo   jid.JID          // inbound: the XEP-0353 client that took the call from the one rung directly, until ring hands it over
+	withdrawn    bool             // inbound: that session was ended unanswered; the call went on to voicemail
+	reason       *jingle.Reason   // why it ended; nil while it goes on
 
 	jingleReady chan struct{} // outbound: the Jingle answer is ready; inbound: session-accept came
 	proceeded   chan jid.JID  // inbound: the resource that took the call
@@ -168,18 +170,17 @@ func (c *call) end(by side, reason *jingle.Reason) {
 	sip2, rtp2, answered := c.sip2, c.rtp2, c.answered
 	c.mu.Unlock()
 	c.cancel()
-	toPeer := reason
-	if c.ringingDirect() {
-		toPeer = ringingEnd(reason)
-	}
+	ringing := c.ringingDirect()
 
 	// Telling the other side must outlive the call's own context.
 	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
 	defer cancel()
 	if by != sideXMPP {
 		switch {
+		case sessionUp && ringing:
+			c.removeRinging(ctx, c.peer(), reason)
 		case sessionUp:
-			if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: toPeer}); err != nil {
+			if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: reason}); err != nil {
 				c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
 			}
 		case c.jmi && c.dir == outbound:

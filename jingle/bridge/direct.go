@@ -120,7 +120,7 @@ func (c *call) claimDirect(from jid.JID) bool {
 func (c *call) handOver() {
 	c.mu.Lock()
 	old, up, plain, leg := c.user, c.sessionUp, c.plain, c.leg
-	c.user, c.handoverTo, c.direct = c.handoverTo, jid.JID{}, false
+	c.user, c.handoverTo, c.handedFrom, c.direct = c.handoverTo, jid.JID{}, c.user, false
 	c.plain, c.plainLocal, c.plainCodecs, c.plainContent, c.plainCreator, c.plainUfrag, c.plainPwd = nil, nil, nil, "", "", "", ""
 	c.leg, c.remote, c.early, c.signalled, c.local = nil, false, nil, false, nil
 	c.mid, c.ufrag, c.pwd = "", "", ""
@@ -132,9 +132,7 @@ func (c *call) handOver() {
 	reason := jingle.NewReason(jingle.Cancel, "answered on another device")
 	if up {
 		ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
-		if err := c.sendJingleTo(ctx, old, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: ringingEnd(reason)}); err != nil {
-			c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
-		}
+		c.removeRinging(ctx, old, reason)
 		cancel()
 	}
 	if plain != nil {
@@ -182,16 +180,15 @@ func (c *call) withdraw(reason *jingle.Reason) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.b.set.SendTimeout)
 	defer cancel()
-	if err := c.sendJingle(ctx, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: ringingEnd(reason)}); err != nil {
-		c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
-	}
+	c.removeRinging(ctx, c.peer(), reason)
 }
 
 // ringingEnd is the reason that ends a session offered to a client rung
-// directly while it still rings. Gajim 1.7 closes its incoming-call window
-// only on <success/> or <decline/>: on <cancel/> or <timeout/> it goes on
-// offering a call that no longer exists, whose Accept opens an empty call.
-// So those become <success/>, with the words why in the text.
+// directly while it still rings. Gajim 1.7 stops ringing (its sound, its
+// call state) only on <success/> or <decline/>; on <cancel/> or <timeout/>
+// it goes on ringing for a call that no longer exists. So those become
+// <success/>, with the words why in the text. Its incoming-call row goes
+// only with the content (removeRinging).
 func ringingEnd(r *jingle.Reason) *jingle.Reason {
 	if r == nil || r.Condition == jingle.Success || r.Condition == jingle.Decline {
 		return r
@@ -201,6 +198,27 @@ func ringingEnd(r *jingle.Reason) *jingle.Reason {
 		text = string(r.Condition)
 	}
 	return jingle.NewReason(jingle.Success, text)
+}
+
+// removeRinging ends a session offered to a client rung directly while
+// it still rings, to: a content-remove of what we offered, then the
+// session-terminate with reason (ringingEnd). Gajim 1.7 turns its
+// incoming-call row (Accept, Decline) into a past call only when the
+// content goes, and then ends the session itself, which is taken quietly
+// (see Bridge.Jingle); a client that does not is sent the
+// session-terminate all the same.
+func (c *call) removeRinging(ctx context.Context, to jid.JID, reason *jingle.Reason) {
+	c.mu.Lock()
+	contents := slices.Clone(c.offered)
+	c.mu.Unlock()
+	if len(contents) > 0 {
+		if err := c.sendJingleTo(ctx, to, &jingle.Jingle{Action: jingle.ContentRemove, Contents: contents}); err != nil {
+			c.log.Debug("bridge: content-remove not acknowledged", "err", err)
+		}
+	}
+	if err := c.sendJingleTo(ctx, to, &jingle.Jingle{Action: jingle.SessionTerminate, Reason: ringingEnd(reason)}); err != nil {
+		c.log.Debug("bridge: session-terminate not acknowledged", "err", err)
+	}
 }
 
 // ringingDirect reports whether the call's session was offered to a

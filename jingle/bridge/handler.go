@@ -37,12 +37,18 @@ func (b *Bridge) Jingle(ctx context.Context, from, to jid.JID, j *jingle.Jingle)
 		go c.dial()
 		return nil
 	}
+	c.mu.Lock()
+	withdrawn, handedFrom := c.withdrawn, c.handedFrom
+	c.mu.Unlock()
+	if j.Action == jingle.SessionTerminate && to.Bare().String() == c.numberJID &&
+		(withdrawn && from.Equal(c.peer()) || from.Equal(handedFrom)) {
+		// A client rung directly ends the session we removed its content
+		// from (removeRinging), as Gajim does: nothing is left to end.
+		return nil
+	}
 	if !from.Equal(c.peer()) || to.Bare().String() != c.numberJID {
 		return unknownSession() // someone else's session
 	}
-	c.mu.Lock()
-	withdrawn := c.withdrawn
-	c.mu.Unlock()
 	if withdrawn {
 		return unknownSession() // ended unanswered; the call is voicemail's now
 	}

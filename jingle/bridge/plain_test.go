@@ -215,7 +215,7 @@ func TestPhoneCallsJMIAndGajim(t *testing.T) {
 	}{
 		{"the XEP-0353 client answers", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
 			call := e.take(t, ic, bobPhone) // the pion client refuses an offer without DTLS
-			gajimStops(t, e, "answered on another device")
+			gajimStops(t, e, ini, "answered on another device")
 			// Gajim answers too late: its session is gone.
 			late := bridgetest.NewPlainClient(t).Accept(t, ini)
 			if se := e.b.Jingle(context.Background(), bobLaptop, phoneJID, late); se == nil || se.Condition != stanza.ItemNotFound {
@@ -250,14 +250,14 @@ func TestPhoneCallsJMIAndGajim(t *testing.T) {
 			ic.onlyFinal(t, 603)
 		}},
 		{"nobody answers", 100 * time.Millisecond, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
-			gajimStops(t, e, "nobody answered")
+			gajimStops(t, e, ini, "nobody answered")
 			retracted(t, e)
 			ic.onlyFinal(t, 480)
 			missed(t, e)
 		}},
 		{"the caller hangs up", 0, func(t *testing.T, e *env, ic *inCall, ini *jingle.Jingle) {
 			ic.in.Cancel()
-			gajimStops(t, e, "the caller hung up")
+			gajimStops(t, e, ini, "the caller hung up")
 			retracted(t, e)
 			missed(t, e)
 		}},
@@ -291,14 +291,33 @@ func TestPhoneCallsJMIAndGajim(t *testing.T) {
 	}
 }
 
-// gajimStops waits for the session-terminate that stops Gajim ringing:
-// <success/> (the one reason besides <decline/> on which Gajim 1.7 closes
-// its incoming-call window), with why in the text.
-func gajimStops(t *testing.T, e *env, why string) {
+// gajimStops checks how a session offered to Gajim (ini) that still rings
+// ends: a content-remove of its audio content, on which Gajim 1.7 turns
+// its incoming-call row into a past call, then session-terminate
+// <success/> (the one reason besides <decline/> on which it stops
+// ringing) with why in the text. Gajim's own session-terminate, which
+// follows the content-remove, is taken quietly.
+func gajimStops(t *testing.T, e *env, ini *jingle.Jingle, why string) {
 	t.Helper()
+	rm := e.x.WaitJingle(t, jingle.ContentRemove, bobLaptop.String())
+	if cs := rm.Jingle.Contents; len(cs) != 1 || cs[0].Name != ini.Contents[0].Name || cs[0].Creator != jingle.CreatorInitiator {
+		t.Errorf("content-remove %s, want the offer's content %q", rm.Raw, ini.Contents[0].Name)
+	}
 	term := e.x.WaitJingle(t, jingle.SessionTerminate, bobLaptop.String())
 	if term.Reason() != jingle.Success || term.Jingle.Reason.Text != why {
 		t.Errorf("Gajim's ringing session ended with %s, want success (%s)", term.Raw, why)
+	}
+	var order []jingle.Action
+	for _, q := range e.x.IQs() {
+		if q.To == bobLaptop.String() && (q.Action() == jingle.ContentRemove || q.Action() == jingle.SessionTerminate) {
+			order = append(order, q.Action())
+		}
+	}
+	if len(order) != 2 || order[0] != jingle.ContentRemove {
+		t.Errorf("sent to Gajim %v, want content-remove then session-terminate", order)
+	}
+	if se := e.b.Jingle(context.Background(), bobLaptop, phoneJID, terminate(ini.SID, jingle.Success)); se != nil {
+		t.Errorf("Gajim's own session-terminate refused: %v", se)
 	}
 }
 
@@ -366,7 +385,7 @@ func TestGajimUnanswered(t *testing.T) {
 			if tt.decline {
 				e.jingle(t, bobLaptop, phoneJID, terminate(ini.SID, jingle.Decline))
 			} else {
-				gajimStops(t, e, "nobody answered")
+				gajimStops(t, e, ini, "nobody answered")
 			}
 			if !tt.voicemail {
 				ic.onlyFinal(t, 480)

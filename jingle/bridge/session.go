@@ -187,6 +187,10 @@ func (c *call) initiate(j *jingle.Jingle) error {
 	j.Initiator = c.self()
 	c.mu.Lock()
 	c.sessionUp = true
+	c.offered = c.offered[:0]
+	for _, ct := range j.Contents {
+		c.offered = append(c.offered, jingle.Content{Creator: jingle.CreatorInitiator, Name: ct.Name})
+	}
 	c.mu.Unlock()
 	if err := c.sendJingle(c.ctx, j); err != nil {
 		return fmt.Errorf("bridge: session-initiate: %w", err)
