@@ -42,53 +42,55 @@ test-short:
 
 # Short fuzzing of every parser, beyond the seed corpora `make test` runs.
 FUZZTIME ?= 20s
+# One target at a time; see tools/fuzz-one.sh for the rerun of Go's deadline race.
+FUZZ = GO='$(GO)' FUZZTIME='$(FUZZTIME)' sh tools/fuzz-one.sh
 fuzz:
-	$(GO) test ./internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
-	$(GO) test ./billing/topup -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
-	$(GO) test ./component -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
-	$(GO) test ./component -run '^$$' -fuzz FuzzSenderJID -fuzztime $(FUZZTIME)
-	$(GO) test ./component -run '^$$' -fuzz FuzzCleanNick -fuzztime $(FUZZTIME)
-	$(GO) test ./component -run '^$$' -fuzz FuzzReadFeatures -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers -run '^$$' -fuzz FuzzNumberQuery -fuzztime $(FUZZTIME)
-	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzParseForm -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/wav -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
-	$(GO) test ./component/adhoc -run '^$$' -fuzz FuzzChat -fuzztime $(FUZZTIME)
-	$(GO) test ./component/account -run '^$$' -fuzz FuzzCredit -fuzztime $(FUZZTIME)
-	$(GO) test ./component/signup -run '^$$' -fuzz FuzzSignupInput -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzSignature -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzMediaPath -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzLaMLMediaPath -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/twilio -run '^$$' -fuzz FuzzSidOf -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzCallbacks -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzMediaURL -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/bandwidth -run '^$$' -fuzz FuzzFindAnswer -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/telnyx -run '^$$' -fuzz FuzzFindAnswer -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/sandbox -run '^$$' -fuzz FuzzAPI -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/telnyx -run '^$$' -fuzz FuzzWebhook -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/smpp -run '^$$' -fuzz FuzzUDH -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/smpp -run '^$$' -fuzz FuzzReceipt -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/smpp -run '^$$' -fuzz FuzzDeliverSM -fuzztime $(FUZZTIME)
-	$(GO) test ./carriers/smpp -run '^$$' -fuzz FuzzReassembly -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJingle -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle -run '^$$' -fuzz FuzzFromSDP -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle -run '^$$' -fuzz FuzzParseJMI -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzParsePlainSDP -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzUserOf -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzGrantedExpiry -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzParsePortRange -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzCodecs -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/media -run '^$$' -fuzz FuzzG711 -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/trunk -run '^$$' -fuzz FuzzParseTrusted -fuzztime $(FUZZTIME)
-	$(GO) test ./jingle/bridge -run '^$$' -fuzz FuzzConfigValues -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzRules -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/sms -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/outbox -run '^$$' -fuzz FuzzCodec -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/tapback -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/mms -run '^$$' -fuzz FuzzParseMediaPath -fuzztime $(FUZZTIME)
-	$(GO) test ./billing -run '^$$' -fuzz FuzzParseMoney -fuzztime $(FUZZTIME)
-	$(GO) test ./billing -run '^$$' -fuzz FuzzRates -fuzztime $(FUZZTIME)
+	$(FUZZ) ./internal/phone FuzzNormalize
+	$(FUZZ) ./billing/topup FuzzWebhook
+	$(FUZZ) ./component FuzzDecode
+	$(FUZZ) ./component FuzzSenderJID
+	$(FUZZ) ./component FuzzCleanNick
+	$(FUZZ) ./component FuzzReadFeatures
+	$(FUZZ) ./carriers FuzzNumberQuery
+	$(FUZZ) ./component/adhoc FuzzParseForm
+	$(FUZZ) ./internal/wav FuzzDecode
+	$(FUZZ) ./component/adhoc FuzzChat
+	$(FUZZ) ./component/account FuzzCredit
+	$(FUZZ) ./component/signup FuzzSignupInput
+	$(FUZZ) ./carriers/twilio FuzzWebhook
+	$(FUZZ) ./carriers/twilio FuzzSignature
+	$(FUZZ) ./carriers/twilio FuzzMediaPath
+	$(FUZZ) ./carriers/twilio FuzzLaMLMediaPath
+	$(FUZZ) ./carriers/twilio FuzzRetryAfter
+	$(FUZZ) ./carriers/twilio FuzzSidOf
+	$(FUZZ) ./carriers/bandwidth FuzzCallbacks
+	$(FUZZ) ./carriers/bandwidth FuzzMediaURL
+	$(FUZZ) ./carriers/bandwidth FuzzFindAnswer
+	$(FUZZ) ./carriers/telnyx FuzzFindAnswer
+	$(FUZZ) ./carriers/sandbox FuzzAPI
+	$(FUZZ) ./carriers/telnyx FuzzWebhook
+	$(FUZZ) ./carriers/smpp FuzzUDH
+	$(FUZZ) ./carriers/smpp FuzzReceipt
+	$(FUZZ) ./carriers/smpp FuzzDeliverSM
+	$(FUZZ) ./carriers/smpp FuzzReassembly
+	$(FUZZ) ./jingle FuzzParseJingle
+	$(FUZZ) ./jingle FuzzFromSDP
+	$(FUZZ) ./jingle FuzzParseJMI
+	$(FUZZ) ./jingle/bridge FuzzParsePlainSDP
+	$(FUZZ) ./jingle/trunk FuzzUserOf
+	$(FUZZ) ./jingle/trunk FuzzGrantedExpiry
+	$(FUZZ) ./jingle/media FuzzParsePortRange
+	$(FUZZ) ./jingle/media FuzzCodecs
+	$(FUZZ) ./jingle/media FuzzG711
+	$(FUZZ) ./jingle/trunk FuzzParseTrusted
+	$(FUZZ) ./jingle/bridge FuzzConfigValues
+	$(FUZZ) ./internal/policy FuzzRules
+	$(FUZZ) ./internal/sms FuzzSplit
+	$(FUZZ) ./internal/outbox FuzzCodec
+	$(FUZZ) ./internal/tapback FuzzParse
+	$(FUZZ) ./internal/mms FuzzParseMediaPath
+	$(FUZZ) ./billing FuzzParseMoney
+	$(FUZZ) ./billing FuzzRates
 
 lint:
 	$(GO) vet ./...
