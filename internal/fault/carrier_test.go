@@ -100,9 +100,15 @@ func (c *carrier) has(body string) bool {
 // deliver posts an inbound SMS webhook to the gateway, signed, until the
 // gateway answers 2xx (as carriers retry); it gives up at deadline.
 func deliver(publicURL, sid, from, to, body string, deadline time.Time) error {
+	return deliverAt(publicURL, publicURL, sid, from, to, body, deadline)
+}
+
+// deliverAt is deliver to the instance at base, signed for publicURL (a
+// load balancer's, in front of several instances).
+func deliverAt(base, publicURL, sid, from, to, body string, deadline time.Time) error {
 	form := url.Values{"MessageSid": {sid}, "AccountSid": {twSID}, "From": {from}, "To": {to}, "Body": {body}, "NumMedia": {"0"}}
-	u := publicURL + "/twilio/sms"
-	sig := carriertest.SignTwilio(twToken, u, form)
+	sig := carriertest.SignTwilio(twToken, publicURL+"/twilio/sms", form)
+	u := base + "/twilio/sms"
 	cl := &http.Client{Timeout: 5 * time.Second}
 	for {
 		req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
@@ -114,6 +120,7 @@ func deliver(publicURL, sid, from, to, body string, deadline time.Time) error {
 			if res.StatusCode/100 == 2 {
 				return nil
 			}
+			err = fmt.Errorf("HTTP %d", res.StatusCode)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("webhook %s never taken (last: %v)", sid, err)

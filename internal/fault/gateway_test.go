@@ -52,12 +52,27 @@ type gateway struct {
 	log    string
 	cmd    *exec.Cmd
 	exited chan struct{}
+	// standby: start waits for the HTTP server only, not for health (a
+	// standby has no XMPP stream until the active instance goes).
+	standby bool
 }
 
 func startGateway(t *testing.T, cfgText, healthURL string, env []string) *gateway {
 	t.Helper()
+	return launchGateway(t, cfgText, healthURL, env, false)
+}
+
+// startStandby is startGateway for a second instance of the same
+// component, which cannot connect while the first is up.
+func startStandby(t *testing.T, cfgText, healthURL string, env []string) *gateway {
+	t.Helper()
+	return launchGateway(t, cfgText, healthURL, env, true)
+}
+
+func launchGateway(t *testing.T, cfgText, healthURL string, env []string, standby bool) *gateway {
+	t.Helper()
 	dir := t.TempDir()
-	g := &gateway{t: t, cfg: filepath.Join(dir, "switchboard.toml"), env: env, health: healthURL, log: filepath.Join(dir, "gateway.log")}
+	g := &gateway{t: t, cfg: filepath.Join(dir, "switchboard.toml"), env: env, health: healthURL, log: filepath.Join(dir, "gateway.log"), standby: standby}
 	if err := os.WriteFile(g.cfg, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +107,7 @@ func (g *gateway) start() {
 		res, err := http.Get(g.health)
 		if err == nil {
 			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
+			if res.StatusCode == http.StatusOK || g.standby {
 				return
 			}
 		}
