@@ -2,8 +2,8 @@ package fault
 
 import (
 	"fmt"
-	"os"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
