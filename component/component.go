@@ -24,6 +24,12 @@ import (
 // ErrNotConnected is returned by Send while the component stream is down.
 var ErrNotConnected = errors.New("component: not connected to the XMPP server")
 
+// Reconnect delays: the first, and by default the longest.
+const (
+	defaultMinBackoff = 500 * time.Millisecond
+	defaultMaxBackoff = 30 * time.Second
+)
+
 // Settings configures a Component. Zero values take the defaults noted.
 type Settings struct {
 	Domain jid.JID // the gateway's domain, e.g. sms.example.org
@@ -40,7 +46,7 @@ type Settings struct {
 	PingInterval time.Duration // keepalive; default 30s
 	PingTimeout  time.Duration // default 10s
 	MinBackoff   time.Duration // reconnect delay, doubled up to MaxBackoff; default 500ms
-	MaxBackoff   time.Duration // default 30s
+	MaxBackoff   time.Duration // default 30s ([component] reconnect_max)
 	SendTimeout  time.Duration // bound on a carrier send; default 20s
 	TrackTTL     time.Duration // how long to wait for delivery reports; default 72h
 	SeenTTL      time.Duration // webhook de-duplication window; default 48h
@@ -107,8 +113,8 @@ func (s *Settings) defaults() {
 	}
 	def(&s.PingInterval, 30*time.Second)
 	def(&s.PingTimeout, 10*time.Second)
-	def(&s.MinBackoff, 500*time.Millisecond)
-	def(&s.MaxBackoff, 30*time.Second)
+	def(&s.MinBackoff, defaultMinBackoff)
+	def(&s.MaxBackoff, defaultMaxBackoff)
 	def(&s.SendTimeout, 20*time.Second)
 	def(&s.TrackTTL, 72*time.Hour)
 	def(&s.SeenTTL, 48*time.Hour)

@@ -38,6 +38,11 @@ type Config struct {
 	// CommandExpiry is how long an idle ad-hoc command session (or one run
 	// as chat text) lives; default 1h.
 	CommandExpiry time.Duration `toml:"command_expiry"`
+	// ReconnectMax is the longest wait between tries to connect, the delay
+	// doubling from half a second; default 30s. A standby instance of the
+	// same component takes over at its next try, so at most this long
+	// after the active one is gone.
+	ReconnectMax time.Duration `toml:"reconnect_max"`
 }
 
 // Check validates the section.
@@ -65,6 +70,12 @@ func (c *Config) Check() error {
 	}
 	if _, err := c.AdminJIDs(); err != nil {
 		return err
+	}
+	if err := config.Duration("reconnect_max", &c.ReconnectMax, defaultMaxBackoff); err != nil {
+		return err
+	}
+	if c.ReconnectMax < defaultMinBackoff {
+		return config.Invalid("reconnect_max", "%v is shorter than the first wait, %v", c.ReconnectMax, defaultMinBackoff)
 	}
 	return config.Duration("command_expiry", &c.CommandExpiry, adhoc.DefaultExpiry)
 }

@@ -100,6 +100,7 @@ func newGateway(cfg *Config, log *slog.Logger, now func() time.Time) (*Gateway, 
 		GroupJIDs:      cfg.Component.GroupJIDs,
 		WarnSegments:   cfg.Component.WarnSegments,
 		ReactionQuotes: cfg.Component.ReactionQuotes,
+		MaxBackoff:     cfg.Component.ReconnectMax,
 		Rehost:         g.mms.RehostAll,
 		ProbeMedia: func(ctx context.Context, url string) (string, int64, error) {
 			h, err := g.fetch.Head(ctx, url)

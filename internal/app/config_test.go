@@ -393,6 +393,8 @@ func TestSettings(t *testing.T) {
 		{name: "command expiry", env: []string{"SWITCHBOARD_COMPONENT_COMMAND_EXPIRY=10m"}},
 		{name: "command expiry negative", env: []string{"SWITCHBOARD_COMPONENT_COMMAND_EXPIRY=-1m"}, key: "component.command_expiry"},
 		{name: "command expiry unit", env: []string{"SWITCHBOARD_COMPONENT_COMMAND_EXPIRY=60"}, key: "component.command_expiry"},
+		{name: "reconnect max", env: []string{"SWITCHBOARD_COMPONENT_RECONNECT_MAX=5s"}},
+		{name: "reconnect max too short", env: []string{"SWITCHBOARD_COMPONENT_RECONNECT_MAX=100ms"}, key: "component.reconnect_max"},
 		{name: "stripe all keys", old: "[numbers]", new: "[billing]\nenabled = true\n\n[stripe]\nsecret_key = \"sk_test_abc\"\nwebhook_secret = \"whsec_abc\"\napi_url = \"http://127.0.0.1:12111\"\namounts = [\"5.00\", \"20.00\"]\nsuccess_url = \"https://example.org/thanks\"\ncancel_url = \"https://example.org/cancelled\"\ntolerance = \"2m\"\nper_hour = 5\nproduct = \"Switchboard credit\"\n\n[numbers]"},
 		{name: "stripe from env", old: "[numbers]", new: "[billing]\nenabled = true\n\n[numbers]", env: []string{"SWITCHBOARD_STRIPE_SECRET_KEY=sk_live_abc", "SWITCHBOARD_STRIPE_WEBHOOK_SECRET=whsec_abc"}},
 		{name: "stripe without billing", old: "[numbers]", new: "[stripe]\nsecret_key = \"sk_test_abc\"\nwebhook_secret = \"whsec_abc\"\n\n[numbers]", key: "stripe"},

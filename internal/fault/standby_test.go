@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,8 @@ func TestStandbyTakesOver(t *testing.T) {
 	// signed for the public URL both share.
 	cfg := strings.Replace(string(b), `listen = "`+strings.TrimPrefix(r.url, "http://")+`"`, fmt.Sprintf(`listen = "127.0.0.1:%d"`, other), 1)
 	cfg = strings.Replace(cfg, `consumer = "fault-test"`, `consumer = "fault-standby"`, 1)
+	// It tries at least every 2 s, so it takes over within that.
+	cfg = strings.Replace(cfg, "[component]\n", "[component]\nreconnect_max = \"2s\"\n", 1)
 	standby := startStandby(t, cfg, standbyURL+"/healthz", nil)
 	healthy := func() bool {
 		cl := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -39,7 +42,7 @@ func TestStandbyTakesOver(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	}
-	time.Sleep(2 * time.Second) // a few attempts to connect, all refused
+	time.Sleep(5 * time.Second) // attempts to connect, all refused, up to reconnect_max apart
 	if healthy() {
 		t.Fatal("the standby is healthy beside the active instance")
 	}
@@ -54,6 +57,16 @@ func TestStandbyTakesOver(t *testing.T) {
 	killed := time.Now()
 	waitUntil(t, 45*time.Second, "the standby to take over", healthy)
 	t.Logf("the standby took over %v after the kill", time.Since(killed).Round(time.Second))
+	b, _ = os.ReadFile(standby.log)
+	waits := regexp.MustCompile(`reconnecting.* in=(\S+)`).FindAllStringSubmatch(string(b), -1)
+	if len(waits) < 3 {
+		t.Errorf("%d refused attempts logged, want several", len(waits))
+	}
+	for _, w := range waits {
+		if d, err := time.ParseDuration(w[1]); err != nil || d > 2*time.Second {
+			t.Errorf("a wait of %s between attempts, beyond reconnect_max (2s)", w[1])
+		}
+	}
 	r.sendOut(t, alice, 1)
 	waitUntil(t, 10*time.Second, "a text through the standby", func() bool { return r.carrier.has("out 1") })
 	if err := deliverAt(standbyURL, r.url, fmt.Sprintf("SM%032d", 999), phoneNum, aliceNum, "in via the standby", time.Now().Add(10*time.Second)); err != nil {
