@@ -312,20 +312,20 @@ func (o *Outbox) turn(ctx context.Context, j *Job, now time.Time) time.Time {
 	if o.cfg.NumberRate > 0 {
 		rate = o.cfg.NumberRate
 	}
-	keys := []string{"n:" + j.Message.Carrier + ":" + j.Message.From, "c:" + j.Message.Carrier}
-	every := []time.Duration{interval(rate), interval(o.cfg.CarrierRate)}
+	// The paced keys: the sending number's, and the carrier's.
+	var keys []string
+	var every []time.Duration
+	if e := interval(rate); e > 0 {
+		keys, every = append(keys, "n:"+j.Message.Carrier+":"+j.Message.From), append(every, e)
+	}
+	if e := interval(o.cfg.CarrierRate); e > 0 {
+		keys, every = append(keys, "c:"+j.Message.Carrier), append(every, e)
+	}
+	if len(keys) == 0 {
+		return now
+	}
 	if o.cfg.SharedPacing {
-		var ks []string
-		var es []time.Duration
-		for i, e := range every {
-			if e > 0 {
-				ks, es = append(ks, keys[i]), append(es, e)
-			}
-		}
-		if len(ks) == 0 {
-			return now
-		}
-		wait, err := o.q.Pace(ctx, ks, es)
+		wait, err := o.q.Pace(ctx, keys, every)
 		if err == nil {
 			return now.Add(wait)
 		}

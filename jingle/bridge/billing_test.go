@@ -19,11 +19,26 @@ var perSecond = billing.Price{Unit: 60, Per: 60, First: 6, Next: 6}
 
 // newMeteredEnv is newEnv with calls priced by m on clock, a minute at
 // a time.
-func newMeteredEnv(t *testing.T, m *bridgetest.Meter, clock *bridgetest.Clock) *env {
+func newMeteredEnv(t *testing.T, m *bridgetest.Meter, clock *bridgetest.Clock, bindings ...store.Binding) *env {
 	t.Helper()
 	return newEnv(t, func(s *bridge.Settings) {
 		s.Meter, s.Clock, s.BillingStep = m, clock, time.Minute
-	})
+	}, bindings...)
+}
+
+// billingNotice waits for the gateway's billing notice to bob and checks
+// that it says each of want.
+func billingNotice(t *testing.T, e *env, want ...string) {
+	t.Helper()
+	n := e.x.WaitMessage(t, "notice", func(m bridgetest.Message) bool { return m.From == domain })
+	if n.To != bobBare {
+		t.Errorf("notice to %s, want %s", n.To, bobBare)
+	}
+	for _, w := range want {
+		if !strings.Contains(n.Raw, w) {
+			t.Errorf("notice %s lacks %q", n.Raw, w)
+		}
+	}
 }
 
 // TestCallRefusedByBilling: without credit alice's call is never
@@ -205,10 +220,7 @@ func TestIncomingCallBilling(t *testing.T) {
 		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
 		ic := &inCall{in: in, done: e.ring(in)}
 		ic.onlyFinal(t, 480)
-		n := e.x.WaitMessage(t, "notice", func(m bridgetest.Message) bool { return m.From == domain })
-		if n.To != bobBare || !strings.Contains(n.Raw, "not put through") || !strings.Contains(n.Raw, "balance") {
-			t.Errorf("notice %s", n.Raw)
-		}
+		billingNotice(t, e, "not put through", "balance")
 		for _, msg := range e.x.Messages() {
 			if msg.Kind == "propose" {
 				t.Errorf("bob was rung for a call he cannot pay for: %s", msg.Raw)
@@ -241,8 +253,7 @@ func TestForwardedCallBilling(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &bridgetest.Meter{Price: perSecond, Seconds: 3600, Inbound: tt.inbound}
 			clock := bridgetest.NewClock()
-			e := newEnv(t, func(s *bridge.Settings) { s.Meter, s.Clock, s.BillingStep = m, clock, time.Minute },
-				store.Binding{Number: bobNumber, JID: bobBare, Forward: tt.target})
+			e := newMeteredEnv(t, m, clock, store.Binding{Number: bobNumber, JID: bobBare, Forward: tt.target})
 			in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
 			ic := &inCall{in: in, done: e.ring(in)}
 			dl := e.d.Next(t)
@@ -299,15 +310,11 @@ func TestForwardedCallBilling(t *testing.T) {
 	}
 	t.Run("owner cannot pay", func(t *testing.T) {
 		m := &bridgetest.Meter{Price: perSecond}
-		e := newEnv(t, func(s *bridge.Settings) { s.Meter, s.Clock = m, bridgetest.NewClock() },
-			store.Binding{Number: bobNumber, JID: bobBare, Forward: target})
+		e := newMeteredEnv(t, m, bridgetest.NewClock(), store.Binding{Number: bobNumber, JID: bobBare, Forward: target})
 		in := bridgetest.NewIncoming(phoneNumber, bobNumber, bridgetest.PhoneSDP("sendrecv"))
 		ic := &inCall{in: in, done: e.ring(in)}
 		ic.onlyFinal(t, 480)
-		n := e.x.WaitMessage(t, "notice", func(m bridgetest.Message) bool { return m.From == domain })
-		if n.To != bobBare || !strings.Contains(n.Raw, "could not be forwarded to +1 555-987-6543") || !strings.Contains(n.Raw, "balance") {
-			t.Errorf("notice %s", n.Raw)
-		}
+		billingNotice(t, e, "could not be forwarded to +1 555-987-6543", "balance")
 		if d := e.d.Dials(); d != 0 {
 			t.Errorf("dialled the target %d times", d)
 		}

@@ -83,22 +83,6 @@ func (c *call) ringDirect() {
 	}
 }
 
-// takeFromDirect is a XEP-0353 client's <proceed/> while a client rung
-// directly still rings: the call is from's, unless that client answered
-// first. ring hands it over (handOver). It reports whether from took it.
-func (c *call) takeFromDirect(from jid.JID) bool {
-	c.mu.Lock()
-	took := c.mixed
-	if took {
-		c.mixed, c.handoverTo = false, from
-	}
-	c.mu.Unlock()
-	if took {
-		c.handover <- struct{}{}
-	}
-	return took
-}
-
 // claimDirect decides for a session-accept from the client rung directly
 // while XEP-0353 clients ring too: it takes the call unless one of them
 // proceeded first.

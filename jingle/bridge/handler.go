@@ -133,19 +133,22 @@ func (b *Bridge) JMI(ctx context.Context, from, to jid.JID, id string, m jingle.
 		// into the emptied buffer and that resource was never retracted.
 		c.mu.Lock()
 		first := c.user.String() == ""
-		if first {
+		// A client rung directly (Gajim) still rings beside this one and
+		// has not answered: the call is this one's; ring hands it over.
+		handover := !first && c.mixed
+		switch {
+		case first:
 			c.user = from
+		case handover:
+			c.mixed, c.handoverTo = false, from
 		}
-		c.mu.Unlock()
-		if !first && c.takeFromDirect(from) {
-			return
-		}
-		c.mu.Lock()
-		taken := !first && !from.Equal(c.user) && !from.Equal(c.handoverTo)
+		taken := !first && !handover && !from.Equal(c.user) && !from.Equal(c.handoverTo)
 		c.mu.Unlock()
 		switch {
 		case first:
 			c.proceeded <- from // buffered for the one send there is
+		case handover:
+			c.handover <- struct{}{} // buffered: mixed is cleared once
 		case taken: // another resource was first
 			c.sendJMI(ctx, from.String(), &jingle.Retract{ID: c.sid, Reason: jingle.NewReason(jingle.Cancel, "answered on another device")})
 		}
